@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Runs every test/**/*.test.ts with node's own test runner through tsx.
+// Node 20's `--test` takes no globs, so the file list is built here.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+function findTests(dir) {
+  const found = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'bench' && entry.name !== 'fixtures') found.push(...findTests(path));
+    } else if (entry.name.endsWith('.test.ts')) {
+      found.push(path);
+    }
+  }
+  return found.sort();
+}
+
+const filter = process.argv.slice(2);
+const files = findTests('test').filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

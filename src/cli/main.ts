@@ -1,0 +1,99 @@
+/**
+ * Entry point: parses argv with commander, loads only the chosen subcommand,
+ * and maps every outcome to an exit code in this one place:
+ * 0 ok · 1 an operation failed · 2 usage or config error (nothing touched).
+ * An error that is not a JailbuildError is a bug: print the stack, ask for an issue.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { isJailbuildError } from '../errors.js';
+import { commandIndex } from './commands/index.js';
+import type { CliIo } from './context.js';
+
+const OPTIONS_WITH_VALUES = new Set(['--root', '--cache', '--arch', '--mirror', '--backend', '--dataset', '--config', '-C']);
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** The subcommand named in argv, skipping global options and their values. */
+export function findSubcommand(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') return argv[i + 1];
+    if (arg.startsWith('-')) {
+      if (OPTIONS_WITH_VALUES.has(arg)) i++;
+      continue;
+    }
+    return arg;
+  }
+  return undefined;
+}
+
+function defaultIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    isTTY: Boolean(process.stderr.isTTY),
+    cwd: process.cwd(),
+  };
+}
+
+export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  let args = [...argv];
+  // `jailbuild help fetch` → `jailbuild fetch --help`, so help shows the loaded command's options.
+  if (args[0] === 'help' && args[1] !== undefined) args = [args[1], '--help', ...args.slice(2)];
+  const selected = findSubcommand(args);
+  const verbose = args.includes('--verbose');
+
+  const program = new Command('jailbuild')
+    .description('Build and run FreeBSD thin jails: basejail + template, ZFS clones, jail.conf, upgrades, fleets.')
+    .version(packageVersion(), '-V, --version')
+    .option('--json', 'machine-readable output on stdout (progress goes to stderr as plain lines)')
+    .option('-n, --dry-run', 'show what would be done (exact commands and files), change nothing')
+    .option('--root <dir>', 'where basejails, templates and jails live; also relocates /etc/jail.conf* (tests, demo)')
+    .option('--cache <dir>', 'release cache (default <root>/repos)')
+    .option('--mirror <url>', 'release mirror (repeatable, tried in order; http(s)://, file:// or a path)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--arch <arch>', 'release architecture: amd64 or arm64 (default amd64)')
+    .addOption(new Option('--backend <backend>', 'storage backend: dir or zfs'))
+    .option('--dataset <name>', 'parent ZFS dataset for the zfs backend (e.g. zroot/jailbuild)')
+    .option('--strict', 'refuse unknown releases and turn warnings into errors')
+    .option('-C, --config <file>', 'config file (default: jailbuild.config.{ts,js,json,yaml} in the current directory)')
+    .option('--verbose', 'show stack traces and command output on errors')
+    .showHelpAfterError('(run jailbuild --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  try {
+    for (const [name, entry] of Object.entries(commandIndex)) {
+      const command = program.command(name).description(entry.summary);
+      if (name === selected) (await entry.load()).register(command, io);
+    }
+    if (selected !== undefined && !(selected in commandIndex)) {
+      io.stderr(`error: unknown command '${selected}'; run jailbuild --help for the list\n`);
+      return 2;
+    }
+    if (args.length === 0) {
+      io.stderr(program.helpInformation());
+      return 2;
+    }
+    await program.parseAsync(args, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and --version exit 0; everything else commander raises is a usage error
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (isJailbuildError(error)) {
+      if (args.includes('--json')) {
+        io.stdout(`${JSON.stringify({ ok: false, error: { code: error.code, message: error.message, data: error.data } }, null, 2)}\n`);
+      }
+      io.stderr(`error: ${error.message}\n`);
+      if (verbose && error.cause !== undefined) io.stderr(`cause: ${error.cause instanceof Error ? error.cause.stack : String(error.cause)}\n`);
+      return error.exitCode;
+    }
+    io.stderr(`internal error (a bug in jailbuild, please report it with this output):\n${error instanceof Error ? error.stack : String(error)}\n`);
+    return 1;
+  }
+}

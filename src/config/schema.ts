@@ -1,0 +1,67 @@
+/**
+ * The shape of `jailbuild.config.ts` (or .js/.json/.yaml). Objects are strict:
+ * an unknown key is a config error naming the key, because a typo such as
+ * `mirors` silently ignored is worse than a refusal.
+ */
+import { z } from 'zod';
+
+export const DEFAULT_WRITABLE = ['etc', 'dev', 'media', 'mnt', 'proc', 'root', 'tmp', 'var', 'usr/local', 'usr/obj', '.cshrc', '.profile', 'COPYRIGHT'] as const;
+
+const relativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the release, without ".."');
+
+export const storageSchema = z.discriminatedUnion('backend', [
+  z.object({ backend: z.literal('dir') }).strict(),
+  z
+    .object({
+      backend: z.literal('zfs'),
+      /** Parent dataset, e.g. `zroot/jailbuild`; children: basejail/, templates/, jails/. */
+      dataset: z.string().regex(/^[A-Za-z0-9][\w.:-]*(\/[\w.:-]+)*$/, 'must be a ZFS dataset name like zroot/jailbuild'),
+    })
+    .strict(),
+]);
+
+export const configSchema = z
+  .object({
+    /** Where basejails, templates and jails live (dir backend) and the default cache. @default '/usr/local/jailbuild' */
+    root: z.string().min(1).optional(),
+    /** Release cache. @default '<root>/repos' */
+    cache: z.string().min(1).optional(),
+    /** @default 'amd64' */
+    arch: z.enum(['amd64', 'arm64']).optional(),
+    /** Mirrors tried in order; https://, http://, file:// or a plain path. @default the FreeBSD download site */
+    mirrors: z.array(z.string().min(1)).min(1).optional(),
+    /** Old-releases archive roots, tried after `mirrors` on 404 (EOL releases). */
+    archiveMirrors: z.array(z.string().min(1)).optional(),
+    /** Refuse releases whose MANIFEST is not in the pinned table. @default false */
+    strict: z.boolean().optional(),
+    storage: storageSchema.optional(),
+    /** Host jail.conf locations. */
+    jailConf: z
+      .object({
+        /** @default '/etc/jail.conf.d' (under --root when relocated) */
+        dir: z.string().min(1).optional(),
+        /** @default '/etc/jail.conf' (under --root when relocated) */
+        main: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Which release paths are writable (template) instead of shared (basejail). */
+    split: z
+      .object({ writable: z.array(relativePath).min(1) })
+      .strict()
+      .optional(),
+    defaults: z
+      .object({
+        release: z.string().optional(),
+        template: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type JailbuildConfig = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;

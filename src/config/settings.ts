@@ -1,0 +1,85 @@
+/**
+ * Settings: the config file merged with command-line flags and defaults, in
+ * one function, so every module reads one resolved value and no default is
+ * repeated elsewhere.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_WRITABLE, type ParsedConfig } from './schema.js';
+
+export type Arch = 'amd64' | 'arm64';
+
+export const DEFAULT_ROOT = '/usr/local/jailbuild';
+export const DEFAULT_MIRRORS = ['https://download.freebsd.org'];
+export const DEFAULT_ARCHIVE_MIRRORS = ['https://ftp-archive.freebsd.org/pub/FreeBSD-Archive/old-releases'];
+
+export type StorageSettings = { backend: 'dir' } | { backend: 'zfs'; dataset: string };
+
+export interface Settings {
+  /** Data root: basejail/, templates/, jails/ live here with the dir backend. */
+  root: string;
+  /** Release cache: `<cache>/<release>/<arch>/`. */
+  cache: string;
+  arch: Arch;
+  /** Release mirrors, tried in order. */
+  mirrors: string[];
+  /** Old-releases archive roots, tried after `mirrors` on 404. */
+  archiveMirrors: string[];
+  /** Refuse unpinned MANIFESTs and turn warnings into errors. */
+  strict: boolean;
+  storage: StorageSettings;
+  /** Directory of per-jail `<name>.conf` files. */
+  jailConfDir: string;
+  /** The host's main jail.conf that must `.include` jailConfDir. */
+  jailConfMain: string;
+  /** Paths copied into templates instead of shared from the basejail. */
+  writable: string[];
+  defaultRelease: string | undefined;
+  defaultTemplate: string;
+  dryRun: boolean;
+  json: boolean;
+}
+
+/** Flags that override the config file. Undefined means "not given". */
+export interface SettingsFlags {
+  root?: string;
+  cache?: string;
+  arch?: Arch;
+  mirrors?: string[];
+  strict?: boolean;
+  backend?: 'dir' | 'zfs';
+  dataset?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, baseDir: string, cwd: string): Settings {
+  const fromConfig = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const fromCli = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
+  const root = flags.root !== undefined ? fromCli(flags.root) : config.root !== undefined ? fromConfig(config.root) : DEFAULT_ROOT;
+  // --root relocates host paths too (tests, demo); a config `root` only moves data.
+  const hostPrefix = flags.root !== undefined ? root : '';
+  const cache = flags.cache !== undefined ? fromCli(flags.cache) : config.cache !== undefined ? fromConfig(config.cache) : join(root, 'repos');
+  const mirrors = flags.mirrors !== undefined && flags.mirrors.length > 0 ? flags.mirrors : (config.mirrors ?? DEFAULT_MIRRORS);
+  let storage: StorageSettings = config.storage ?? { backend: 'dir' };
+  if (flags.backend === 'dir') storage = { backend: 'dir' };
+  if (flags.backend === 'zfs' || flags.dataset !== undefined) {
+    const dataset = flags.dataset ?? (storage.backend === 'zfs' ? storage.dataset : undefined) ?? 'zroot/jailbuild';
+    storage = { backend: 'zfs', dataset };
+  }
+  return {
+    root,
+    cache,
+    arch: flags.arch ?? config.arch ?? 'amd64',
+    mirrors: mirrors.map((m) => (/^[a-z]+:\/\//.test(m) ? m : fromCli(m))),
+    archiveMirrors: config.archiveMirrors ?? (flags.mirrors !== undefined || config.mirrors !== undefined ? [] : DEFAULT_ARCHIVE_MIRRORS),
+    strict: flags.strict ?? config.strict ?? false,
+    storage,
+    jailConfDir: config.jailConf?.dir !== undefined ? fromConfig(config.jailConf.dir) : `${hostPrefix}/etc/jail.conf.d`,
+    jailConfMain: config.jailConf?.main !== undefined ? fromConfig(config.jailConf.main) : `${hostPrefix}/etc/jail.conf`,
+    writable: config.split?.writable ?? [...DEFAULT_WRITABLE],
+    defaultRelease: config.defaults?.release,
+    defaultTemplate: config.defaults?.template ?? 'default',
+    dryRun: flags.dryRun ?? false,
+    json: flags.json ?? false,
+  };
+}

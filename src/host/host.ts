@@ -1,0 +1,55 @@
+/**
+ * The one door to the host. Only `src/host/` spawns processes or touches host
+ * state outside jailbuild's own trees; everything else receives a `Host`.
+ * Implementations: `LocalHost` (execa + node:fs), later an ssh host. Tests put
+ * argv-recording fakes of FreeBSD commands on PATH and use a real LocalHost.
+ */
+
+export interface RunOptions {
+  /** Extra environment, merged over the host's. A value of `undefined` removes the variable. */
+  env?: Record<string, string | undefined>;
+  /** Working directory for the command. @default the process's cwd */
+  cwd?: string;
+  /** Text written to the command's stdin. @default none (stdin is ignored) */
+  input?: string;
+  /** Exit codes that count as success; others throw `HostCommandError`. @default [0] */
+  okExitCodes?: readonly number[];
+  /** Kill the command after this many ms. @default no limit */
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  /** The argv that ran, command first: what tests and error messages show. */
+  argv: readonly string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface FileStat {
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  size: number;
+  mode: number;
+}
+
+export interface Host {
+  /** 'local', or the ssh URL of a remote host; shown in messages. */
+  readonly name: string;
+  /** Runs a command; throws `HostCommandError` on an exit code not in `okExitCodes`, `HostMissingCommandError` when absent. */
+  run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Absolute path of a command on PATH, or undefined. */
+  which(command: string): Promise<string | undefined>;
+  /** `os.platform()` of the host: 'freebsd', 'linux', … */
+  platform(): Promise<string>;
+
+  readFile(path: string): Promise<string | undefined>;
+  /** Writes through a temporary name and renames, so readers never see half a file. */
+  writeFileAtomic(path: string, content: string, mode?: number): Promise<void>;
+  mkdir(path: string, options?: { mode?: number; recursive?: boolean }): Promise<void>;
+  /** Removes a file or a whole tree; no error when absent. */
+  remove(path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  symlink(target: string, path: string): Promise<void>;
+  stat(path: string): Promise<FileStat | undefined>;
+  readdir(path: string): Promise<string[]>;
+}

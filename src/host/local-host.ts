@@ -1,0 +1,113 @@
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { delimiter, dirname, join } from 'node:path';
+import { platform } from 'node:os';
+import type { FileStat, Host, RunOptions, RunResult } from './host.js';
+import { HostCommandError, HostMissingCommandError } from './host-errors.js';
+
+/** The machine jailbuild runs on. Commands go through execa, files through node:fs. */
+export class LocalHost implements Host {
+  readonly name = 'local';
+
+  async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const { execa } = await import('execa');
+    const argv = [command, ...args];
+    const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+    for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+    const result = await execa(command, args, {
+      env: env as Record<string, string>,
+      extendEnv: false,
+      cwd: options.cwd,
+      input: options.input,
+      stdin: options.input === undefined ? 'ignore' : 'pipe',
+      reject: false,
+      stripFinalNewline: false,
+      timeout: options.timeoutMs,
+    });
+    if (result.failed && result.exitCode === undefined) {
+      const code = (result.cause as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'ENOENT') throw new HostMissingCommandError(command, this.name);
+      throw new HostCommandError(argv, -1, String(result.message ?? result.cause), this.name);
+    }
+    const exitCode = result.exitCode ?? -1;
+    const ok = options.okExitCodes ?? [0];
+    if (!ok.includes(exitCode)) throw new HostCommandError(argv, exitCode, String(result.stderr), this.name);
+    return { argv, exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+  }
+
+  async which(command: string): Promise<string | undefined> {
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+      if (dir === '') continue;
+      const candidate = join(dir, command);
+      try {
+        await fs.access(candidate, fsConstants.X_OK);
+        return candidate;
+      } catch {
+        // not in this PATH entry
+      }
+    }
+    return undefined;
+  }
+
+  async platform(): Promise<string> {
+    return platform();
+  }
+
+  async readFile(path: string): Promise<string | undefined> {
+    try {
+      return await fs.readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+    await fs.mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await fs.writeFile(temporary, content, { mode });
+      await fs.chmod(temporary, mode);
+      await fs.rename(temporary, path);
+    } catch (error) {
+      await fs.rm(temporary, { force: true });
+      throw error;
+    }
+  }
+
+  async mkdir(path: string, options: { mode?: number; recursive?: boolean } = {}): Promise<void> {
+    await fs.mkdir(path, { recursive: options.recursive ?? true, mode: options.mode });
+  }
+
+  async remove(path: string): Promise<void> {
+    await fs.rm(path, { recursive: true, force: true });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await fs.rename(from, to);
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    await fs.symlink(target, path);
+  }
+
+  async stat(path: string): Promise<FileStat | undefined> {
+    try {
+      const st = await fs.lstat(path);
+      const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+      return { type, size: st.size, mode: st.mode & 0o7777 };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async readdir(path: string): Promise<string[]> {
+    try {
+      return await fs.readdir(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+}

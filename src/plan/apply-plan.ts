@@ -1,0 +1,71 @@
+import type { Host } from '../host/host.js';
+import type { OnProgress } from '../progress.js';
+import { ignoreProgress } from '../progress.js';
+import type { Plan, PlanStep } from './plan.js';
+
+export interface ApplyOptions {
+  /** @default ignore */
+  onProgress?: OnProgress;
+}
+
+export interface ApplyResult {
+  /** Steps that ran to completion, in order. */
+  applied: PlanStep[];
+}
+
+export async function applyStep(host: Host, step: PlanStep): Promise<void> {
+  switch (step.kind) {
+    case 'run': {
+      const [command, ...args] = step.argv;
+      if (command === undefined) throw new Error('defense in depth: run step with empty argv');
+      await host.run(command, args, { env: step.env, okExitCodes: step.okExitCodes });
+      return;
+    }
+    case 'write-file':
+      return host.writeFileAtomic(step.path, step.content, step.mode);
+    case 'mkdir':
+      return host.mkdir(step.path, { mode: step.mode, recursive: true });
+    case 'remove':
+      return host.remove(step.path);
+    case 'symlink':
+      return host.symlink(step.target, step.path);
+    case 'rename':
+      return host.rename(step.from, step.to);
+  }
+}
+
+/**
+ * Applies a plan step by step. All or nothing: when a step fails, the undo
+ * steps of the completed ones run in reverse, then the original error is
+ * rethrown (undo failures are attached as `undoErrors` on it).
+ */
+export async function applyPlan(host: Host, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const onProgress = options.onProgress ?? ignoreProgress;
+  const applied: PlanStep[] = [];
+  const undoStack: PlanStep[][] = [];
+  for (const [index, { step, undo }] of plan.steps.entries()) {
+    const id = `plan-${index}`;
+    onProgress({ kind: 'step', id, title: step.title, state: 'start' });
+    try {
+      await applyStep(host, step);
+    } catch (error) {
+      onProgress({ kind: 'step', id, title: step.title, state: 'fail', detail: error instanceof Error ? error.message : String(error) });
+      const undoErrors: unknown[] = [];
+      for (const undoSteps of undoStack.reverse()) {
+        for (const undoStep of undoSteps) {
+          try {
+            await applyStep(host, undoStep);
+          } catch (undoError) {
+            undoErrors.push(undoError);
+          }
+        }
+      }
+      if (undoErrors.length > 0 && error instanceof Error) Object.assign(error, { undoErrors });
+      throw error;
+    }
+    onProgress({ kind: 'step', id, title: step.title, state: 'done' });
+    applied.push(step);
+    undoStack.push(undo ?? []);
+  }
+  return { applied };
+}

@@ -1,0 +1,41 @@
+/**
+ * Plans as data. Every command computes a `Plan` (a closed set of step kinds),
+ * then either renders it (`--dry-run`: shell lines a person could paste;
+ * `--json`: this value) or applies it through a `Host`. Tests assert on plans.
+ *
+ * `title` is for display only; `apply` never reads it.
+ */
+
+export const PLAN_VERSION = 1;
+
+export type PlanStep =
+  /** Runs a command. `okExitCodes` defaults to [0]. */
+  | { kind: 'run'; title: string; argv: string[]; env?: Record<string, string>; okExitCodes?: number[] }
+  /** Writes a whole file atomically (temporary name + rename). */
+  | { kind: 'write-file'; title: string; path: string; content: string; mode?: number }
+  | { kind: 'mkdir'; title: string; path: string; mode?: number }
+  /** Removes a file or tree; absent is fine. */
+  | { kind: 'remove'; title: string; path: string }
+  | { kind: 'symlink'; title: string; path: string; target: string }
+  | { kind: 'rename'; title: string; from: string; to: string };
+
+export interface PlannedStep {
+  step: PlanStep;
+  /**
+   * Steps that undo `step` once it has succeeded. When a later step fails,
+   * apply runs the undo lists of every completed step in reverse order, so a
+   * failed plan leaves the host as it found it.
+   */
+  undo?: PlanStep[];
+}
+
+export interface Plan {
+  version: typeof PLAN_VERSION;
+  /** What the plan is for, e.g. "create jail web1". Display only. */
+  summary: string;
+  steps: PlannedStep[];
+}
+
+export function createPlan(summary: string, steps: PlannedStep[] = []): Plan {
+  return { version: PLAN_VERSION, summary, steps };
+}

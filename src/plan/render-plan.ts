@@ -1,0 +1,40 @@
+import { formatArgv, shellQuote } from '../host/host-errors.js';
+import type { Plan, PlanStep } from './plan.js';
+
+/** One step as sh(1) text: what `--dry-run` prints and what a person could paste. */
+export function renderStep(step: PlanStep): string {
+  switch (step.kind) {
+    case 'run': {
+      const env = Object.entries(step.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
+      const ok = step.okExitCodes && step.okExitCodes.join(',') !== '0' ? `  # ok exit: ${step.okExitCodes.join(', ')}` : '';
+      return (env.length > 0 ? `env ${env.join(' ')} ` : '') + formatArgv(step.argv) + ok;
+    }
+    case 'write-file': {
+      const mode = step.mode === undefined ? '' : `\nchmod ${step.mode.toString(8)} ${shellQuote(step.path)}`;
+      const body = step.content.endsWith('\n') ? step.content : `${step.content}\n`;
+      const marker = uniqueMarker(body);
+      return `cat > ${shellQuote(step.path)} <<'${marker}'\n${body}${marker}${mode}`;
+    }
+    case 'mkdir':
+      return `mkdir -p${step.mode === undefined ? '' : ` -m ${step.mode.toString(8)}`} ${shellQuote(step.path)}`;
+    case 'remove':
+      return `rm -rf ${shellQuote(step.path)}`;
+    case 'symlink':
+      return `ln -s ${shellQuote(step.target)} ${shellQuote(step.path)}`;
+    case 'rename':
+      return `mv ${shellQuote(step.from)} ${shellQuote(step.to)}`;
+  }
+}
+
+function uniqueMarker(body: string): string {
+  let marker = 'EOF';
+  for (let n = 1; body.split('\n').includes(marker); n++) marker = `EOF${n}`;
+  return marker;
+}
+
+/** The whole plan as a commented shell script. */
+export function renderPlan(plan: Plan): string {
+  const lines = [`# ${plan.summary}`];
+  for (const { step } of plan.steps) lines.push(`# ${step.title}`, renderStep(step));
+  return `${lines.join('\n')}\n`;
+}
