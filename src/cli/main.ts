@@ -5,17 +5,13 @@
  * An error that is not a JailbuildError is a bug: print the stack, ask for an issue.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { isJailbuildError } from '../errors.js';
 import { commandIndex } from './commands/index.js';
 import type { CliIo } from './context.js';
+import { version } from './version.js';
 
 const OPTIONS_WITH_VALUES = new Set(['--root', '--cache', '--arch', '--mirror', '--backend', '--dataset', '--config', '-C']);
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** The subcommand named in argv, skipping global options and their values. */
 export function findSubcommand(argv: readonly string[]): string | undefined {
@@ -49,7 +45,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
 
   const program = new Command('jailbuild')
     .description('Build and run FreeBSD thin jails: basejail + template, ZFS clones, jail.conf, upgrades, fleets.')
-    .version(packageVersion(), '-V, --version')
+    .version(version(), '-V, --version')
     .option('--json', 'machine-readable output on stdout (progress goes to stderr as plain lines)')
     .option('-n, --dry-run', 'show what would be done (exact commands and files), change nothing')
     .option('--root <dir>', 'where basejails, templates and jails live; also relocates /etc/jail.conf* (tests, demo)')

@@ -15,7 +15,8 @@ import { createProgressReporter } from './progress-reporter.js';
 export function commandAction<A extends unknown[]>(io: CliIo, title: string, body: CommandBody<A>) {
   return async (...commanderArgs: unknown[]): Promise<void> => {
     const command = commanderArgs[commanderArgs.length - 1] as Command;
-    const positional = commanderArgs.slice(0, -2) as A;
+    // commander passes the positional arguments, then the options object, then the Command
+    const positional = commanderArgs.slice(0, -1) as A;
     const global = readGlobalOptions(command);
     const loaded = await loadConfig({ cwd: io.cwd, file: global.config });
     const settings = resolveSettings(loaded.config, global, loaded.baseDir, io.cwd);

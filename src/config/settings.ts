@@ -31,6 +31,10 @@ export interface Settings {
   jailConfDir: string;
   /** The host's main jail.conf that must `.include` jailConfDir. */
   jailConfMain: string;
+  /** The host's rc.conf (jail_enable/jail_list for --boot). */
+  hostRcConf: string;
+  /** Directory of jailbuild's lock files. */
+  lockDir: string;
   /** Paths copied into templates instead of shared from the basejail. */
   writable: string[];
   defaultRelease: string | undefined;
@@ -76,6 +80,8 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
     storage,
     jailConfDir: config.jailConf?.dir !== undefined ? fromConfig(config.jailConf.dir) : `${hostPrefix}/etc/jail.conf.d`,
     jailConfMain: config.jailConf?.main !== undefined ? fromConfig(config.jailConf.main) : `${hostPrefix}/etc/jail.conf`,
+    hostRcConf: `${hostPrefix}/etc/rc.conf`,
+    lockDir: join(root, '.locks'),
     writable: config.split?.writable ?? [...DEFAULT_WRITABLE],
     defaultRelease: config.defaults?.release,
     defaultTemplate: config.defaults?.template ?? 'default',

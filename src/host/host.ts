@@ -16,6 +16,8 @@ export interface RunOptions {
   okExitCodes?: readonly number[];
   /** Kill the command after this many ms. @default no limit */
   timeoutMs?: number;
+  /** Connect the command to this process's terminal (console sessions); stdout/stderr are then not captured. @default false */
+  interactive?: boolean;
 }
 
 export interface RunResult {

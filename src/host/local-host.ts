@@ -19,7 +19,9 @@ export class LocalHost implements Host {
       extendEnv: false,
       cwd: options.cwd,
       input: options.input,
-      stdin: options.input === undefined ? 'ignore' : 'pipe',
+      stdin: options.interactive ? 'inherit' : options.input === undefined ? 'ignore' : 'pipe',
+      stdout: options.interactive ? 'inherit' : 'pipe',
+      stderr: options.interactive ? 'inherit' : 'pipe',
       reject: false,
       stripFinalNewline: false,
       timeout: options.timeoutMs,
@@ -31,8 +33,8 @@ export class LocalHost implements Host {
     }
     const exitCode = result.exitCode ?? -1;
     const ok = options.okExitCodes ?? [0];
-    if (!ok.includes(exitCode)) throw new HostCommandError(argv, exitCode, String(result.stderr), this.name);
-    return { argv, exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+    if (!ok.includes(exitCode)) throw new HostCommandError(argv, exitCode, String(result.stderr ?? ''), this.name);
+    return { argv, exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
   }
 
   async which(command: string): Promise<string | undefined> {

@@ -1,11 +1,15 @@
 import type { Host } from '../host/host.js';
 import type { OnProgress } from '../progress.js';
 import { ignoreProgress } from '../progress.js';
+import type { StorageBackend } from '../storage/storage-backend.js';
+import { applyStorageOp } from '../storage/storage-op.js';
 import type { Plan, PlanStep } from './plan.js';
 
 export interface ApplyOptions {
   /** @default ignore */
   onProgress?: OnProgress;
+  /** Needed when the plan has `storage` steps. */
+  storage?: StorageBackend;
 }
 
 export interface ApplyResult {
@@ -13,7 +17,7 @@ export interface ApplyResult {
   applied: PlanStep[];
 }
 
-export async function applyStep(host: Host, step: PlanStep): Promise<void> {
+export async function applyStep(host: Host, step: PlanStep, storage?: StorageBackend): Promise<void> {
   switch (step.kind) {
     case 'run': {
       const [command, ...args] = step.argv;
@@ -31,6 +35,9 @@ export async function applyStep(host: Host, step: PlanStep): Promise<void> {
       return host.symlink(step.target, step.path);
     case 'rename':
       return host.rename(step.from, step.to);
+    case 'storage':
+      if (storage === undefined) throw new Error('defense in depth: storage step applied without a storage backend');
+      return applyStorageOp(storage, step.op);
   }
 }
 
@@ -47,14 +54,14 @@ export async function applyPlan(host: Host, plan: Plan, options: ApplyOptions = 
     const id = `plan-${index}`;
     onProgress({ kind: 'step', id, title: step.title, state: 'start' });
     try {
-      await applyStep(host, step);
+      await applyStep(host, step, options.storage);
     } catch (error) {
       onProgress({ kind: 'step', id, title: step.title, state: 'fail', detail: error instanceof Error ? error.message : String(error) });
       const undoErrors: unknown[] = [];
       for (const undoSteps of undoStack.reverse()) {
         for (const undoStep of undoSteps) {
           try {
-            await applyStep(host, undoStep);
+            await applyStep(host, undoStep, options.storage);
           } catch (undoError) {
             undoErrors.push(undoError);
           }

@@ -5,6 +5,7 @@
  *
  * `title` is for display only; `apply` never reads it.
  */
+import type { StorageOp } from '../storage/storage-op.js';
 
 export const PLAN_VERSION = 1;
 
@@ -17,7 +18,9 @@ export type PlanStep =
   /** Removes a file or tree; absent is fine. */
   | { kind: 'remove'; title: string; path: string }
   | { kind: 'symlink'; title: string; path: string; target: string }
-  | { kind: 'rename'; title: string; from: string; to: string };
+  | { kind: 'rename'; title: string; from: string; to: string }
+  /** A dataset operation, applied through the configured storage backend. */
+  | { kind: 'storage'; title: string; op: StorageOp };
 
 export interface PlannedStep {
   step: PlanStep;

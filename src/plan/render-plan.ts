@@ -1,8 +1,18 @@
 import { formatArgv, shellQuote } from '../host/host-errors.js';
+import type { StorageSettings } from '../config/settings.js';
+import { renderStorageOp } from '../storage/storage-op.js';
 import type { Plan, PlanStep } from './plan.js';
 
+/** How storage steps are rendered: the backend's settings and the data root. */
+export interface RenderContext {
+  storage: StorageSettings;
+  root: string;
+}
+
+const defaultContext: RenderContext = { storage: { backend: 'dir' }, root: '<root>' };
+
 /** One step as sh(1) text: what `--dry-run` prints and what a person could paste. */
-export function renderStep(step: PlanStep): string {
+export function renderStep(step: PlanStep, context: RenderContext = defaultContext): string {
   switch (step.kind) {
     case 'run': {
       const env = Object.entries(step.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
@@ -23,6 +33,8 @@ export function renderStep(step: PlanStep): string {
       return `ln -s ${shellQuote(step.target)} ${shellQuote(step.path)}`;
     case 'rename':
       return `mv ${shellQuote(step.from)} ${shellQuote(step.to)}`;
+    case 'storage':
+      return renderStorageOp(step.op, context.storage, context.root);
   }
 }
 
@@ -33,8 +45,8 @@ function uniqueMarker(body: string): string {
 }
 
 /** The whole plan as a commented shell script. */
-export function renderPlan(plan: Plan): string {
+export function renderPlan(plan: Plan, context: RenderContext = defaultContext): string {
   const lines = [`# ${plan.summary}`];
-  for (const { step } of plan.steps) lines.push(`# ${step.title}`, renderStep(step));
+  for (const { step } of plan.steps) lines.push(`# ${step.title}`, renderStep(step, context));
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,60 @@
+/**
+ * Structured edits of rc.conf(5) files (sh variable assignments), so a jail's
+ * rc.conf is changed key by key and never by text substitution. Lines we do
+ * not touch are kept byte for byte.
+ */
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ASSIGNMENT = /^\s*([A-Za-z_][A-Za-z0-9_]*)=/;
+
+/** Double-quotes a value for sh, escaping what sh expands inside double quotes. */
+export function quoteRcValue(value: string): string {
+  if (value.includes('\n')) throw new Error(`rc.conf values cannot contain newlines: ${JSON.stringify(value)}`);
+  return `"${value.replace(/[\\"$`]/g, (c) => `\\${c}`)}"`;
+}
+
+/** Reads `name="value"` assignments (last one wins), undoing simple sh quoting. */
+export function readRcConf(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!match) continue;
+    const [, name, raw] = match as unknown as [string, string, string];
+    values[name] = unquoteRcValue(raw.replace(/\s+#.*$/, '').trim());
+  }
+  return values;
+}
+
+function unquoteRcValue(raw: string): string {
+  if (raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2) return raw.slice(1, -1).replace(/\\([\\"$`])/g, '$1');
+  if (raw.startsWith("'") && raw.endsWith("'") && raw.length >= 2) return raw.slice(1, -1);
+  return raw;
+}
+
+/**
+ * Sets (or, with `null`, removes) variables. An existing assignment is
+ * replaced in place; new ones are appended in the order given.
+ */
+export function setRcConfValues(text: string, values: Record<string, string | null>): string {
+  for (const name of Object.keys(values)) {
+    if (!NAME.test(name)) throw new Error(`not an rc.conf variable name: ${JSON.stringify(name)}`);
+  }
+  const pending = new Map(Object.entries(values));
+  const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  const out: string[] = [];
+  for (const line of lines) {
+    const name = ASSIGNMENT.exec(line)?.[1];
+    if (name !== undefined && pending.has(name)) {
+      const value = pending.get(name);
+      if (value === undefined) continue; // already written above: drop the duplicate assignment
+      if (value !== null) out.push(`${name}=${quoteRcValue(value)}`);
+      pending.set(name, undefined as unknown as string);
+      continue;
+    }
+    out.push(line);
+  }
+  for (const [name, value] of pending) {
+    if (value !== undefined && value !== null) out.push(`${name}=${quoteRcValue(value)}`);
+  }
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}

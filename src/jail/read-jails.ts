@@ -1,0 +1,76 @@
+/**
+ * What jails exist, derived from the host every time: datasets under jails/
+ * (with their jailbuild:* properties), each jail's jail.conf.d file, and one
+ * `jls` call for the running state. No private state file.
+ */
+import type { Settings } from '../config/settings.js';
+import type { Host } from '../host/host.js';
+import type { StorageBackend } from '../storage/storage-backend.js';
+import { JAIL_PARENT } from './dataset-names.js';
+import { parseJailConf, type JailConfFile } from './jail-conf/index.js';
+import type { JailParam } from './jail-param.js';
+import { jailConfPath } from './plan-create-jail.js';
+import { readRunningJails } from './running-jails.js';
+
+export interface JailInfo {
+  name: string;
+  /** `unknown` where jls cannot run (not FreeBSD). */
+  state: 'running' | 'stopped' | 'unknown';
+  jid: number | undefined;
+  release: string | undefined;
+  template: string | undefined;
+  ip4: string[];
+  ip6: string[];
+  path: string;
+  backend: 'zfs' | 'dir';
+  /** `templates/default-14.2-RELEASE@base` for clones. */
+  origin: string | undefined;
+  /** Path of the jail.conf.d file, undefined when missing (a broken jail). */
+  conf: string | undefined;
+  /** Parameters of the jail's block in its jail.conf.d file. */
+  params: JailParam[];
+}
+
+function valuesOf(params: JailParam[], name: string): string[] {
+  const out: string[] = [];
+  for (const p of params) {
+    if (p.name !== name || p.value === undefined) continue;
+    if (!p.append) out.length = 0;
+    out.push(...(Array.isArray(p.value) ? p.value : [p.value]));
+  }
+  return out;
+}
+
+export function jailParamsFromConf(file: JailConfFile, name: string): JailParam[] {
+  const block = file.items.find((item) => item.kind === 'jail' && item.name === name);
+  return block !== undefined && block.kind === 'jail' ? block.params : [];
+}
+
+export async function readJails(context: { settings: Settings; storage: StorageBackend; host: Host }): Promise<JailInfo[]> {
+  const { settings, storage, host } = context;
+  const [datasets, running] = await Promise.all([storage.list(JAIL_PARENT), readRunningJails(host)]);
+  const jails = await Promise.all(
+    datasets.map(async (dataset): Promise<JailInfo> => {
+      const name = dataset.name.slice(JAIL_PARENT.length + 1);
+      const confFile = jailConfPath(settings, name);
+      const text = await host.readFile(confFile);
+      const params = text === undefined ? [] : jailParamsFromConf(parseJailConf(text, { file: confFile }), name);
+      const live = running?.get(name);
+      return {
+        name,
+        state: running === undefined ? 'unknown' : live ? 'running' : 'stopped',
+        jid: live?.jid,
+        release: dataset.properties.release,
+        template: dataset.properties.template,
+        ip4: valuesOf(params, 'ip4.addr'),
+        ip6: valuesOf(params, 'ip6.addr'),
+        path: dataset.path,
+        backend: storage.kind,
+        origin: dataset.origin,
+        conf: text === undefined ? undefined : confFile,
+        params,
+      };
+    }),
+  );
+  return jails.sort((a, b) => a.name.localeCompare(b.name));
+}
