@@ -1,0 +1,13 @@
+export type { DatasetInfo, DatasetProperties, StorageBackend } from './storage-backend.js';
+export { StorageError } from './storage-error.js';
+export { checkDatasetName, checkSnapshotName, parentName } from './check-dataset-name.js';
+export { checkProperties, RESERVED_PROPERTY_KEYS } from './check-properties.js';
+export { classifyZfsFailure } from './zfs-failure.js';
+export type { ZfsFailure, ZfsFailureKind } from './zfs-failure.js';
+export { ZfsBackend, DEFAULT_PROPERTY_KEYS } from './zfs-backend.js';
+export type { ZfsBackendOptions } from './zfs-backend.js';
+export { DirBackend } from './dir-backend.js';
+export type { DirBackendOptions } from './dir-backend.js';
+export { readDirMetadata, writeDirMetadata, emptyDirMetadata, DIR_METADATA_VERSION } from './dir-metadata.js';
+export type { DirMetadata } from './dir-metadata.js';
+export { createStorage } from './create-storage.js';
