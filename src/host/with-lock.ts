@@ -33,7 +33,7 @@ export async function withLock<T>(path: string, what: string, fn: () => Promise<
         throw error;
       }
       const owner = Number.parseInt((await fs.readFile(path, 'utf8').catch(() => '')).trim(), 10);
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && (owner === process.pid || isAlive(owner))) {
         throw new JailbuildError('E_LOCKED', `${what} is in progress in another jailbuild run (pid ${owner}, lock ${path}); wait for it to finish`, { data: { path, pid: owner } });
       }
       await fs.rm(path, { force: true }); // stale: its owner is gone

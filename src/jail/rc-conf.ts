@@ -20,15 +20,31 @@ export function readRcConf(text: string): Record<string, string> {
     const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
     if (!match) continue;
     const [, name, raw] = match as unknown as [string, string, string];
-    values[name] = unquoteRcValue(raw.replace(/\s+#.*$/, '').trim());
+    values[name] = unquoteRcValue(raw);
   }
   return values;
 }
 
+/** The value of one assignment: a double- or single-quoted word, or a bare word up to blanks or a comment. */
 function unquoteRcValue(raw: string): string {
-  if (raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2) return raw.slice(1, -1).replace(/\\([\\"$`])/g, '$1');
-  if (raw.startsWith("'") && raw.endsWith("'") && raw.length >= 2) return raw.slice(1, -1);
-  return raw;
+  if (raw.startsWith('"')) {
+    let out = '';
+    for (let i = 1; i < raw.length; i++) {
+      const c = raw[i] as string;
+      if (c === '"') return out;
+      if (c === '\\' && i + 1 < raw.length && '\\"$`'.includes(raw[i + 1] as string)) {
+        out += raw[++i];
+        continue;
+      }
+      out += c;
+    }
+    return out;
+  }
+  if (raw.startsWith("'")) {
+    const end = raw.indexOf("'", 1);
+    return end === -1 ? raw.slice(1) : raw.slice(1, end);
+  }
+  return /^[^\s#]*/.exec(raw)?.[0] ?? '';
 }
 
 /**

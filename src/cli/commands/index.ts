@@ -18,4 +18,13 @@ export interface CommandEntry {
 
 export const commandIndex: Record<string, CommandEntry> = {
   // one line per subcommand, in the order `jailbuild --help` lists them
+  demo: { summary: 'demo: synthetic release from a local mirror → bootstrap → jail (dir backend, no FreeBSD needed)', load: () => import('./demo.js') },
+  bootstrap: { summary: 'split a release into a read-only basejail and a writable template (fetches if needed)', load: () => import('./bootstrap.js') },
+  create: { summary: 'create a jail: clone the template, write its jail.conf.d file (bootstraps if needed)', load: () => import('./create.js') },
+  list: { summary: 'list jails: state, JID, release, template, IPs, path, backend, origin', load: () => import('./list.js') },
+  start: { summary: 'start jails (jail -c with their jail.conf.d file)', load: () => import('./start.js') },
+  stop: { summary: 'stop jails (jail -r)', load: () => import('./stop.js') },
+  restart: { summary: 'restart jails (jail -rc)', load: () => import('./restart.js') },
+  console: { summary: 'log in to a running jail (jexec -l … login -f root)', load: () => import('./console.js') },
+  destroy: { summary: 'stop and destroy jails: dataset, jail.conf.d file, jail_list entry', load: () => import('./destroy.js') },
 };

@@ -1,0 +1,27 @@
+/**
+ * start, stop and restart share one body: look the jails up, plan
+ * `jail -f <conf> -c|-r|-rc <name>` for each, and run (or print) the plans.
+ */
+import type { Command } from 'commander';
+import type { LifecycleAction } from '../../jail/plan-jail-lifecycle.js';
+import type { CliIo } from '../context.js';
+import { commandAction } from '../run-command.js';
+
+export function registerLifecycle(action: LifecycleAction, command: Command, io: CliIo): void {
+  command
+    .argument('<names...>', 'jail names')
+    .action(
+      commandAction(io, `${action} jails`, async (ctx, names: string[]) => {
+        const { openStorage, findJails } = await import('../jail-context.js');
+        const { planLifecycle } = await import('../../jail/plan-jail-lifecycle.js');
+        const { createPlan } = await import('../../plan/plan.js');
+        const { executePlan } = await import('../execute-plan.js');
+        const storage = await openStorage(ctx);
+        const jails = await findJails(ctx, storage, names);
+        const steps = jails.flatMap((jail) => planLifecycle(action, jail, ctx.settings).steps);
+        const plan = createPlan(`${action} ${names.join(', ')}`, steps);
+        const verb = { start: 'started', stop: 'stopped', restart: 'restarted' }[action];
+        return executePlan(ctx, plan, storage, () => ({ data: { action, jails: names }, text: `${verb} ${names.join(', ')}` }));
+      }),
+    );
+}

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../context.js';
+import { commandAction } from '../run-command.js';
+
+export function register(command: Command, io: CliIo): void {
+  command
+    .alias('ls')
+    .addHelpText('after', '\nColumns: name, state (from jls), JID, release, template, IPs, path, backend, origin snapshot.')
+    .action(
+      commandAction(io, 'list jails', async (ctx) => {
+        const { openStorage } = await import('../jail-context.js');
+        const { readJails } = await import('../../jail/read-jails.js');
+        const { formatTable } = await import('../format-table.js');
+        const storage = await openStorage(ctx);
+        const jails = await readJails({ settings: ctx.settings, storage, host: ctx.host });
+        const rows = jails.map((j) => [
+          j.name,
+          j.state,
+          j.jid === undefined ? '-' : String(j.jid),
+          j.release ?? '-',
+          j.template ?? '-',
+          [...j.ip4, ...j.ip6].join(',') || '-',
+          j.path,
+          j.backend,
+          j.origin ?? '-',
+        ]);
+        const data = jails.map(({ params: _params, ...rest }) => rest);
+        return {
+          data,
+          text: jails.length === 0 ? 'no jails; create one with jailbuild create <name>' : formatTable(['NAME', 'STATE', 'JID', 'RELEASE', 'TEMPLATE', 'IP', 'PATH', 'BACKEND', 'ORIGIN'], rows),
+        };
+      }),
+    );
+}

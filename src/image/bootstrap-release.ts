@@ -1,0 +1,183 @@
+/**
+ * `jailbuild bootstrap`: fetch (or re-verify) the release, split base.txz in
+ * one pass into a staging basejail and a staging template, then promote both
+ * by rename: basejail read-only, template snapshotted `@base` for clones.
+ * Nothing half-made survives a failure, and a lock keeps two runs of the same
+ * release apart.
+ */
+import { join } from 'node:path';
+import type { Settings } from '../config/settings.js';
+import { JailbuildError } from '../errors.js';
+import type { Host } from '../host/host.js';
+import { withLock } from '../host/with-lock.js';
+import { basejailDataset, templateDataset, TEMPLATE_SNAPSHOT } from '../jail/dataset-names.js';
+import type { OnProgress } from '../progress.js';
+import { ignoreProgress, step } from '../progress.js';
+import { ensureRelease } from '../release/index.js';
+import type { StorageBackend } from '../storage/storage-backend.js';
+import type { Warn } from '../warn.js';
+import { readFreebsdVersion } from './read-freebsd-version.js';
+import { splitRelease } from './index.js';
+
+export interface BootstrapOptions {
+  settings: Settings;
+  host: Host;
+  storage: StorageBackend;
+  /** Full release name, e.g. `14.2-RELEASE`. */
+  release: string;
+  /** @default 'default' */
+  template?: string;
+  /** Rebuild even when the basejail and template exist. @default false */
+  force?: boolean;
+  warn: Warn;
+  /** @default ignore */
+  onProgress?: OnProgress;
+  /** Extra trusted MANIFEST pins (tests, demo), `<release>/<arch>` → sha256. */
+  trustedManifests?: Record<string, string>;
+  /** jailbuild's version, stamped on the datasets. */
+  version?: string;
+}
+
+export interface BootstrapResult {
+  release: string;
+  basejail: { dataset: string; path: string; created: boolean };
+  template: { dataset: string; path: string; snapshot: string; created: boolean };
+  /** `14.2-RELEASE-p0` style, read from the basejail's bin/freebsd-version. */
+  userland: string | undefined;
+  entries: number;
+  sha256: string | undefined;
+  /** File flags from the archive that this host could not set (non-FreeBSD), recorded beside the release cache. */
+  flagsFile: string | undefined;
+  skipped: boolean;
+}
+
+export async function bootstrapRelease(options: BootstrapOptions): Promise<BootstrapResult> {
+  const { settings, host, storage, release } = options;
+  const template = options.template ?? settings.defaultTemplate;
+  const onProgress = options.onProgress ?? ignoreProgress;
+  const basejail = basejailDataset(release);
+  const tmpl = templateDataset(template, release);
+  const result = (created: { basejail: boolean; template: boolean }, extra: Partial<BootstrapResult> = {}): BootstrapResult => ({
+    release,
+    basejail: { dataset: basejail, path: storage.pathOf(basejail), created: created.basejail },
+    template: { dataset: tmpl, path: storage.pathOf(tmpl), snapshot: TEMPLATE_SNAPSHOT, created: created.template },
+    userland: undefined,
+    entries: 0,
+    sha256: undefined,
+    flagsFile: undefined,
+    skipped: false,
+    ...extra,
+  });
+
+  return withLock(join(settings.lockDir, `bootstrap-${release}.lock`), `bootstrap of ${release}`, async () => {
+    const haveBasejail = await storage.exists(basejail);
+    const haveTemplate = (await storage.listSnapshots(tmpl).catch(() => [] as string[])).includes(TEMPLATE_SNAPSHOT);
+    if (haveBasejail && haveTemplate && !options.force) {
+      onProgress({ kind: 'step', id: 'bootstrap', title: `bootstrap ${release}`, state: 'skip', detail: 'basejail and template exist' });
+      const userland = await readFreebsdVersion(storage.pathOf(basejail)).catch(() => undefined);
+      return result({ basejail: false, template: false }, { skipped: true, userland });
+    }
+    if (options.force) {
+      for (const name of [tmpl, ...(haveBasejail ? [basejail] : [])]) await assertUnused(storage, name);
+    }
+
+    const cached = await ensureRelease({
+      release,
+      arch: settings.arch,
+      dists: ['base'],
+      mirrors: settings.mirrors,
+      archiveMirrors: settings.archiveMirrors,
+      cache: settings.cache,
+      force: false,
+      strict: settings.strict,
+      warn: options.warn,
+      onProgress,
+      ...(options.trustedManifests ? { trustedManifests: options.trustedManifests } : {}),
+    });
+    const archive = cached.files.base;
+    if (archive === undefined) throw new JailbuildError('E_BOOTSTRAP_NO_BASE', `release ${release} has no base.txz in its MANIFEST; check the mirror`);
+
+    const stamp = `${process.pid}`;
+    const stagingBasejail = `staging/basejail-${release}-${stamp}`;
+    const stagingTemplate = `staging/template-${template}-${release}-${stamp}`;
+    const cleanup = async () => {
+      for (const name of [stagingBasejail, stagingTemplate]) await storage.destroy(name).catch(() => undefined);
+    };
+    await cleanup();
+    try {
+      await storage.create(stagingBasejail);
+      await storage.create(stagingTemplate);
+      const split = await step(onProgress, 'split', `split base.txz into basejail and template`, () =>
+        splitRelease({
+          archive,
+          basejailDir: storage.pathOf(stagingBasejail),
+          templateDir: storage.pathOf(stagingTemplate),
+          writable: settings.writable,
+          warn: options.warn,
+          onProgress,
+        }),
+      );
+      let flagsFile: string | undefined;
+      if (split.flags.length > 0) {
+        if ((await host.platform()) === 'freebsd') {
+          for (const entry of split.flags) {
+            const dir = entry.tree === 'basejail' ? storage.pathOf(stagingBasejail) : storage.pathOf(stagingTemplate);
+            await host.run('chflags', [entry.flags, join(dir, entry.path)]);
+          }
+        } else {
+          // Linux cannot hold BSD file flags; keep them so a FreeBSD host (or a later sync) can apply them.
+          flagsFile = join(cached.dir, 'fflags.json');
+          await host.writeFileAtomic(flagsFile, `${JSON.stringify(split.flags, null, 2)}\n`);
+        }
+      }
+      const userland = await readFreebsdVersion(storage.pathOf(stagingBasejail)).catch(() => undefined);
+      const properties = {
+        release,
+        arch: settings.arch,
+        ...(cached.sha256.base ? { sha256: cached.sha256.base } : {}),
+        ...(userland ? { patchlevel: userland } : {}),
+        ...(options.version ? { version: options.version } : {}),
+      };
+
+      await step(onProgress, 'promote', `promote ${basejail} and ${tmpl}`, async () => {
+        if (!haveBasejail || options.force) {
+          if (haveBasejail) {
+            await storage.setReadonly(basejail, false);
+            await storage.destroy(basejail);
+          }
+          await storage.setProperties(stagingBasejail, properties);
+          await storage.rename(stagingBasejail, basejail);
+          await storage.setReadonly(basejail, true);
+        } else {
+          await storage.destroy(stagingBasejail);
+        }
+        if (await storage.exists(tmpl)) await storage.destroy(tmpl);
+        await storage.setProperties(stagingTemplate, { ...properties, template });
+        await storage.rename(stagingTemplate, tmpl);
+        await storage.snapshot(tmpl, TEMPLATE_SNAPSHOT);
+      });
+      return result(
+        { basejail: !haveBasejail || Boolean(options.force), template: true },
+        { userland, entries: split.entries, sha256: cached.sha256.base, flagsFile },
+      );
+    } catch (error) {
+      await cleanup();
+      throw error;
+    }
+  });
+}
+
+/** A forced rebuild must not pull a template or basejail out from under existing jails. */
+async function assertUnused(storage: StorageBackend, name: string): Promise<void> {
+  const jails = await storage.list('jails');
+  const users = jails.filter((j) => j.origin?.startsWith(`${name}@`) || j.properties.release === name.split('/')[1]);
+  if (users.length > 0 && name.startsWith('templates/')) {
+    const names = users.filter((j) => j.origin?.startsWith(`${name}@`)).map((j) => j.name.replace(/^jails\//, ''));
+    if (names.length > 0) {
+      throw new JailbuildError('E_BOOTSTRAP_IN_USE', `cannot rebuild ${name}: jails ${names.join(', ')} are cloned from it; destroy them first or bootstrap under another --template name`);
+    }
+  }
+  if (users.length > 0 && name.startsWith('basejail/')) {
+    throw new JailbuildError('E_BOOTSTRAP_IN_USE', `cannot rebuild ${name}: jails ${users.map((j) => j.name.replace(/^jails\//, '')).join(', ')} use it; destroy them first`);
+  }
+}
