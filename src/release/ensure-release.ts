@@ -1,0 +1,254 @@
+/**
+ * A verified release in the cache, `<cache>/<release>/<arch>/`: MANIFEST plus
+ * the requested dists. Fetches what is missing, re-verifies what is cached,
+ * and keeps one rule for the cache's state: MANIFEST is written last, after
+ * every requested dist verified, so a cache directory with a MANIFEST holds a
+ * trusted MANIFEST. A failed fetch leaves at most a resumable `.part` (never
+ * after a checksum mismatch) and removes directories it created empty.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Arch } from '../config/settings.js';
+import { JailbuildError, UsageError } from '../errors.js';
+import { ignoreProgress, step, type OnProgress } from '../progress.js';
+import { createWarn, type Warn } from '../warn.js';
+import { acquireLock } from './acquire-lock.js';
+import { checkManifestTrust, type ManifestTrust } from './check-manifest-trust.js';
+import { downloadFile, type RetryOptions } from './download-file.js';
+import { fetchManifest } from './fetch-manifest.js';
+import { parseManifest, type ManifestEntry } from './parse-manifest.js';
+import { parseReleaseName, type ReleaseName } from './parse-release-name.js';
+import { createProxyDispatchers } from './proxy-dispatcher.js';
+import { releaseLocations } from './release-locations.js';
+import { sha256File } from './sha256-file.js';
+
+export interface EnsureReleaseOptions extends RetryOptions {
+  /** `14.2`, `14.2-RELEASE`, `14.2-RELEASE-p3` (fetches 14.2-RELEASE), or a parsed name. */
+  release: string | ReleaseName;
+  /** @default 'amd64' */
+  arch?: Arch;
+  /** Dist names as in MANIFEST (`base`, `lib32`, `src`; `base-dbg` is read as `base_dbg`). @default ['base'] */
+  dists?: readonly string[];
+  /** Mirrors tried in order. */
+  mirrors: readonly string[];
+  /** Old-releases roots tried after `mirrors`. @default [] */
+  archiveMirrors?: readonly string[];
+  /** Cache root; the release lives in `<cache>/<release>/<arch>/`. */
+  cache: string;
+  /** Download again even when the cache verifies. @default false */
+  force?: boolean;
+  /** Refuse releases not in the pinned MANIFEST table. @default false */
+  strict?: boolean;
+  /** Receives the unpinned-release warning. @default a warn that ignores (or throws under strict) */
+  warn?: Warn;
+  /** @default ignore */
+  onProgress?: OnProgress;
+  /** Extra MANIFEST pins, `<release>/<arch>` → sha256 (tests, demo, private builds). @default {} */
+  trustedManifests?: Readonly<Record<string, string>>;
+  /** Environment read for HTTP(S)_PROXY / NO_PROXY. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Per-request inactivity timeout. @default 30000 */
+  timeoutMs?: number;
+  /** How long to wait for another run fetching the same release. @default 600000 */
+  lockTimeoutMs?: number;
+}
+
+export interface CachedRelease {
+  /** Directory name of the release, e.g. `14.2-RELEASE` (no patch level). */
+  release: string;
+  arch: Arch;
+  /** `<cache>/<release>/<arch>`. */
+  dir: string;
+  /** Every dist the MANIFEST lists, requested or not. */
+  manifest: ManifestEntry[];
+  /** sha256 of the MANIFEST bytes. */
+  manifestSha256: string;
+  /** Whether that sum matched a pin or was only warned about. */
+  trust: ManifestTrust;
+  /** Verified files of the requested dists: dist → absolute path (bootstrap reads `files.base`). */
+  files: Record<string, string>;
+  /** dist → verified sha256 (`sha256.base`). */
+  sha256: Record<string, string>;
+  /** True when anything was downloaded in this call; false when the cache only needed re-verifying. */
+  fetched: boolean;
+  /** Where downloads came from (URLs), empty when nothing was fetched. */
+  sources: string[];
+}
+
+/** `base-dbg` and `base_dbg` both name the `base_dbg` dist. */
+export function normaliseDistName(name: string): string {
+  return name.trim().toLowerCase().replace(/[-.]/g, '_');
+}
+
+function selectEntries(manifest: ManifestEntry[], dists: readonly string[], release: string): ManifestEntry[] {
+  return dists.map((name) => {
+    const entry = manifest.find((e) => e.dist === normaliseDistName(name));
+    if (entry === undefined) {
+      throw new UsageError('E_RELEASE_DIST', `${release} has no dist '${name}'; its MANIFEST lists ${manifest.map((e) => e.dist).join(', ')}`, {
+        data: { dist: name, available: manifest.map((e) => e.dist) },
+      });
+    }
+    return entry;
+  });
+}
+
+async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    await fs.rmdir(dir);
+  } catch {
+    // not empty, or already gone: both fine
+  }
+}
+
+async function readIfExists(path: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function verifyCached(path: string, entry: ManifestEntry, onProgress: OnProgress): Promise<boolean> {
+  const exists = await fs.stat(path).then((s) => s.isFile(), () => false);
+  if (!exists) return false;
+  const actual = await step(onProgress, `verify:${path}`, `verify cached ${entry.file}`, () => sha256File(path));
+  if (actual === entry.sha256) return true;
+  onProgress({ kind: 'info', message: `cached ${entry.file} has sha256 ${actual}, MANIFEST says ${entry.sha256}; downloading it again` });
+  await fs.rm(path, { force: true });
+  return false;
+}
+
+export async function ensureRelease(options: EnsureReleaseOptions): Promise<CachedRelease> {
+  const parsed = typeof options.release === 'string' ? parseReleaseName(options.release) : options.release;
+  const release = parsed.name;
+  const arch = options.arch ?? 'amd64';
+  const dists = options.dists ?? ['base'];
+  const onProgress = options.onProgress ?? ignoreProgress;
+  const strict = options.strict ?? false;
+  const warn = options.warn ?? createWarn({ strict });
+  const releaseDir = join(options.cache, release);
+  const dir = join(releaseDir, arch);
+  const manifestPath = join(dir, 'MANIFEST');
+  const trust = (bytes: Buffer, source: string) => {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const level = checkManifestTrust({
+      release,
+      arch,
+      sha256,
+      strict,
+      warn,
+      source,
+      ...(options.trustedManifests === undefined ? {} : { trustedManifests: options.trustedManifests }),
+    });
+    return { sha256, level };
+  };
+
+  const unlock = await acquireLock(join(releaseDir, `.${arch}.lock`), {
+    ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
+    onWait: (pid) => onProgress({ kind: 'info', message: `waiting for process ${pid ?? '?'} fetching ${release} ${arch}` }),
+  });
+  const dispatchers = createProxyDispatchers(options.env ?? process.env);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+
+    // 1. The cache, when it has a MANIFEST that still passes the pin check.
+    let manifestBytes = options.force ? undefined : await readIfExists(manifestPath);
+    let manifestSource = manifestPath;
+    let trusted: { sha256: string; level: ManifestTrust } | undefined;
+    if (manifestBytes !== undefined) {
+      try {
+        trusted = trust(manifestBytes, manifestPath);
+      } catch (error) {
+        if (!(error instanceof JailbuildError) || error.code !== 'E_RELEASE_MANIFEST_UNTRUSTED') throw error;
+        onProgress({ kind: 'info', message: `cached MANIFEST of ${release} ${arch} does not match its pin; fetching it again` });
+        manifestBytes = undefined;
+      }
+    }
+
+    // 2. Otherwise the mirrors, in order; dists are then tried from the mirror that had the MANIFEST on.
+    let locations = releaseLocations(release, {
+      arch,
+      mirrors: options.mirrors,
+      ...(options.archiveMirrors === undefined ? {} : { archiveMirrors: options.archiveMirrors }),
+    });
+    let manifestFetched = false;
+    if (manifestBytes === undefined || trusted === undefined) {
+      const fetched = await step(onProgress, `manifest:${dir}`, `fetch MANIFEST of ${release} ${arch}`, () =>
+        fetchManifest({
+          release,
+          locations,
+          onProgress,
+          dispatcherFor: dispatchers.dispatcherFor,
+          ...(options.retries === undefined ? {} : { retries: options.retries }),
+          ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        }),
+      );
+      manifestBytes = fetched.bytes;
+      manifestSource = fetched.url;
+      locations = locations.slice(fetched.index);
+      trusted = trust(manifestBytes, fetched.url);
+      manifestFetched = true;
+    }
+    const manifest = parseManifest(manifestBytes.toString('utf8'), manifestSource);
+    const entries = selectEntries(manifest, dists, release);
+
+    // 3. Each requested dist: reuse when it verifies, download otherwise.
+    const files: Record<string, string> = {};
+    const sha256: Record<string, string> = {};
+    const sources: string[] = [];
+    for (const entry of entries) {
+      const path = join(dir, entry.file);
+      if (options.force) {
+        await fs.rm(path, { force: true });
+        await fs.rm(`${path}.part`, { force: true });
+      } else if (await verifyCached(path, entry, onProgress)) {
+        files[entry.dist] = path;
+        sha256[entry.dist] = entry.sha256;
+        continue;
+      }
+      const result = await step(onProgress, `download:${path}`, `download ${entry.file} (${release} ${arch})`, () =>
+        downloadFile({
+          locations,
+          file: entry.file,
+          dest: path,
+          sha256: entry.sha256,
+          onProgress,
+          dispatcherFor: dispatchers.dispatcherFor,
+          ...(options.retries === undefined ? {} : { retries: options.retries }),
+          ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        }),
+      );
+      files[entry.dist] = result.path;
+      sha256[entry.dist] = result.sha256;
+      sources.push(result.url);
+    }
+
+    // 4. Last: the MANIFEST, which marks the directory as a trusted release.
+    if (manifestFetched) {
+      const temporary = `${manifestPath}.tmp`;
+      await fs.writeFile(temporary, manifestBytes);
+      await fs.rename(temporary, manifestPath);
+    }
+    return {
+      release,
+      arch,
+      dir,
+      manifest,
+      manifestSha256: trusted.sha256,
+      trust: trusted.level,
+      files,
+      sha256,
+      fetched: sources.length > 0 || manifestFetched,
+      sources,
+    };
+  } finally {
+    await dispatchers.close();
+    await unlock();
+    await removeIfEmpty(dir);
+    await removeIfEmpty(releaseDir);
+  }
+}

@@ -1,0 +1,33 @@
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+
+export interface SourceOptions {
+  /** Byte offset to start at (HTTP `Range: bytes=N-`). @default 0 */
+  start?: number;
+  /** Picks the undici dispatcher (proxy or direct) for an http(s) URL. @default direct */
+  dispatcherFor?: (url: URL) => Dispatcher;
+  /** Gives up on a silent server after this many ms. @default 30000 */
+  timeoutMs?: number;
+}
+
+/** What `open` found: nothing (404 and the like), or a body starting at `start`. */
+export type OpenedFile =
+  | { found: false; status?: number }
+  | {
+      found: true;
+      body: Readable;
+      /** Where the body starts; 0 when the server ignored the requested range. */
+      start: number;
+      /** Length of the whole file when the server says so. */
+      size?: number;
+    };
+
+/** One kind of mirror (http(s), file). Sources stay small: open a file, list a directory. */
+export interface MirrorSource {
+  /** URL protocols this source serves, with the colon (`'https:'`). */
+  protocols: readonly string[];
+  /** Opens a file; `{found:false}` when absent, `TransferError` when the transfer itself failed. */
+  open(url: URL, options?: SourceOptions): Promise<OpenedFile>;
+  /** Names in a directory (sub-directories without the trailing slash); undefined when absent. */
+  list(url: URL, options?: SourceOptions): Promise<string[] | undefined>;
+}
