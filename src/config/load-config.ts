@@ -29,7 +29,16 @@ export interface LoadedConfig {
 async function loadTypeScript(filepath: string): Promise<unknown> {
   const { tsImport } = await import('tsx/esm/api');
   const mod = (await tsImport(pathToFileURL(filepath).href, import.meta.url)) as { default?: unknown };
-  return mod.default;
+  return unwrapDefault(mod.default);
+}
+
+/** A .ts file outside a `"type": "module"` package is compiled as CommonJS: its default export arrives one level down. */
+function unwrapDefault(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && 'default' in value) {
+    const keys = Object.keys(value).filter((k) => k !== '__esModule');
+    if (keys.length === 1 && keys[0] === 'default') return (value as { default: unknown }).default;
+  }
+  return value;
 }
 
 async function loadJavaScript(filepath: string): Promise<unknown> {
