@@ -191,12 +191,17 @@ export class DirBackend implements StorageBackend {
 
   async destroy(name: string): Promise<void> {
     checkDatasetName(name);
-    const metadata = await readDirMetadata(this.#host, this.#metadataPath(name));
     // Metadata goes first so the dataset leaves listings at once; a tree left by an
-    // interrupted clone (no metadata) is removed too, as it sits at the dataset's own path.
+    // interrupted clone (no metadata) or beside a corrupt file is removed too, as it sits
+    // at the dataset's own path. Snapshots are found on disk, not through the metadata.
     await this.#host.remove(this.#metadataPath(name));
     await this.#host.remove(this.pathOf(name));
-    for (const snapshot of metadata?.snapshots ?? []) await this.#host.remove(this.#snapshotPath(name, snapshot));
+    const parent = parentName(name);
+    const leaf = parent === '' ? name : name.slice(parent.length + 1);
+    const snapshotDir = join(this.#snapshotsRoot(), parent);
+    for (const entry of await this.#host.readdir(snapshotDir)) {
+      if (entry.startsWith(`${leaf}@`)) await this.#host.remove(join(snapshotDir, entry));
+    }
     await this.#host.remove(join(this.#snapshotsRoot(), name));
   }
 
