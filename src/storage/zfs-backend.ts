@@ -227,12 +227,17 @@ export class ZfsBackend implements StorageBackend {
     const fullFrom = this.#full(from);
     const fullTo = this.#full(to);
     const attempt = () => this.#zfs(['rename', fullFrom, fullTo]);
+    // "already exists" is about the destination; other failures name the source.
+    const existsTo = (error: unknown) =>
+      error instanceof StorageError && error.code === 'E_STORAGE_EXISTS'
+        ? new StorageError('E_STORAGE_EXISTS', `${fullTo} already exists; destroy it first or choose another name`, { cause: error.cause, data: { dataset: fullTo } })
+        : error;
     try {
       // No busy retries here: on zfs-fuse a mounted filesystem stays busy for rename.
       await this.#withParent(to, 'rename', attempt, fullFrom, 0);
       return;
     } catch (error) {
-      if (!(error instanceof StorageError && error.code === 'E_STORAGE_BUSY')) throw error;
+      if (!(error instanceof StorageError && error.code === 'E_STORAGE_BUSY')) throw existsTo(error);
     }
     // zfs-fuse cannot rename a mounted filesystem at all ("dataset is busy"):
     // unmount, rename, mount the new name; put the old mount back on failure.
@@ -244,7 +249,7 @@ export class ZfsBackend implements StorageBackend {
     } catch (error) {
       if (wasMounted) await this.#zfs(['mount', fullFrom]).catch(() => undefined);
       const failure = classifyZfsFailure(error);
-      throw error instanceof StorageError ? error : zfsError(error, failure, 'rename', fullFrom);
+      throw existsTo(error instanceof StorageError ? error : zfsError(error, failure, 'rename', fullFrom));
     }
     if (wasMounted) await this.#run(['mount', fullTo], 'mount', fullTo);
   }
@@ -385,6 +390,8 @@ export class ZfsBackend implements StorageBackend {
         path: mountpoint.startsWith('/') ? mountpoint : this.#options.mountpoint !== undefined && relative !== '' ? this.pathOf(relative) : mountpoint,
         origin: origin === '-' ? undefined : this.#relative(origin),
         properties,
+        // zfs-fuse reports a mounted filesystem's readonly as "off (temporary)" even when it
+        // refuses writes (its mount table says rw); FreeBSD reports "on". Shown as zfs says.
         readonly: readonly === 'on',
       };
     });

@@ -16,6 +16,7 @@ runStorageSuite('dir', async () => {
     backend: new DirBackend(host, { root }),
     fresh: async () => new DirBackend(host, { root }),
     enforcesReadonly: false,
+    reportsReadonly: true,
     cleanup: () => fs.rm(root, { recursive: true, force: true }),
   };
 });
