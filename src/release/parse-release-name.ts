@@ -31,7 +31,7 @@ export function parseReleaseName(input: string): ReleaseName {
   if (match === null) {
     throw new UsageError(
       'E_RELEASE_NAME',
-      `'${input}' is not a FreeBSD release name; use one of the forms ${ACCEPTED_RELEASE_FORMS}`,
+      `${JSON.stringify(input)} is not a FreeBSD release name; use one of the forms ${ACCEPTED_RELEASE_FORMS}`,
       { data: { input } },
     );
   }
