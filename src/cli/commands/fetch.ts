@@ -1,0 +1,113 @@
+/**
+ * `jailbuild fetch <release>`: download and verify a release's dists into the
+ * cache (`<cache>/<release>/<arch>/`), or with --dry-run show what would be
+ * downloaded from where without touching anything.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import type { CliIo } from '../context.js';
+import { commandAction } from '../run-command.js';
+
+interface FetchFlags {
+  dists?: string;
+  force?: boolean;
+}
+
+function parseDists(value: string | undefined): string[] {
+  if (value === undefined) return ['base'];
+  const dists = value.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  const bad = dists.find((d) => !/^[A-Za-z0-9][\w.-]*$/.test(d));
+  if (dists.length === 0 || bad !== undefined) {
+    throw new UsageError('E_USAGE_DISTS', `--dists '${value}' is not a comma-separated list of dist names; use e.g. --dists base,lib32,src`);
+  }
+  return [...new Set(dists)];
+}
+
+export function register(command: Command, io: CliIo): void {
+  command
+    .argument('<release>', 'release to fetch: 14.2, 14.2-RELEASE, 14.2-RELEASE-p3 (fetches 14.2-RELEASE), 15.0-RC1')
+    .option('--dists <list>', 'comma-separated dists from the MANIFEST (default: base), e.g. base,lib32,src')
+    .option('--force', 'download again even when the cache verifies')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Reads the release MANIFEST (checked against jailbuild\'s pinned table; unknown releases warn,',
+        '--strict refuses them), streams each dist through sha256 into <cache>/<release>/<arch>/ via a',
+        '.part file renamed only when the sum matches. Resumes interrupted downloads, retries network',
+        'errors, tries the next --mirror and then the old-releases archive on 404. A cached release is',
+        're-verified instead of downloaded. Honours HTTP_PROXY/HTTPS_PROXY/NO_PROXY (empty = none).',
+        '',
+        'Examples:',
+        '  jailbuild fetch 14.2',
+        '  jailbuild fetch 14.2 --dists base,lib32 --mirror https://download.freebsd.org',
+        '  jailbuild --dry-run fetch 13.0',
+      ].join('\n'),
+    )
+    .action(
+      commandAction(io, 'fetch release', async (ctx, releaseInput: string, flags: FetchFlags) => {
+        const { parseReleaseName, formatReleaseName } = await import('../../release/parse-release-name.js');
+        const parsed = parseReleaseName(releaseInput);
+        const dists = parseDists(flags.dists);
+        const { settings } = ctx;
+        const common = {
+          release: parsed,
+          arch: settings.arch,
+          dists,
+          mirrors: settings.mirrors,
+          archiveMirrors: settings.archiveMirrors,
+          cache: settings.cache,
+          force: flags.force ?? false,
+        };
+        const patchNote =
+          parsed.patch === undefined ? '' : `\nnote: mirrors carry ${parsed.name}; patch level p${parsed.patch} comes from freebsd-update (jailbuild upgrade)`;
+
+        if (settings.dryRun) {
+          const { planFetch } = await import('../../release/plan-fetch.js');
+          const plan = await planFetch(common);
+          const lines = [`# fetch ${formatReleaseName(parsed)} ${plan.arch} into ${plan.dir} (dry run: nothing is downloaded or written)`];
+          if (plan.manifestCached) lines.push(`MANIFEST: cached, would be checked against the pinned table`);
+          else lines.push(`MANIFEST: from the first of`, ...plan.manifestUrls.map((u) => `  ${u}`));
+          for (const file of plan.files) {
+            if (file.action === 'cached') lines.push(`${file.file}: cached, would be re-verified (sha256)`);
+            else lines.push(`${file.file}: download to ${file.path} from the first of`, ...file.urls.map((u) => `  ${u}`));
+          }
+          return { data: { dryRun: true, ...plan }, text: lines.join('\n') + patchNote };
+        }
+
+        const { ensureRelease } = await import('../../release/ensure-release.js');
+        const { promises: fs } = await import('node:fs');
+        const result = await ensureRelease({
+          ...common,
+          strict: settings.strict,
+          warn: ctx.warn,
+          onProgress: ctx.onProgress,
+        });
+        const files = [];
+        for (const [dist, path] of Object.entries(result.files)) {
+          const bytes = (await fs.stat(path)).size;
+          files.push({ dist, path, sha256: result.sha256[dist] as string, bytes });
+        }
+        const { formatBytes } = await import('../progress-reporter.js');
+        const head = result.fetched
+          ? `fetched ${result.release} ${result.arch} into ${result.dir}`
+          : `${result.release} ${result.arch} is cached and verified: ${result.dir}`;
+        const trust = result.trust === 'pinned' ? 'MANIFEST matches the pinned sum' : 'MANIFEST is not pinned (trusted on the mirror\'s word)';
+        const text = [head, `  ${trust}`, ...files.map((f) => `  ${f.dist.padEnd(8)} ${f.sha256}  ${formatBytes(f.bytes)}`)].join('\n') + patchNote;
+        return {
+          data: {
+            release: result.release,
+            ...(parsed.patch === undefined ? {} : { patch: parsed.patch }),
+            arch: result.arch,
+            dir: result.dir,
+            fetched: result.fetched,
+            trust: result.trust,
+            manifestSha256: result.manifestSha256,
+            files,
+            sources: result.sources,
+          },
+          text,
+        };
+      }),
+    );
+}

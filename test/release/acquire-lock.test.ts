@@ -1,0 +1,53 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acquireLock } from '../../src/release/acquire-lock.js';
+
+let dir: string;
+before(async () => {
+  dir = await fs.mkdtemp(join(tmpdir(), 'jailbuild-lock-'));
+});
+after(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('the lock file holds our pid and is removed on release', async () => {
+  const path = join(dir, 'sub', 'a.lock');
+  const release = await acquireLock(path);
+  assert.equal(await fs.readFile(path, 'utf8'), `${process.pid}\n`);
+  await release();
+  await release();
+  await assert.rejects(fs.stat(path), { code: 'ENOENT' });
+});
+
+test('a lock held by a live process times out with E_RELEASE_LOCKED naming the pid', async () => {
+  const path = join(dir, 'b.lock');
+  const release = await acquireLock(path);
+  let waitedFor: number | undefined;
+  await assert.rejects(acquireLock(path, { timeoutMs: 150, pollMs: 20, onWait: (pid) => (waitedFor = pid) }), (error: unknown) => {
+    assert.equal((error as { code?: string }).code, 'E_RELEASE_LOCKED');
+    assert.match((error as Error).message, new RegExp(`held by process ${process.pid}`));
+    return true;
+  });
+  assert.equal(waitedFor, process.pid);
+  // released in time: the waiter gets it
+  const waiter = acquireLock(path, { timeoutMs: 2000, pollMs: 20 });
+  setTimeout(() => void release(), 100);
+  const second = await waiter;
+  await second();
+});
+
+test('a lock left by a dead process is stale and taken over', async () => {
+  // the pid of a process that has exited
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const deadPid = Number(child.stdout);
+  assert.ok(deadPid > 0);
+  const path = join(dir, 'c.lock');
+  await fs.writeFile(path, `${deadPid}\n`);
+  const release = await acquireLock(path, { timeoutMs: 500 });
+  assert.equal(await fs.readFile(path, 'utf8'), `${process.pid}\n`);
+  await release();
+});
