@@ -19,6 +19,8 @@ export interface CommandEntry {
 export const commandIndex: Record<string, CommandEntry> = {
   // one line per subcommand, in the order `jailbuild --help` lists them
   demo: { summary: 'demo: synthetic release from a local mirror → bootstrap → jail (dir backend, no FreeBSD needed)', load: () => import('./demo.js') },
+  fetch: { summary: 'download and verify a release (base.txz, other dists) into the cache', load: () => import('./fetch.js') },
+  releases: { summary: 'list cached releases, or with --remote what the mirrors offer', load: () => import('./releases.js') },
   bootstrap: { summary: 'split a release into a read-only basejail and a writable template (fetches if needed)', load: () => import('./bootstrap.js') },
   create: { summary: 'create a jail: clone the template, write its jail.conf.d file (bootstraps if needed)', load: () => import('./create.js') },
   list: { summary: 'list jails: state, JID, release, template, IPs, path, backend, origin', load: () => import('./list.js') },
