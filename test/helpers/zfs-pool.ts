@@ -160,7 +160,12 @@ async function destroyOrphanPools(): Promise<void> {
   const { stdout } = await exec('zpool', ['list', '-H', '-o', 'name']);
   for (const pool of stdout.split('\n')) {
     const pid = /^jbtest(\d+)(?:-|$)/.exec(pool)?.[1];
-    if (pid !== undefined && Number(pid) !== process.pid && !alive(Number(pid))) await destroyPool(pool).catch(() => undefined);
+    if (pid === undefined || Number(pid) === process.pid || alive(Number(pid))) continue;
+    const mountpoint = (await exec('zfs', ['get', '-H', '-o', 'value', 'mountpoint', pool])).stdout.trim();
+    await destroyPool(pool).catch(() => undefined);
+    // Its temp dir too, when it is one of ours (`<tmp>/jailbuild-zfs-XXXXXX/mnt`).
+    const dir = /^(.*\/jailbuild-zfs-[^/]+)\/mnt$/.exec(mountpoint)?.[1];
+    if (dir !== undefined && dir.startsWith(tmpdir())) await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
