@@ -1,0 +1,17 @@
+export { generateRelease } from './generate-release.js';
+export type { GenerateReleaseOptions, GeneratedDist, GeneratedRelease, SyntheticDist, SyntheticSize } from './generate-release.js';
+export { ensureBenchFixture, BENCH_FIXTURE_OPTIONS, GENERATOR_VERSION } from './ensure-bench-fixture.js';
+export type { BenchFixture, EnsureBenchFixtureOptions } from './ensure-bench-fixture.js';
+export { createTarWriter, paxHeaderName, writeTarToBuffer } from './tar-writer.js';
+export type { TarEntry, TarFileSource, TarTime, TarWriter, TarWriterOptions } from './tar-writer.js';
+export { encodeTarHeader, splitUstarPath } from './tar-header.js';
+export type { TarHeaderFields, TarTypeFlag } from './tar-header.js';
+export { encodePaxRecords, formatPaxTime } from './pax-records.js';
+export { formatManifestLine, manifestDistName } from './manifest-line.js';
+export type { ManifestLineFields } from './manifest-line.js';
+export { createSeededRandom } from './seeded-random.js';
+export type { SeededRandom } from './seeded-random.js';
+export { FREEBSD_GROUPS, FREEBSD_USERS } from './freebsd-accounts.js';
+export { hierarchyRows, specialFileRows } from './freebsd-data.js';
+export type { HierarchyRow, SpecialFileKind, SpecialFileRow } from './freebsd-data.js';
+export { freebsdVersionScript } from './synthetic-content.js';
