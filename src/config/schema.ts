@@ -4,6 +4,7 @@
  * `mirors` silently ignored is worse than a refusal.
  */
 import { z } from 'zod';
+import { networkSchema } from '../network/network-schema.js';
 
 export const DEFAULT_WRITABLE = ['etc', 'dev', 'media', 'mnt', 'proc', 'root', 'tmp', 'var', 'usr/local', 'usr/obj', '.cshrc', '.profile', 'COPYRIGHT'] as const;
 
@@ -53,6 +54,8 @@ export const configSchema = z
       .object({ writable: z.array(relativePath).min(1) })
       .strict()
       .optional(),
+    /** Named networks jails attach to (`net: 'lan'`); `jailbuild network setup` prepares the host for them. */
+    networks: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'network names start with a letter: letters, digits, _ and -'), networkSchema).optional(),
     defaults: z
       .object({
         release: z.string().optional(),

@@ -41,3 +41,4 @@ export { checkFleetNetworks } from './check-fleet-networks.js';
 export { renderNetworkGraph } from './render-network-graph.js';
 export type { NetworkGraphInput } from './render-network-graph.js';
 export { renderSvg } from './render-svg.js';
+export { jailNetworkFromParams, readJailNetworks } from './read-jail-networks.js';
