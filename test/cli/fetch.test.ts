@@ -1,0 +1,154 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { startMirrorServer, type MirrorServer } from '../helpers/mirror-server.js';
+import { listFiles, sha256, writeReleaseTree, type ReleaseTree } from '../release/release-tree.js';
+
+// Betas are never in the pinned table, so the synthetic release is fetched with the "unpinned" warning.
+const RELEASE = '15.0-BETA2';
+const BASE_PATH = `/releases/amd64/amd64/${RELEASE}/base.txz`;
+
+let work: string;
+let mirror: MirrorServer;
+let tree: ReleaseTree;
+let base: Buffer;
+
+before(async () => {
+  // The CLI reads proxies from the environment; the mirror is local.
+  for (const name of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy']) delete process.env[name];
+  work = await fs.mkdtemp(join(tmpdir(), 'jailbuild-cli-fetch-'));
+  base = randomBytes(1024 * 1024);
+  tree = await writeReleaseTree(join(work, 'mirror'), RELEASE, { 'base.txz': base, 'lib32.txz': randomBytes(1000) });
+  mirror = await startMirrorServer(join(work, 'mirror'));
+});
+
+after(async () => {
+  await mirror.close();
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false, cwd: work });
+  return { code, stdout, stderr };
+}
+
+let rootCount = 0;
+const freshRoot = () => join(work, `root-${++rootCount}`);
+
+test('jailbuild fetch: downloads, verifies, warns about the unpinned release; a second run is a no-op', async () => {
+  const root = freshRoot();
+  mirror.requests.length = 0;
+  const first = await run(['--root', root, '--mirror', mirror.url, 'fetch', '15.0-beta2']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, new RegExp(`^fetched ${RELEASE} amd64 into ${join(root, 'repos', RELEASE, 'amd64')}`));
+  assert.ok(first.stdout.includes(sha256(base)));
+  assert.match(first.stderr, /warning: 15\.0-BETA2 amd64 is not in jailbuild's pinned MANIFEST table/);
+  // plain progress lines on a non-TTY
+  assert.match(first.stderr, /^- download base\.txz \(15\.0-BETA2 amd64\)$/m);
+  assert.match(first.stderr, /^✓ download base\.txz/m);
+  assert.deepEqual(await listFiles(join(root, 'repos')), [`${RELEASE}/amd64/MANIFEST`, `${RELEASE}/amd64/base.txz`]);
+
+  mirror.requests.length = 0;
+  const second = await run(['--root', root, '--mirror', mirror.url, 'fetch', RELEASE]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /is cached and verified/);
+  assert.equal(mirror.requests.length, 0);
+});
+
+test('jailbuild fetch --json --dists: machine-readable result with warnings', async () => {
+  const root = freshRoot();
+  const result = await run(['--json', '--root', root, '--mirror', mirror.url, 'fetch', RELEASE, '--dists', 'base,lib32']);
+  assert.equal(result.code, 0, result.stderr);
+  const out = JSON.parse(result.stdout) as {
+    ok: boolean;
+    warnings: { code: string }[];
+    result: { release: string; trust: string; manifestSha256: string; files: { dist: string; sha256: string; bytes: number }[] };
+  };
+  assert.equal(out.ok, true);
+  assert.deepEqual(out.warnings.map((w) => w.code), ['E_RELEASE_MANIFEST_UNPINNED']);
+  assert.equal(out.result.trust, 'unpinned');
+  assert.equal(out.result.manifestSha256, tree.manifestSha256);
+  assert.deepEqual(
+    out.result.files.map((f) => [f.dist, f.sha256, f.bytes]),
+    [
+      ['base', sha256(base), base.length],
+      ['lib32', tree.sha256['lib32.txz'], 1000],
+    ],
+  );
+});
+
+test('bad release names are usage errors (exit 2) that touch nothing', async () => {
+  for (const name of ['14', '14.2-STABLE', 'latest', '../../etc']) {
+    const root = freshRoot();
+    mirror.requests.length = 0;
+    const result = await run(['--root', root, '--mirror', mirror.url, 'fetch', name]);
+    assert.equal(result.code, 2, name);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /^error: .* is not a FreeBSD release name; use one of the forms 13\.0, 14\.2-RELEASE, 14\.2-RELEASE-p3, 15\.0-BETA2/);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+    assert.equal(mirror.requests.length, 0);
+    await assert.rejects(fs.stat(root), { code: 'ENOENT' });
+  }
+  const badDists = await run(['--root', freshRoot(), '--mirror', mirror.url, 'fetch', RELEASE, '--dists', ',']);
+  assert.equal(badDists.code, 2);
+});
+
+test('--strict refuses the unpinned release (exit 1), leaving the cache empty', async () => {
+  const root = freshRoot();
+  const result = await run(['--strict', '--root', root, '--mirror', mirror.url, 'fetch', RELEASE]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /refused under --strict/);
+  assert.equal(result.stdout, '');
+  assert.deepEqual(await listFiles(join(root, 'repos')), []);
+});
+
+test('a corrupt download fails with both sums and never prints success', async () => {
+  const root = freshRoot();
+  mirror.fault(BASE_PATH, { kind: 'corrupt' });
+  try {
+    const result = await run(['--root', root, '--mirror', mirror.url, 'fetch', RELEASE]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`error: base\\.txz from .* has sha256 [0-9a-f]{64}, expected ${sha256(base)}`));
+    assert.match(result.stderr, /^✗ download base\.txz/m);
+    assert.doesNotMatch(result.stdout + result.stderr, /fetched|✓ download/);
+    assert.deepEqual(await listFiles(join(root, 'repos')), []);
+  } finally {
+    mirror.clearFaults();
+  }
+});
+
+test('jailbuild --dry-run fetch shows what would come from where and touches nothing', async () => {
+  const root = freshRoot();
+  mirror.requests.length = 0;
+  const result = await run(['--dry-run', '--root', root, '--mirror', mirror.url, '--mirror', join(work, 'mirror'), 'fetch', '14.2-RELEASE-p3']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(result.stdout.includes(`${mirror.url}releases/amd64/amd64/14.2-RELEASE/MANIFEST`));
+  assert.ok(result.stdout.includes(`file://${join(work, 'mirror')}/releases/amd64/amd64/14.2-RELEASE/base.txz`));
+  assert.match(result.stdout, /patch level p3 comes from freebsd-update/);
+  assert.equal(mirror.requests.length, 0);
+  await assert.rejects(fs.stat(root), { code: 'ENOENT' });
+});
+
+test('jailbuild releases lists the cache; --remote lists the mirror', async () => {
+  const root = freshRoot();
+  const empty = await run(['--root', root, 'releases']);
+  assert.equal(empty.code, 0);
+  assert.match(empty.stdout, /no releases cached/);
+  assert.equal((await run(['--root', root, '--mirror', mirror.url, 'fetch', RELEASE])).code, 0);
+  const cached = await run(['--json', '--root', root, 'releases']);
+  const out = JSON.parse(cached.stdout) as { result: { releases: { release: string; arch: string; dists: string[] }[] } };
+  assert.deepEqual(out.result.releases.map((r) => [r.release, r.arch, r.dists]), [[RELEASE, 'amd64', ['base']]]);
+
+  await writeReleaseTree(join(work, 'mirror'), '14.3-RELEASE', { 'base.txz': Buffer.from('x') });
+  const remote = await run(['--root', root, '--mirror', mirror.url, 'releases', '--remote']);
+  assert.equal(remote.code, 0, remote.stderr);
+  const lines = remote.stdout.trim().split('\n');
+  assert.match(lines[0] ?? '', /^RELEASE\s+SOURCE$/);
+  assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/)[0]), ['14.3-RELEASE', RELEASE]);
+});
