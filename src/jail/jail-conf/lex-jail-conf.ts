@@ -58,22 +58,32 @@ const HEX = /[0-9A-Fa-f]{1,2}/y;
 const C_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
 /**
- * Builds literal text as bytes, because octal and hex escapes are bytes in
- * jail(8) (`"\303\251"` is UTF-8 for é), then decodes it as UTF-8.
+ * Builds literal text. Octal and hex escapes are bytes in jail(8)
+ * (`"\303\251"` is UTF-8 for é), so escaped bytes of 0x80 and up are
+ * collected and decoded as UTF-8 together; everything else is plain string
+ * appends (the fast path every ordinary file takes).
  */
 class TextBuilder {
+  private text = '';
   private bytes: number[] = [];
-  private static encoder = new TextEncoder();
   private static decoder = new TextDecoder('utf-8');
+  private flushBytes(): void {
+    if (this.bytes.length === 0) return;
+    this.text += TextBuilder.decoder.decode(Uint8Array.from(this.bytes));
+    this.bytes = [];
+  }
   push(text: string): void {
-    for (const byte of TextBuilder.encoder.encode(text)) this.bytes.push(byte);
+    this.flushBytes();
+    this.text += text;
   }
   pushByte(byte: number): void {
-    this.bytes.push(byte);
+    if (byte < 0x80) this.push(String.fromCharCode(byte));
+    else this.bytes.push(byte);
   }
   take(): string {
-    const text = TextBuilder.decoder.decode(Uint8Array.from(this.bytes));
-    this.bytes = [];
+    this.flushBytes();
+    const text = this.text;
+    this.text = '';
     return text;
   }
 }
