@@ -159,10 +159,12 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
     let trusted: { sha256: string; level: ManifestTrust } | undefined;
     if (manifestBytes !== undefined) {
       try {
+        parseManifest(manifestBytes.toString('utf8'), manifestPath);
         trusted = trust(manifestBytes, manifestPath);
       } catch (error) {
-        if (!(error instanceof JailbuildError) || error.code !== 'E_RELEASE_MANIFEST_UNTRUSTED') throw error;
-        onProgress({ kind: 'info', message: `cached MANIFEST of ${release} ${arch} does not match its pin; fetching it again` });
+        const code = error instanceof JailbuildError ? error.code : undefined;
+        if (code !== 'E_RELEASE_MANIFEST_UNTRUSTED' && code !== 'E_RELEASE_MANIFEST') throw error;
+        onProgress({ kind: 'info', message: `cached MANIFEST of ${release} ${arch} is damaged or does not match its pin; fetching it again` });
         manifestBytes = undefined;
       }
     }
@@ -189,6 +191,8 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
       manifestBytes = fetched.bytes;
       manifestSource = fetched.url;
       locations = locations.slice(fetched.index);
+      // Parse first: an HTML error page served as 200 is "not a MANIFEST", not "an unpinned release".
+      parseManifest(manifestBytes.toString('utf8'), manifestSource);
       trusted = trust(manifestBytes, fetched.url);
       manifestFetched = true;
     }

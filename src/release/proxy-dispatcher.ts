@@ -43,10 +43,16 @@ function bypassed(url: URL, noProxy: string | undefined): boolean {
   for (const raw of noProxy.split(/[,\s]+/)) {
     if (raw === '') continue;
     if (raw === '*') return true;
-    const match = /^(?:\*?\.)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(raw.toLowerCase());
-    if (match === null) continue;
-    const entryHost = (match[1] as string).replace(/^\[|\]$/g, '');
-    if (match[2] !== undefined && Number(match[2]) !== port) continue;
+    let entry = raw.toLowerCase().replace(/^\*?\./, '');
+    let entryPort: number | undefined;
+    // host:port or [v6]:port; a bare IPv6 address (several colons, no brackets) has no port.
+    const portMatch = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(entry);
+    if (portMatch !== null) {
+      entry = portMatch[1] as string;
+      entryPort = Number(portMatch[2]);
+    }
+    const entryHost = entry.replace(/^\[|\]$/g, '');
+    if (entryPort !== undefined && entryPort !== port) continue;
     if (host === entryHost || host.endsWith(`.${entryHost}`)) return true;
   }
   return false;

@@ -400,3 +400,21 @@ test('HTTP_PROXY is used; an empty http_proxy or a NO_PROXY match means direct',
     await proxy.close();
   }
 });
+
+test('a damaged cached MANIFEST is fetched again; a damaged served one is E_RELEASE_MANIFEST, not a trust warning', async () => {
+  const cache = await freshCache();
+  const first = await ensureRelease(options(cache));
+  await fs.writeFile(join(first.dir, 'MANIFEST'), '<html>oops</html>\n');
+  reset(mirror);
+  const again = await ensureRelease(options(cache));
+  assert.equal(await fs.readFile(join(again.dir, 'MANIFEST'), 'utf8'), tree.manifest);
+  // only the MANIFEST was fetched: base.txz still verifies against it
+  assert.deepEqual(mirror.requests.map((r) => r.path), [MANIFEST_PATH]);
+
+  const bad = join(work, 'bad-mirror');
+  await fs.mkdir(join(bad, 'releases/amd64/amd64/98.0-RELEASE'), { recursive: true });
+  await fs.writeFile(join(bad, 'releases/amd64/amd64/98.0-RELEASE/MANIFEST'), '<html>Not Found</html>\n');
+  const { warn, warnings } = collectWarnings();
+  await assert.rejects(ensureRelease(options(await freshCache(), { release: '98.0', mirrors: [bad], warn })), { code: 'E_RELEASE_MANIFEST' });
+  assert.equal(warnings.length, 0);
+});
