@@ -53,11 +53,11 @@ export function buildJailNetwork(input: JailNetworkInput): JailNetwork {
       // Aliases share the subnet of the interface's primary address, which
       // FreeBSD only accepts with a host mask; the prefix stays pool data.
       loopback.push(loopbackAddress(id));
-      params.push({ name: 'ip4.addr', value: [...ip4.map((c) => `${ifname}|${c.address}/32`)] });
+      params.push({ name: 'ip4.addr', value: listValue(ip4.map((c) => `${ifname}|${c.address}/32`)) });
       params.push({ name: 'ip4.addr', value: `${LOOPBACK_INTERFACE}|${loopbackAddress(id)}/32`, append: true });
       if (ip6.length > 0) {
         loopback.push(loopbackAddress6(id));
-        params.push({ name: 'ip6.addr', value: ip6.map((c) => `${ifname}|${c.address}/128`) });
+        params.push({ name: 'ip6.addr', value: listValue(ip6.map((c) => `${ifname}|${c.address}/128`)) });
         params.push({ name: 'ip6.addr', value: `${LOOPBACK_INTERFACE}|${loopbackAddress6(id)}/128`, append: true });
       } else {
         params.push({ name: 'ip6', value: 'disable' });
@@ -131,4 +131,9 @@ export function buildJailNetwork(input: JailNetworkInput): JailNetwork {
     mac,
     addresses: [...addresses, ...loopback],
   };
+}
+
+/** One value is written (and parsed back) as a plain string, several as a list. */
+function listValue(values: string[]): string | string[] {
+  return values.length === 1 ? (values[0] as string) : values;
 }

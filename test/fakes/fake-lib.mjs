@@ -2,6 +2,7 @@
 import { appendFileSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { basename } from 'node:path';
 
+const DEFAULT_STATE = JSON.parse(readFileSync(new URL('./default-state.json', import.meta.url), 'utf8'));
 const ALWAYS_RECORDED = ['UNAME_r', 'PAGER'];
 
 /** Appends one JSON line {argv, env, stdin?} to $JAILBUILD_FAKE_LOG; returns stdin text when asked. */
@@ -27,12 +28,7 @@ export function record({ readStdin = false } = {}) {
 export function loadState() {
   const path = process.env.JAILBUILD_FAKE_STATE;
   const state = path && existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
-  state.interfaces ??= { lo0: {}, em0: {} };
-  state.netgraph ??= { nodes: {}, nextId: 1 };
-  state.sysrc ??= {};
-  state.sysctl ??= { 'kern.features.vimage': '1', 'net.inet.ip.forwarding': '0' };
-  state.pf ??= { tables: {}, anchors: {} };
-  return state;
+  return { ...DEFAULT_STATE, ...state };
 }
 
 export function saveState(state) {

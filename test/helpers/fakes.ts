@@ -59,7 +59,9 @@ export async function createFakes(options: CreateFakesOptions = {}): Promise<Fak
   const logPath = join(dir, 'calls.jsonl');
   const statePath = join(dir, 'state.json');
   await fs.writeFile(logPath, '');
-  if (options.state !== undefined) await fs.writeFile(statePath, JSON.stringify(options.state));
+  // The whole state from the start, so a test can compare "before" with "after" field for field.
+  const defaults = JSON.parse(await fs.readFile(join(FAKES_DIR, 'default-state.json'), 'utf8')) as Record<string, unknown>;
+  await fs.writeFile(statePath, JSON.stringify({ ...defaults, ...options.state }));
   const env = {
     PATH: `${FAKES_DIR}${delimiter}${process.env.PATH ?? ''}`,
     JAILBUILD_FAKE_LOG: logPath,
