@@ -26,6 +26,8 @@ export interface Settings {
   archiveMirrors: string[];
   /** Refuse unpinned MANIFESTs and turn warnings into errors. */
   strict: boolean;
+  /** MANIFEST pins added to the built-in table, `<release>/<arch>` → sha256. */
+  trustedManifests: Record<string, string>;
   storage: StorageSettings;
   /** Directory of per-jail `<name>.conf` files. */
   jailConfDir: string;
@@ -62,7 +64,12 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
   const root = flags.root !== undefined ? fromCli(flags.root) : config.root !== undefined ? fromConfig(config.root) : DEFAULT_ROOT;
   // --root relocates host paths too (tests, demo); a config `root` only moves data.
   const hostPrefix = flags.root !== undefined ? root : '';
-  const cache = flags.cache !== undefined ? fromCli(flags.cache) : config.cache !== undefined ? fromConfig(config.cache) : join(root, 'repos');
+  const cache =
+    flags.cache !== undefined
+      ? fromCli(flags.cache)
+      : config.cache !== undefined && flags.root === undefined
+        ? fromConfig(config.cache)
+        : join(root, 'repos');
   const mirrors = flags.mirrors !== undefined && flags.mirrors.length > 0 ? flags.mirrors : (config.mirrors ?? DEFAULT_MIRRORS);
   let storage: StorageSettings = config.storage ?? { backend: 'dir' };
   if (flags.backend === 'dir') storage = { backend: 'dir' };
@@ -77,6 +84,7 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
     mirrors: mirrors.map((m) => (/^[a-z]+:\/\//.test(m) ? m : fromCli(m))),
     archiveMirrors: config.archiveMirrors ?? (flags.mirrors !== undefined || config.mirrors !== undefined ? [] : DEFAULT_ARCHIVE_MIRRORS),
     strict: flags.strict ?? config.strict ?? false,
+    trustedManifests: config.trustedManifests ?? {},
     storage,
     jailConfDir: config.jailConf?.dir !== undefined ? fromConfig(config.jailConf.dir) : `${hostPrefix}/etc/jail.conf.d`,
     jailConfMain: config.jailConf?.main !== undefined ? fromConfig(config.jailConf.main) : `${hostPrefix}/etc/jail.conf`,

@@ -92,7 +92,7 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
       strict: settings.strict,
       warn: options.warn,
       onProgress,
-      ...(options.trustedManifests ? { trustedManifests: options.trustedManifests } : {}),
+      trustedManifests: { ...settings.trustedManifests, ...options.trustedManifests },
     });
     const archive = cached.files.base;
     if (archive === undefined) throw new JailbuildError('E_BOOTSTRAP_NO_BASE', `release ${release} has no base.txz in its MANIFEST; check the mirror`);

@@ -7,7 +7,7 @@ import type { Settings } from '../config/settings.js';
 import type { Host } from '../host/host.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { JAIL_PARENT } from './dataset-names.js';
-import { parseJailConf, type JailConfFile } from './jail-conf/index.js';
+import { parseJailConf, resolveJailParams } from './jail-conf/index.js';
 import type { JailParam } from './jail-param.js';
 import { jailConfPath } from './plan-create-jail.js';
 import { readRunningJails } from './running-jails.js';
@@ -41,11 +41,6 @@ function valuesOf(params: JailParam[], name: string): string[] {
   return out;
 }
 
-export function jailParamsFromConf(file: JailConfFile, name: string): JailParam[] {
-  const block = file.items.find((item) => item.kind === 'jail' && item.name === name);
-  return block !== undefined && block.kind === 'jail' ? block.params : [];
-}
-
 export async function readJails(context: { settings: Settings; storage: StorageBackend; host: Host }): Promise<JailInfo[]> {
   const { settings, storage, host } = context;
   const [datasets, running] = await Promise.all([storage.list(JAIL_PARENT), readRunningJails(host)]);
@@ -54,7 +49,7 @@ export async function readJails(context: { settings: Settings; storage: StorageB
       const name = dataset.name.slice(JAIL_PARENT.length + 1);
       const confFile = jailConfPath(settings, name);
       const text = await host.readFile(confFile);
-      const params = text === undefined ? [] : jailParamsFromConf(parseJailConf(text, { file: confFile }), name);
+      const params = text === undefined ? [] : resolveJailParams(parseJailConf(text, { file: confFile }), name);
       const live = running?.get(name);
       return {
         name,

@@ -80,6 +80,7 @@ export function register(command: Command, io: CliIo): void {
         const result = await ensureRelease({
           ...common,
           strict: settings.strict,
+          trustedManifests: settings.trustedManifests,
           warn: ctx.warn,
           onProgress: ctx.onProgress,
         });

@@ -24,7 +24,15 @@ export function register(command: Command, io: CliIo): void {
           j.backend,
           j.origin ?? '-',
         ]);
-        const data = jails.map(({ params: _params, ...rest }) => rest);
+        // JSON has no undefined: unknown values are explicit nulls so consumers see every column.
+        const data = jails.map(({ params: _params, ...rest }) => ({
+          ...rest,
+          jid: rest.jid ?? null,
+          release: rest.release ?? null,
+          template: rest.template ?? null,
+          origin: rest.origin ?? null,
+          conf: rest.conf ?? null,
+        }));
         return {
           data,
           text: jails.length === 0 ? 'no jails; create one with jailbuild create <name>' : formatTable(['NAME', 'STATE', 'JID', 'RELEASE', 'TEMPLATE', 'IP', 'PATH', 'BACKEND', 'ORIGIN'], rows),

@@ -1,0 +1,174 @@
+/**
+ * create / list / start / stop / destroy end to end through the real CLI
+ * (`main`), on the dir backend, from a synthetic release served by a file://
+ * mirror; jail(8), jls(8), jexec(8), sysrc(8) are the argv-recording fakes.
+ */
+import assert from 'node:assert/strict';
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, test } from 'node:test';
+import { main } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/context.js';
+import { parseJailConf, resolveJailParams } from '../../src/jail/jail-conf/index.js';
+import { generateRelease } from '../../src/synthetic/index.js';
+import { createFakes, type Fakes } from '../helpers/fakes.js';
+
+let dir: string;
+let root: string;
+let mirror: string;
+let fakes: Fakes;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'jb-jails-'));
+  root = join(dir, 'root');
+  const generated = await generateRelease({ outDir: join(dir, 'mirror'), release: '14.2-RELEASE', size: 'small' });
+  mirror = pathToFileURL(join(dir, 'mirror')).href;
+  // 14.2-RELEASE is pinned to FreeBSD's real MANIFEST; trust the synthetic one explicitly, as an admin would a private build.
+  await writeFile(join(dir, 'jailbuild.config.json'), JSON.stringify({ trustedManifests: { '14.2-RELEASE/amd64': generated.manifestSha256 } }));
+  fakes = await createFakes();
+  // main() builds its own LocalHost from process.env: put the fakes first for this test process.
+  Object.assign(process.env, fakes.env);
+});
+
+after(async () => {
+  await fakes.cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function jb(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, cwd: dir };
+  const code = await main(['--root', root, '--mirror', mirror, ...argv], io);
+  return { code, stdout, stderr };
+}
+
+const calls = async (command: string) => (await fakes.readLog()).filter((c) => c.argv[0] === command).map((c) => c.argv);
+
+test('create bootstraps the release, clones the template and writes a jail.conf that parses back', async () => {
+  const r = await jb('create', 'bsd-test02', '--release', '14.2', '--ip', 'em0|10.0.0.5/24', '--rc', 'sshd_enable=YES', '--timezone', 'Europe/Berlin', '--boot');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /created jail bsd-test02 \(14\.2-RELEASE, template default\)/);
+
+  const jailPath = join(root, 'jails/bsd-test02');
+  const confPath = join(root, 'etc/jail.conf.d/bsd-test02.conf');
+  const params = resolveJailParams(parseJailConf(await readFile(confPath, 'utf8'), { file: confPath }), 'bsd-test02');
+  const get = (name: string) => params.find((p) => p.name === name)?.value;
+  assert.equal(get('path'), jailPath);
+  assert.equal(get('host.hostname'), 'bsd-test02');
+  assert.equal(get('exec.start'), '/bin/sh /etc/rc');
+  assert.equal(get('mount'), `${join(root, 'basejail/14.2-RELEASE')} ${jailPath}/basejail nullfs ro 0 0`);
+  assert.equal(get('ip4.addr'), 'em0|10.0.0.5/24');
+  assert.ok(params.some((p) => p.name === 'exec.clean' && p.value === undefined));
+  assert.match(await readFile(join(root, 'etc/jail.conf'), 'utf8'), /^\.include "[^"]*\/etc\/jail\.conf\.d\/\*\.conf";$/m);
+
+  // the jail's own files: rc.conf, resolv.conf (when the host has one), timezone
+  const rc = await readFile(join(jailPath, 'etc/rc.conf'), 'utf8');
+  assert.match(rc, /^hostname="bsd-test02"$/m);
+  assert.match(rc, /^sshd_enable="YES"$/m);
+  assert.equal(await readlink(join(jailPath, 'etc/localtime')), '/usr/share/zoneinfo/Europe/Berlin');
+  // thin jail layout: links into the read-only basejail, an empty mount point
+  assert.equal(await readlink(join(jailPath, 'bin')), '/basejail/bin');
+  assert.ok((await stat(join(jailPath, 'basejail'))).isDirectory());
+  assert.ok((await lstat(join(root, 'basejail/14.2-RELEASE/bin/sh'))).isFile());
+
+  assert.deepEqual(await calls('sysrc'), [
+    ['sysrc', '-f', join(root, 'etc/rc.conf'), 'jail_enable=YES'],
+    ['sysrc', '-f', join(root, 'etc/rc.conf'), 'jail_list+=bsd-test02'],
+  ]);
+});
+
+test('list shows the jail with release, template, IP, origin; --json is the same data', async () => {
+  const r = await jb('--json', 'list');
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { result: Array<Record<string, unknown>> };
+  assert.equal(doc.result.length, 1);
+  assert.deepEqual(
+    doc.result[0],
+    {
+      name: 'bsd-test02',
+      state: 'stopped',
+      jid: null,
+      release: '14.2-RELEASE',
+      template: 'default',
+      ip4: ['em0|10.0.0.5/24'],
+      ip6: [],
+      path: join(root, 'jails/bsd-test02'),
+      backend: 'dir',
+      origin: 'templates/default-14.2-RELEASE@base',
+      conf: join(root, 'etc/jail.conf.d/bsd-test02.conf'),
+    },
+  );
+  const text = await jb('list');
+  assert.match(text.stdout, /^NAME\s+STATE\s+JID/m);
+  assert.match(text.stdout, /^bsd-test02\s+stopped\s+-\s+14\.2-RELEASE\s+default\s+em0\|10\.0\.0\.5\/24/m);
+});
+
+test('start and stop call jail(8) with the jail.conf.d file; list sees the running state', async () => {
+  await fakes.clearLog();
+  const conf = join(root, 'etc/jail.conf.d/bsd-test02.conf');
+  assert.equal((await jb('start', 'bsd-test02')).code, 0);
+  const listed = JSON.parse((await jb('--json', 'list')).stdout) as { result: Array<{ state: string; jid: number }> };
+  assert.equal(listed.result[0]?.state, 'running');
+  assert.equal(listed.result[0]?.jid, 1);
+  assert.equal((await jb('restart', 'bsd-test02')).code, 0);
+  assert.equal((await jb('stop', 'bsd-test02')).code, 0);
+  assert.deepEqual(await calls('jail'), [
+    ['jail', '-f', conf, '-c', 'bsd-test02'],
+    ['jail', '-f', conf, '-rc', 'bsd-test02'],
+    ['jail', '-f', conf, '-r', 'bsd-test02'],
+  ]);
+  // one jls per command (start, list, restart, stop): the running state is read, never remembered
+  assert.deepEqual(await calls('jls'), Array(4).fill(['jls', '--libxo=json', 'jid', 'name', 'path']));
+});
+
+test('--dry-run prints the exact commands and changes nothing', async () => {
+  const r = await jb('--dry-run', 'create', 'web1', '--release', '14.2');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^cp -a ${root}/\\.snapshots/templates/default-14\\.2-RELEASE@base ${root}/jails/web1`, 'm'));
+  assert.match(r.stdout, /^cat > \S+\/etc\/jail\.conf\.d\/web1\.conf <<'EOF'$/m);
+  await assert.rejects(stat(join(root, 'jails/web1')), /ENOENT/);
+  await assert.rejects(stat(join(root, 'etc/jail.conf.d/web1.conf')), /ENOENT/);
+});
+
+test('bad names and unknown jails are usage errors; a failed create leaves nothing behind', async () => {
+  for (const name of ['bad.name', '123', 'a b', 'x"y']) {
+    const r = await jb('create', name, '--release', '14.2');
+    assert.equal(r.code, 2, name);
+    assert.match(r.stderr, /^error: .*jail name/m);
+  }
+  const unknown = await jb('destroy', 'nope');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /no jail named nope; run jailbuild list/);
+
+  // --boot where sysrc fails (the host rc.conf is a directory): the clone and the conf file must be undone
+  const rcConf = join(root, 'etc/rc.conf');
+  await rm(rcConf, { force: true });
+  await mkdir(rcConf);
+  const failing = await jb('create', 'web2', '--release', '14.2', '--boot');
+  await rm(rcConf, { recursive: true });
+  assert.equal(failing.code, 1);
+  assert.match(failing.stderr, /^error: `sysrc -f \S+ jail_enable=YES` failed on local \(exit 1\)/m);
+  await assert.rejects(stat(join(root, 'jails/web2')), /ENOENT/);
+  await assert.rejects(stat(join(root, 'etc/jail.conf.d/web2.conf')), /ENOENT/);
+});
+
+test('destroy stops a running jail and removes dataset, conf and jail_list entry', async () => {
+  await fakes.clearLog();
+  assert.equal((await jb('start', 'bsd-test02')).code, 0);
+  await writeFile(join(root, 'etc/rc.conf'), 'jail_enable="YES"\njail_list="bsd-test02"\n');
+  const r = await jb('destroy', 'bsd-test02');
+  assert.equal(r.code, 0, r.stderr);
+  await assert.rejects(stat(join(root, 'jails/bsd-test02')), /ENOENT/);
+  await assert.rejects(stat(join(root, 'etc/jail.conf.d/bsd-test02.conf')), /ENOENT/);
+  const conf = join(root, 'etc/jail.conf.d/bsd-test02.conf');
+  assert.deepEqual(await calls('jail'), [
+    ['jail', '-f', conf, '-c', 'bsd-test02'],
+    ['jail', '-f', conf, '-r', 'bsd-test02'],
+  ]);
+  assert.deepEqual(await calls('sysrc'), [['sysrc', '-f', join(root, 'etc/rc.conf'), 'jail_list-=bsd-test02']]);
+  const listed = JSON.parse((await jb('--json', 'list')).stdout) as { result: unknown[] };
+  assert.deepEqual(listed.result.filter((j) => (j as { name: string }).name === 'bsd-test02'), []);
+});
