@@ -1,0 +1,158 @@
+/**
+ * Release moves end to end through the real CLI: two synthetic releases whose
+ * /etc differ, served from a file:// mirror, bootstrapped with the dir
+ * backend; jails created, edited locally, then moved with
+ * `jailbuild upgrade --release`. The database tools run as fakes on PATH.
+ */
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { main } from '../../src/cli/main.js';
+import { generateRelease } from '../../src/synthetic/index.js';
+import { createFakes, type Fakes } from '../helpers/fakes.js';
+
+const OLD = '31.0-RELEASE';
+const NEW = '31.1-RELEASE';
+const CONF_OLD = 'a=1\nb=2\nc=3\nd=4\ne=5\nf=6\ng=7\n';
+const CONF_NEW = 'a=1\nb=20\nc=3\nd=4\ne=5\nf=6\ng=7\n'; // upstream changes line 2
+const HOSTS_OLD = '# hosts\n::1 localhost\n127.0.0.1 localhost\n';
+const HOSTS_NEW = '# hosts (31.1)\n::1 localhost\n127.0.0.1 localhost\n';
+
+let root: string;
+let fakes: Fakes;
+let mirror: string;
+const savedEnv = { ...process.env };
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['--root', root, '--mirror', mirror, ...args], {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    isTTY: false,
+    cwd: root,
+  });
+  return { code, stdout, stderr };
+}
+
+const jailPath = (name: string) => join(root, 'jails', name);
+const read = (path: string) => fs.readFile(path, 'utf8');
+
+before(async () => {
+  root = await fs.mkdtemp(join(tmpdir(), 'jailbuild-upgrade-release-'));
+  const mirrorDir = join(root, 'mirror');
+  await generateRelease({ outDir: mirrorDir, release: OLD, size: 'small', etcOverrides: { 'jailbuild-test.conf': CONF_OLD, hosts: HOSTS_OLD, 'obsolete.conf': 'old only\n' } });
+  await generateRelease({ outDir: mirrorDir, release: NEW, size: 'small', etcOverrides: { 'jailbuild-test.conf': CONF_NEW, hosts: HOSTS_NEW, 'obsolete.conf': null, 'added.conf': 'new in 31.1\n' } });
+  mirror = pathToFileURL(mirrorDir).href;
+  fakes = await createFakes();
+  // main() runs a real LocalHost: the fakes reach it through this process's PATH.
+  Object.assign(process.env, fakes.env);
+  for (const name of ['web1', 'web2']) {
+    const created = await cli(['create', name, '--release', OLD.replace('-RELEASE', '')]);
+    assert.equal(created.code, 0, created.stderr);
+  }
+});
+
+after(async () => {
+  process.env = savedEnv;
+  await fakes.cleanup();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+describe('jailbuild upgrade --release', () => {
+  test('a downgrade is refused with exit 2 and changes nothing', async () => {
+    const result = await cli(['upgrade', '--release', '13.0', 'web1']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /web1 is on 31\.0-RELEASE, newer than 13\.0-RELEASE; add --allow-downgrade/);
+  });
+
+  test('--dry-run prints the plan and changes nothing', async () => {
+    const confBefore = await read(join(root, 'etc/jail.conf.d/web1.conf'));
+    const result = await cli(['--dry-run', 'upgrade', '--release', '31.1', 'web1']);
+    assert.equal(result.code, 0, result.stderr);
+    // The target release is not bootstrapped yet: the dry run says so instead of guessing the merge.
+    assert.match(result.stdout, /# fetch and bootstrap 31\.1-RELEASE/);
+    assert.equal(await read(join(root, 'etc/jail.conf.d/web1.conf')), confBefore);
+    await assert.rejects(fs.access(join(root, 'basejail', NEW)));
+  });
+
+  test('local edits survive, upstream changes arrive, a conflicting jail stays on its release untouched', async () => {
+    // web1: local edits that do not overlap upstream's.
+    await fs.appendFile(join(jailPath('web1'), 'etc/hosts'), '10.0.0.9 db\n');
+    await fs.writeFile(join(jailPath('web1'), 'etc/jailbuild-test.conf'), CONF_OLD.replace('f=6', 'f=60'));
+    const rcLocal = `${await read(join(jailPath('web1'), 'etc/rc.conf'))}sshd_enable="YES"\n`;
+    await fs.writeFile(join(jailPath('web1'), 'etc/rc.conf'), rcLocal);
+    // web2: edits line 2 of the file upstream also changed there: a real conflict.
+    await fs.writeFile(join(jailPath('web2'), 'etc/jailbuild-test.conf'), CONF_OLD.replace('b=2', 'b=local'));
+    const web2Conf = await read(join(root, 'etc/jail.conf.d/web2.conf'));
+    const web2Etc = await read(join(jailPath('web2'), 'etc/jailbuild-test.conf'));
+    const web2Meta = JSON.parse(await read(join(root, 'jails/.web2.jailbuild.json'))) as { properties: Record<string, string> };
+    await fakes.clearLog();
+
+    const result = await cli(['--json', 'upgrade', '--release', '31.1', 'web1', 'web2']);
+    assert.equal(result.code, 1, 'a conflict makes the command fail');
+    const out = JSON.parse(result.stdout) as { ok: boolean; error: { code: string; data: { result: { jails: Array<{ jail: string; status: string; conflicts: Array<{ path: string }> }> } } } };
+    assert.equal(out.ok, false);
+    assert.equal(out.error.code, 'E_UPGRADE_FAILED');
+    const byJail = Object.fromEntries(out.error.data.result.jails.map((j) => [j.jail, j]));
+    assert.equal(byJail.web1?.status, 'upgraded');
+    assert.equal(byJail.web2?.status, 'conflict');
+    assert.deepEqual(byJail.web2?.conflicts.map((c) => c.path), ['jailbuild-test.conf']);
+
+    // web1 moved: merged file has both edits, upstream-only change taken, local-only kept, removed/added files follow.
+    const web1 = jailPath('web1');
+    assert.equal(await read(join(web1, 'etc/jailbuild-test.conf')), CONF_NEW.replace('f=6', 'f=60'));
+    assert.equal(await read(join(web1, 'etc/hosts')), `${HOSTS_NEW}10.0.0.9 db\n`);
+    assert.equal(await read(join(web1, 'etc/rc.conf')), rcLocal);
+    assert.equal(await read(join(web1, 'etc/added.conf')), 'new in 31.1\n');
+    await assert.rejects(fs.access(join(web1, 'etc/obsolete.conf')));
+    // The next merge's base is the new pristine tree; the old one is kept as etcupdate keeps it.
+    assert.equal(await read(join(web1, 'var/db/etcupdate/current/etc/jailbuild-test.conf')), CONF_NEW);
+    assert.equal(await read(join(web1, 'var/db/etcupdate/old/etc/jailbuild-test.conf')), CONF_OLD);
+    const conf1 = await read(join(root, 'etc/jail.conf.d/web1.conf'));
+    assert.match(conf1, new RegExp(`mount = "${join(root, 'basejail', NEW)} ${web1}/basejail nullfs ro 0 0";`));
+    assert.doesNotMatch(conf1, new RegExp(OLD));
+    const meta1 = JSON.parse(await read(join(root, 'jails/.web1.jailbuild.json'))) as { properties: Record<string, string> };
+    assert.equal(meta1.properties.release, NEW);
+
+    // The databases were rebuilt inside web1's root, nowhere else.
+    const calls = (await fakes.readLog()).map((c) => c.argv);
+    assert.deepEqual(
+      calls.filter((a) => ['cap_mkdb', 'services_mkdb', 'pwd_mkdb'].includes(a[0] ?? '')),
+      [
+        ['cap_mkdb', join(web1, 'etc/login.conf')],
+        ['services_mkdb', '-q', '-o', join(web1, 'var/db/services.db'), join(web1, 'etc/services')],
+        ['pwd_mkdb', '-d', join(web1, 'etc'), '-p', join(web1, 'etc/master.passwd')],
+      ],
+    );
+    assert.match(await read(join(web1, 'etc/pwd.db')), /^fake pwd_mkdb\nroot\n/);
+
+    // web2 untouched: mount line, files, property.
+    assert.equal(await read(join(root, 'etc/jail.conf.d/web2.conf')), web2Conf);
+    assert.equal(await read(join(jailPath('web2'), 'etc/jailbuild-test.conf')), web2Etc);
+    assert.equal(await read(join(jailPath('web2'), 'etc/hosts')), HOSTS_OLD);
+    const meta2 = JSON.parse(await read(join(root, 'jails/.web2.jailbuild.json'))) as { properties: Record<string, string>; snapshots: string[] };
+    assert.deepEqual(meta2.properties, web2Meta.properties);
+    assert.deepEqual(meta2.snapshots, []);
+  });
+
+  test('a failing step rolls the jail back to its snapshot and restores its config', async () => {
+    await fs.writeFile(join(jailPath('web2'), 'etc/jailbuild-test.conf'), CONF_OLD.replace('g=7', 'g=70'));
+    const confBefore = await read(join(root, 'etc/jail.conf.d/web2.conf'));
+    // pwd_mkdb refuses a corrupted master.passwd, after the merge has written files.
+    await fs.appendFile(join(jailPath('web2'), 'etc/master.passwd'), 'broken:line\n');
+    const result = await cli(['upgrade', '--release', '31.1', 'web2']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /web2: rolled back \(.*pwd_mkdb.*\)/);
+    assert.doesNotMatch(result.stdout, /upgraded/);
+    assert.equal(await read(join(jailPath('web2'), 'etc/jailbuild-test.conf')), CONF_OLD.replace('g=7', 'g=70'));
+    assert.equal(await read(join(jailPath('web2'), 'etc/hosts')), HOSTS_OLD);
+    assert.equal(await read(join(jailPath('web2'), 'var/db/etcupdate/current/etc/jailbuild-test.conf')), CONF_OLD);
+    assert.equal(await read(join(root, 'etc/jail.conf.d/web2.conf')), confBefore);
+    const meta2 = JSON.parse(await read(join(root, 'jails/.web2.jailbuild.json'))) as { properties: Record<string, string> };
+    assert.equal(meta2.properties.release, OLD);
+  });
+});
