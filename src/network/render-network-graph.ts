@@ -30,8 +30,11 @@ export function renderNetworkGraph(input: NetworkGraphInput): string {
     if (!hostNodes.has(name)) hostNodes.set(name, `    ${quote(`if:${name}`)} [label=${quote(label)}, shape=${shape}];`);
     return quote(`if:${name}`);
   };
-  const edge = (from: string, to: string, label?: string) =>
-    edges.push(`  ${from} -- ${to}${label === undefined ? '' : ` [label=${quote(label)}]`};`);
+  const edge = (from: string, to: string, label?: string) => {
+    const line = `  ${from} -- ${to}${label === undefined ? '' : ` [label=${quote(label)}]`};`;
+    // a network drawn from the config and again from its jails adds the same edge twice
+    if (!edges.includes(line)) edges.push(line);
+  };
 
   const addNetwork = (name: string | undefined, net: NetworkShape) => {
     const ifname = net.interface;
