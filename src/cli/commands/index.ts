@@ -30,5 +30,6 @@ export const commandIndex: Record<string, CommandEntry> = {
   console: { summary: 'log in to a running jail (jexec -l … login -f root)', load: () => import('./console.js') },
   destroy: { summary: 'stop and destroy jails: dataset, jail.conf.d file, jail_list entry', load: () => import('./destroy.js') },
   network: { summary: 'host networking for jails: network setup [--apply], network graph [--svg file]', load: () => import('./network.js') },
+  template: { summary: 'template recipes: build a versioned template (@v<N>) from templates/<name>/, list versions, diff a recipe', load: () => import('./template.js') },
   upgrade: { summary: 'patch basejails with freebsd-update, or move jails to another release (--release)', load: () => import('./upgrade.js') },
 };

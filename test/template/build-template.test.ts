@@ -1,0 +1,3 @@
+import { runTemplateBuildSuite } from './build-template-suite.js';
+
+runTemplateBuildSuite('dir');
