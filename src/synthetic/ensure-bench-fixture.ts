@@ -95,7 +95,9 @@ function processAlive(pid: number): boolean {
 export async function ensureBenchFixture(options: EnsureBenchFixtureOptions = {}): Promise<BenchFixture> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const fixtureOptions = { ...BENCH_FIXTURE_OPTIONS, ...options.overrides };
-  const key = createHash('sha256').update(JSON.stringify({ GENERATOR_VERSION, fixtureOptions })).digest('hex').slice(0, 16);
+  // `nice` changes how the fixture is built, not what it is.
+  const { nice: _nice, ...keyOptions } = fixtureOptions;
+  const key = createHash('sha256').update(JSON.stringify({ GENERATOR_VERSION, keyOptions })).digest('hex').slice(0, 16);
   const dir = join(cacheDir, `release-${key}`);
   const lockDir = `${dir}.lock`;
   const onProgress = options.onProgress ?? ignoreProgress;

@@ -44,9 +44,9 @@ export interface GenerateReleaseOptions {
   mtime?: number;
   /** xz --block-size. @default 1 MiB for small (several blocks even when small), 24 MiB (xz -T0's default) for large */
   xzBlockSize?: number;
-  /** large only: stop adding host files at this much file data. @default 640 MiB */
-  targetUncompressedBytes?: number;
-  /** large only: stop adding entries for count at this many. @default 42000 */
+  /** large only: host programs and libraries are added until the tree holds this much file data. @default 512 MiB */
+  hostBinaryBytes?: number;
+  /** large only: small host files are then added until the archive has this many entries. @default 42000 */
   targetEntries?: number;
   /** large only: where host files come from. @default '/usr' */
   hostUsrRoot?: string;
@@ -131,7 +131,7 @@ function addDefaultOptions(options: GenerateReleaseOptions): ResolvedOptions {
     patchLevel: options.patchLevel ?? 0,
     mtime: options.mtime ?? 1732838400,
     xzBlockSize: options.xzBlockSize ?? (size === 'large' ? 24 * MIB : 1 * MIB),
-    targetUncompressedBytes: options.targetUncompressedBytes ?? 640 * MIB,
+    hostBinaryBytes: options.hostBinaryBytes ?? 512 * MIB,
     targetEntries: options.targetEntries ?? 42000,
     hostUsrRoot: options.hostUsrRoot ?? '/usr',
     nice: options.nice ?? size === 'large',
@@ -157,7 +157,7 @@ export async function generateRelease(options: GenerateReleaseOptions): Promise<
       ...(o.size === 'large' ? { binaryContent: hostBinaryContent(o.hostUsrRoot, synthetic) } : {}),
     });
     if (o.size === 'large') {
-      fillTreeFromHost(built, { usrRoot: o.hostUsrRoot, targetEntries: o.targetEntries, targetBytes: o.targetUncompressedBytes });
+      fillTreeFromHost(built, { usrRoot: o.hostUsrRoot, binaryBytes: o.hostBinaryBytes, targetEntries: o.targetEntries });
     }
     return built;
   });

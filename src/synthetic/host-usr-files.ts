@@ -14,11 +14,14 @@ import type { TarFileSource } from './tar-writer.js';
 export interface HostFillOptions {
   /** @default '/usr' */
   usrRoot?: string;
-  /** Stop adding once the tree holds this many entries and `targetBytes` of file data. */
+  /** First phase: add host programs and libraries until the tree holds this much file data. */
+  binaryBytes: number;
+  /** Second phase: add small host files (headers, share/) until the tree holds this many entries. */
   targetEntries: number;
-  targetBytes: number;
-  /** Host files above this size are skipped so no single file dominates. @default 48 MiB */
-  maxFileBytes?: number;
+  /** Binaries above this size are skipped so no single file dominates. @default 48 MiB */
+  maxBinaryBytes?: number;
+  /** Files the entry phase adds are at most this big: entries are what it is after. @default 64 KiB */
+  maxEntryFileBytes?: number;
 }
 
 export interface HostFillResult {
@@ -26,21 +29,25 @@ export interface HostFillResult {
   bytes: number;
 }
 
-/** Where host directories land; the first group fills entry count, the second bytes. */
-const ENTRY_SOURCES: ReadonlyArray<readonly [string, string]> = [
+/**
+ * Where host directories land. Binaries come first and give the archive its
+ * size and its code-like compression ratio (real base.txz: ~206 MB of ~700 MB);
+ * small text files then bring the entry count up to a real base's scale.
+ */
+const BINARY_SOURCES: ReadonlyArray<readonly [string, string]> = [
   ['bin', 'usr/bin'],
   ['sbin', 'usr/sbin'],
-  ['include', 'usr/include'],
-  ['share', 'usr/share'],
-];
-const BYTE_SOURCES: ReadonlyArray<readonly [string, string]> = [
   ['lib/x86_64-linux-gnu', 'usr/lib'],
   ['libexec', 'usr/libexec'],
   ['lib/gcc', 'usr/lib/gcc'],
   ['lib/llvm-14', 'usr/lib/llvm'],
-  ['lib/python3.11', 'usr/lib/python3.11'],
   ['lib/jvm', 'usr/lib/jvm'],
   ['lib/google-cloud-sdk', 'usr/lib/google-cloud-sdk'],
+];
+const ENTRY_SOURCES: ReadonlyArray<readonly [string, string]> = [
+  ['include', 'usr/include'],
+  ['share', 'usr/share'],
+  ['lib/python3.11', 'usr/lib/python3.11'],
 ];
 
 export function hostFileSource(path: string, size: number): TarFileSource {
@@ -123,10 +130,9 @@ export function hostBinaryContent(
 /** Adds host files under FreeBSD names until the targets are met; existing names are never replaced. */
 export function fillTreeFromHost(tree: ReleaseTree, options: HostFillOptions): HostFillResult {
   const usrRoot = options.usrRoot ?? '/usr';
-  const maxFileBytes = options.maxFileBytes ?? 48 * 1024 * 1024;
   let { entries, bytes } = treeStats(tree);
 
-  const addTree = (hostDir: string, treeDir: string, done: () => boolean): void => {
+  const addTree = (hostDir: string, treeDir: string, maxFileBytes: number, done: () => boolean): void => {
     for (const name of safeReaddir(hostDir)) {
       if (done()) return;
       const hostPath = posix.join(hostDir, name);
@@ -140,7 +146,7 @@ export function fillTreeFromHost(tree: ReleaseTree, options: HostFillOptions): H
           tree.mkdir(treePath);
           entries += 1;
         }
-        addTree(hostPath, treePath, done);
+        addTree(hostPath, treePath, maxFileBytes, done);
       } else if (existing) {
         continue;
       } else if (stat.isFile()) {
@@ -160,13 +166,13 @@ export function fillTreeFromHost(tree: ReleaseTree, options: HostFillOptions): H
     }
   };
 
+  for (const [from, to] of BINARY_SOURCES) {
+    const dir = posix.join(usrRoot, from);
+    if (safeLstat(dir)?.isDirectory()) addTree(dir, to, options.maxBinaryBytes ?? 48 * 1024 * 1024, () => bytes >= options.binaryBytes);
+  }
   for (const [from, to] of ENTRY_SOURCES) {
     const dir = posix.join(usrRoot, from);
-    if (safeLstat(dir)?.isDirectory()) addTree(dir, to, () => entries >= options.targetEntries);
-  }
-  for (const [from, to] of BYTE_SOURCES) {
-    const dir = posix.join(usrRoot, from);
-    if (safeLstat(dir)?.isDirectory()) addTree(dir, to, () => bytes >= options.targetBytes);
+    if (safeLstat(dir)?.isDirectory()) addTree(dir, to, options.maxEntryFileBytes ?? 64 * 1024, () => entries >= options.targetEntries);
   }
   return { entries, bytes };
 }

@@ -51,7 +51,10 @@ export function splitUstarPath(path: string): { prefix: string; name: string } |
   return { prefix: path.slice(0, slash), name: path.slice(slash + 1) };
 }
 
-/** Writes `value` as zero-padded octal in `width - 1` digits plus a terminator, as libarchive's format_octal. */
+/**
+ * Writes `value` as zero-padded octal in `width - 1` digits plus a terminator, as libarchive's format_octal.
+ * The 8-byte mode/uid/gid/dev fields are written as 6 digits, a space and a NUL (libarchive's template).
+ */
 function writeOctal(block: Buffer, offset: number, width: number, value: number, terminator: ' ' | '\0' | ''): void {
   const digits = terminator === '' ? width : width - 1;
   const text = Math.trunc(value).toString(8);
@@ -69,11 +72,11 @@ function writeString(block: Buffer, offset: number, width: number, value: string
 export function encodeTarHeader(fields: TarHeaderFields): Buffer {
   const block = Buffer.alloc(TAR_BLOCK);
   writeString(block, 0, 100, fields.name, 'name');
-  writeOctal(block, 100, 8, fields.mode & 0o7777, ' ');
+  writeOctal(block, 100, 7, fields.mode & 0o7777, ' ');
   block[107] = 0;
-  writeOctal(block, 108, 8, fields.uid, ' ');
+  writeOctal(block, 108, 7, fields.uid, ' ');
   block[115] = 0;
-  writeOctal(block, 116, 8, fields.gid, ' ');
+  writeOctal(block, 116, 7, fields.gid, ' ');
   block[123] = 0;
   writeOctal(block, 124, 12, fields.size, ' ');
   writeOctal(block, 136, 12, fields.mtime, ' ');
@@ -85,9 +88,9 @@ export function encodeTarHeader(fields: TarHeaderFields): Buffer {
   writeString(block, 265, 32, fields.uname, 'uname');
   writeString(block, 297, 32, fields.gname, 'gname');
   const isDevice = fields.typeflag === '3' || fields.typeflag === '4';
-  writeOctal(block, 329, 8, isDevice ? fields.devmajor ?? 0 : 0, ' ');
+  writeOctal(block, 329, 7, isDevice ? fields.devmajor ?? 0 : 0, ' ');
   block[336] = 0;
-  writeOctal(block, 337, 8, isDevice ? fields.devminor ?? 0 : 0, ' ');
+  writeOctal(block, 337, 7, isDevice ? fields.devminor ?? 0 : 0, ' ');
   block[344] = 0;
   writeString(block, 345, 155, fields.prefix ?? '', 'prefix');
   let sum = 0;

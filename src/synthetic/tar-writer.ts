@@ -86,7 +86,7 @@ const typeFlags: Record<TarEntry['type'], TarTypeFlag> = {
   fifo: '6',
 };
 
-const MAX_USTAR_ID = 0o7777777; // 2^21 - 1 fits; libarchive moves ids >= 2^18 to pax
+const MAX_USTAR_ID = 0o777777; // six octal digits; larger ids live in a pax record
 const PAX_ID_LIMIT = 1 << 18;
 const PAX_SIZE_LIMIT = 2 ** 33;
 const ZERO_BLOCK = Buffer.alloc(TAR_BLOCK);
