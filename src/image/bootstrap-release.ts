@@ -10,7 +10,7 @@ import type { Settings } from '../config/settings.js';
 import { JailbuildError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { withLock } from '../host/with-lock.js';
-import { basejailDataset, templateDataset, TEMPLATE_SNAPSHOT } from '../jail/dataset-names.js';
+import { basejailDataset, JAIL_PARENT, TEMPLATE_PARENT, templateDataset, TEMPLATE_SNAPSHOT } from '../jail/dataset-names.js';
 import type { OnProgress } from '../progress.js';
 import { ignoreProgress, step } from '../progress.js';
 import { ensureRelease } from '../release/index.js';
@@ -78,7 +78,7 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
       return result({ basejail: false, template: false }, { skipped: true, userland });
     }
     if (options.force) {
-      for (const name of [tmpl, ...(haveBasejail ? [basejail] : [])]) await assertUnused(storage, name);
+      for (const name of [tmpl, ...(haveBasejail ? [basejail] : [])]) await assertUnused(storage, name, release);
     }
 
     const cached = await ensureRelease({
@@ -107,28 +107,21 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
     try {
       await storage.create(stagingBasejail);
       await storage.create(stagingTemplate);
-      const split = await step(onProgress, 'split', `split base.txz into basejail and template`, () =>
-        splitRelease({
-          archive,
-          basejailDir: storage.pathOf(stagingBasejail),
-          templateDir: storage.pathOf(stagingTemplate),
-          writable: settings.writable,
-          warn: options.warn,
-          onProgress,
-        }),
-      );
+      // splitRelease applies file flags itself on FreeBSD (through the host door) and only returns them elsewhere.
+      const split = await splitRelease({
+        archive,
+        basejailDir: storage.pathOf(stagingBasejail),
+        templateDir: storage.pathOf(stagingTemplate),
+        writable: settings.writable,
+        host,
+        warn: options.warn,
+        onProgress,
+      });
       let flagsFile: string | undefined;
-      if (split.flags.length > 0) {
-        if ((await host.platform()) === 'freebsd') {
-          for (const entry of split.flags) {
-            const dir = entry.tree === 'basejail' ? storage.pathOf(stagingBasejail) : storage.pathOf(stagingTemplate);
-            await host.run('chflags', [entry.flags, join(dir, entry.path)]);
-          }
-        } else {
-          // Linux cannot hold BSD file flags; keep them so a FreeBSD host (or a later sync) can apply them.
-          flagsFile = join(cached.dir, 'fflags.json');
-          await host.writeFileAtomic(flagsFile, `${JSON.stringify(split.flags, null, 2)}\n`);
-        }
+      if (split.flags.length > 0 && (await host.platform()) !== 'freebsd') {
+        // Linux cannot hold BSD file flags; keep them beside the release so a FreeBSD host (or a later sync) can apply them.
+        flagsFile = join(cached.dir, 'fflags.json');
+        await host.writeFileAtomic(flagsFile, `${JSON.stringify(split.flags, null, 2)}\n`);
       }
       const userland = await readFreebsdVersion(storage.pathOf(stagingBasejail)).catch(() => undefined);
       const properties = {
@@ -167,17 +160,18 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
   });
 }
 
-/** A forced rebuild must not pull a template or basejail out from under existing jails. */
-async function assertUnused(storage: StorageBackend, name: string): Promise<void> {
-  const jails = await storage.list('jails');
-  const users = jails.filter((j) => j.origin?.startsWith(`${name}@`) || j.properties.release === name.split('/')[1]);
-  if (users.length > 0 && name.startsWith('templates/')) {
-    const names = users.filter((j) => j.origin?.startsWith(`${name}@`)).map((j) => j.name.replace(/^jails\//, ''));
-    if (names.length > 0) {
-      throw new JailbuildError('E_BOOTSTRAP_IN_USE', `cannot rebuild ${name}: jails ${names.join(', ')} are cloned from it; destroy them first or bootstrap under another --template name`);
-    }
-  }
-  if (users.length > 0 && name.startsWith('basejail/')) {
-    throw new JailbuildError('E_BOOTSTRAP_IN_USE', `cannot rebuild ${name}: jails ${users.map((j) => j.name.replace(/^jails\//, '')).join(', ')} use it; destroy them first`);
+/**
+ * A forced rebuild must not pull a template or basejail out from under
+ * existing jails: a template is used by its clones, a basejail by every jail
+ * of that release (they nullfs-mount it).
+ */
+async function assertUnused(storage: StorageBackend, dataset: string, release: string): Promise<void> {
+  const jails = await storage.list(JAIL_PARENT);
+  const users = dataset.startsWith(`${TEMPLATE_PARENT}/`)
+    ? jails.filter((j) => j.origin?.startsWith(`${dataset}@`))
+    : jails.filter((j) => j.properties.release === release);
+  if (users.length > 0) {
+    const names = users.map((j) => j.name.slice(JAIL_PARENT.length + 1)).join(', ');
+    throw new JailbuildError('E_BOOTSTRAP_IN_USE', `cannot rebuild ${dataset}: jails ${names} use it; destroy them first, or bootstrap under another --template name`);
   }
 }
