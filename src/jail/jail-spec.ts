@@ -31,6 +31,8 @@ export interface JailSpec {
   boot: boolean;
   /** IANA zone for the jail's /etc/localtime; undefined = the host's. */
   timezone: string | undefined;
+  /** Fleet-unique network id (stable interface names, loopback address); recorded as `jailbuild:id`. */
+  id: number | undefined;
 }
 
 export type JailSpecInput = Pick<JailSpec, 'name' | 'release'> & Partial<Omit<JailSpec, 'name' | 'release'>>;
@@ -50,6 +52,7 @@ export function withJailDefaults(input: JailSpecInput): JailSpec {
     mountFstab: false,
     boot: false,
     timezone: undefined,
+    id: undefined,
     ...given,
   };
 }

@@ -74,6 +74,7 @@ export async function planCreateJail(spec: JailSpec, context: CreateJailContext)
           release: spec.release,
           template: spec.template,
           created: (context.now ?? new Date()).toISOString(),
+          ...(spec.id === undefined ? {} : { id: String(spec.id) }),
           ...(context.version === undefined ? {} : { version: context.version }),
         },
       },

@@ -19,6 +19,8 @@ export interface JailInfo {
   jid: number | undefined;
   release: string | undefined;
   template: string | undefined;
+  /** Fleet-unique network id (`jailbuild:id`), when the jail has one. */
+  id: number | undefined;
   ip4: string[];
   ip6: string[];
   path: string;
@@ -57,6 +59,7 @@ export async function readJails(context: { settings: Settings; storage: StorageB
         jid: live?.jid,
         release: dataset.properties.release,
         template: dataset.properties.template,
+        id: dataset.properties.id === undefined ? undefined : Number(dataset.properties.id),
         ip4: valuesOf(params, 'ip4.addr'),
         ip6: valuesOf(params, 'ip6.addr'),
         path: dataset.path,

@@ -42,3 +42,5 @@ export { renderNetworkGraph } from './render-network-graph.js';
 export type { NetworkGraphInput } from './render-network-graph.js';
 export { renderSvg } from './render-svg.js';
 export { jailNetworkFromParams, readJailNetworks } from './read-jail-networks.js';
+export { networkForJail, nextJailId } from './network-for-jail.js';
+export type { NetworkForJailInput } from './network-for-jail.js';

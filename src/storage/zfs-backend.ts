@@ -30,7 +30,7 @@ export interface ZfsBackendOptions {
 }
 
 /** Keys other modules are known to set; a guess that only saves a second `zfs list`. */
-export const DEFAULT_PROPERTY_KEYS: readonly string[] = ['arch', 'patchlevel', 'release', 'sha256', 'template', 'version'];
+export const DEFAULT_PROPERTY_KEYS: readonly string[] = ['arch', 'created', 'id', 'patchlevel', 'release', 'sha256', 'template', 'version'];
 
 const PREFIX = 'jailbuild:';
 /**

@@ -172,3 +172,39 @@ test('destroy stops a running jail and removes dataset, conf and jail_list entry
   const listed = JSON.parse((await jb('--json', 'list')).stdout) as { result: unknown[] };
   assert.deepEqual(listed.result.filter((j) => (j as { name: string }).name === 'bsd-test02'), []);
 });
+
+test('create --net: pool allocation, duplicate refusal, VNET stanza and the jail rc.conf, VIMAGE check', async () => {
+  const conf = (name: string) => join(root, `etc/jail.conf.d/${name}.conf`);
+  const params = async (name: string) => resolveJailParams(parseJailConf(await readFile(conf(name), 'utf8')), name);
+  const a = await jb('create', 'poola', '--release', '14.2', '--net', 'alias:em0:auto:pool=10.0.0.0/24');
+  assert.equal(a.code, 0, a.stderr);
+  const b = await jb('create', 'poolb', '--release', '14.2', '--net', 'alias:em0:auto:pool=10.0.0.0/24');
+  assert.equal(b.code, 0, b.stderr);
+  const ip4 = async (name: string) => (await params(name)).filter((p) => p.name === 'ip4.addr').flatMap((p) => p.value ?? []);
+  // first free addresses after the network address, plus each jail's private loopback on lo1
+  assert.deepEqual(await ip4('poola'), ['em0|10.0.0.1/32', 'lo1|127.0.1.1/32']);
+  assert.deepEqual(await ip4('poolb'), ['em0|10.0.0.2/32', 'lo1|127.0.1.2/32']);
+
+  const dup = await jb('create', 'poolc', '--release', '14.2', '--net', 'alias:em0:10.0.0.2/24');
+  assert.equal(dup.code, 2);
+  assert.match(dup.stderr, /10\.0\.0\.2.*poolb/);
+  await assert.rejects(stat(join(root, 'jails/poolc')), /ENOENT/);
+
+  const vnet = await jb('create', 'vnet1', '--release', '14.2', '--net', 'vnet-bridge:bridge0:10.1.0.9/24:gw=10.1.0.1');
+  assert.equal(vnet.code, 0, vnet.stderr);
+  const p = await params('vnet1');
+  assert.ok(p.some((x) => x.name === 'vnet' && x.value === undefined));
+  assert.match(String(p.find((x) => x.name === 'vnet.interface')?.value), /^e\d+b_vnet1$/);
+  const rc = await readFile(join(root, 'jails/vnet1/etc/rc.conf'), 'utf8');
+  assert.match(rc, /^defaultrouter="10\.1\.0\.1"$/m);
+  assert.match(rc, /^ifconfig_e\d+b_vnet1="inet 10\.1\.0\.9\/24"$/m);
+
+  // a kernel without VIMAGE: the fake sysctl answers 0 and nothing is created
+  const state = await fakes.readState<{ sysctl: Record<string, string> }>();
+  await fakes.writeState({ ...state, sysctl: { ...state.sysctl, 'kern.features.vimage': '0' } });
+  const novnet = await jb('create', 'vnet2', '--release', '14.2', '--net', 'vnet-if:igb2:dhcp');
+  assert.equal(novnet.code, 1);
+  assert.match(novnet.stderr, /lacks VIMAGE/);
+  await assert.rejects(stat(join(root, 'jails/vnet2')), /ENOENT/);
+  for (const name of ['poola', 'poolb', 'vnet1']) assert.equal((await jb('destroy', name)).code, 0);
+});

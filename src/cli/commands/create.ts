@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../context.js';
+import type { JailNetwork } from '../../network/jail-network.js';
+import type { NetworkConfig } from '../../network/network-config.js';
+import type { StorageBackend } from '../../storage/storage-backend.js';
+import type { CliContext, CliIo } from '../context.js';
 import { commandAction } from '../run-command.js';
 import { UsageError } from '../../errors.js';
 
 interface CreateOptions {
+  net?: string;
   release?: string;
   template?: string;
   hostname?: string;
@@ -35,13 +39,35 @@ function parseRcPairs(pairs: string[] = []): Record<string, string> {
   return values;
 }
 
+/**
+ * `--net` names a network of the config or is a spec; `--ip` then gives its
+ * addresses (`auto`, `dhcp` or a list). Without `--net`, `--ip` values are
+ * plain ip4.addr entries, and `auto` has no pool to come from.
+ */
+async function resolveNetworkOption(ctx: CliContext, storage: StorageBackend, name: string, options: CreateOptions): Promise<JailNetwork | undefined> {
+  if (options.net === undefined) {
+    if (options.ip?.some((ip) => ip === 'auto' || ip === 'dhcp')) {
+      throw new UsageError('E_USAGE_IP', '--ip auto/dhcp needs --net with a network (and a pool for auto), e.g. --net lan --ip auto');
+    }
+    return undefined;
+  }
+  const { parseNetSpec, networkForJail } = await import('../../network/index.js');
+  const named = ctx.loaded.config.networks?.[options.net];
+  const base: NetworkConfig = named ?? parseNetSpec(options.net);
+  const ip4 = options.ip === undefined ? base.ip4 : options.ip.length === 1 && (options.ip[0] === 'auto' || options.ip[0] === 'dhcp') ? (options.ip[0] as 'auto' | 'dhcp') : options.ip;
+  const { readJails } = await import('../../jail/read-jails.js');
+  const usedIds = (await readJails({ settings: ctx.settings, storage, host: ctx.host })).flatMap((j) => (j.id === undefined ? [] : [j.id]));
+  return networkForJail({ name, network: { ...base, ...(ip4 === undefined ? {} : { ip4 }) }, host: ctx.host, jailConfDir: ctx.settings.jailConfDir, usedIds });
+}
+
 export function register(command: Command, io: CliIo): void {
   command
     .argument('<name>', 'jail name: letters, digits, _ and - (e.g. bsd-test02)')
     .option('-r, --release <release>', 'release, e.g. 14.2 (default: defaults.release in the config)')
     .option('-t, --template <name>', 'template name (default: default)')
     .option('--hostname <name>', 'host.hostname (default: the jail name)')
-    .option('--ip <addr>', 'ip4.addr value, e.g. em0|10.0.0.5/24 (repeatable)', collect)
+    .option('--net <spec|name>', 'network: a config network name, or alias:em0:10.0.0.5/24, vnet-bridge:bridge0:10.0.0.5/24:gw=10.0.0.1, netgraph:em0:…, vnet-if:igb2:dhcp, none')
+    .option('--ip <addr>', 'with --net: the address(es), auto (next free from the pool) or dhcp; without: an ip4.addr value (repeatable)', collect)
     .option('--ip6 <addr>', 'ip6.addr value (repeatable)', collect)
     .option('--rc <name=value>', "set a variable in the jail's rc.conf, e.g. sshd_enable=YES (repeatable)", collect)
     .option('--boot', "start at boot: add to the host's jail_list (sysrc)")
@@ -66,21 +92,26 @@ export function register(command: Command, io: CliIo): void {
         }
         const release = parseReleaseName(releaseInput).name;
         const template = options.template ?? ctx.settings.defaultTemplate;
+        const storage = await openStorage(ctx);
+        const network = await resolveNetworkOption(ctx, storage, name, options);
+        // A network mode may need its own devfs ruleset (dhclient needs bpf); it wins over the default.
+        const networkRuleset = network?.params.find((p) => p.name === 'devfs_ruleset')?.value;
         const spec = withJailDefaults({
           name,
           release,
           template,
           hostname: options.hostname,
-          ip4: options.ip,
+          ip4: network === undefined ? options.ip : [],
           ip6: options.ip6,
-          rcConf: parseRcPairs(options.rc),
+          extraParams: network?.params.filter((p) => p.name !== 'devfs_ruleset') ?? [],
+          rcConf: { ...network?.rcConf, ...parseRcPairs(options.rc) },
           boot: options.boot,
           mountFstab: options.fstab,
           timezone: options.timezone,
           securelevel: parseInteger('--securelevel', options.securelevel, 2),
-          devfsRuleset: parseInteger('--devfs-ruleset', options.devfsRuleset, 4),
+          devfsRuleset: parseInteger('--devfs-ruleset', options.devfsRuleset ?? (typeof networkRuleset === 'string' ? networkRuleset : undefined), 4),
+          id: network?.id,
         });
-        const storage = await openStorage(ctx);
         const tmpl = templateDataset(template, release);
         let bootstrapped: unknown;
         if (!(await storage.listSnapshots(tmpl).catch(() => [] as string[])).includes(TEMPLATE_SNAPSHOT)) {
