@@ -132,6 +132,21 @@ export function fillTreeFromHost(tree: ReleaseTree, options: HostFillOptions): H
   const usrRoot = options.usrRoot ?? '/usr';
   let { entries, bytes } = treeStats(tree);
 
+  // Count the directories a source creates on its way in, so `entries` stays exact.
+  const ensureDir = (treeDir: string): boolean => {
+    let path = '';
+    for (const part of treeDir.split('/')) {
+      path = path ? `${path}/${part}` : part;
+      const existing = tree.get(path);
+      if (existing && existing.kind !== 'dir') return false;
+      if (!existing) {
+        tree.mkdir(path);
+        entries += 1;
+      }
+    }
+    return true;
+  };
+
   const addTree = (hostDir: string, treeDir: string, maxFileBytes: number, done: () => boolean): void => {
     for (const name of safeReaddir(hostDir)) {
       if (done()) return;
@@ -168,11 +183,13 @@ export function fillTreeFromHost(tree: ReleaseTree, options: HostFillOptions): H
 
   for (const [from, to] of BINARY_SOURCES) {
     const dir = posix.join(usrRoot, from);
-    if (safeLstat(dir)?.isDirectory()) addTree(dir, to, options.maxBinaryBytes ?? 48 * 1024 * 1024, () => bytes >= options.binaryBytes);
+    const done = (): boolean => bytes >= options.binaryBytes;
+    if (!done() && safeLstat(dir)?.isDirectory() && ensureDir(to)) addTree(dir, to, options.maxBinaryBytes ?? 48 * 1024 * 1024, done);
   }
   for (const [from, to] of ENTRY_SOURCES) {
     const dir = posix.join(usrRoot, from);
-    if (safeLstat(dir)?.isDirectory()) addTree(dir, to, options.maxEntryFileBytes ?? 64 * 1024, () => entries >= options.targetEntries);
+    const done = (): boolean => entries >= options.targetEntries;
+    if (!done() && safeLstat(dir)?.isDirectory() && ensureDir(to)) addTree(dir, to, options.maxEntryFileBytes ?? 64 * 1024, done);
   }
   return { entries, bytes };
 }

@@ -6,7 +6,7 @@
  * asks for). Paths are written verbatim, so tests can also craft hostile
  * archives (absolute paths, `..`, device nodes) with it.
  */
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { encodePaxRecords, formatPaxTime } from './pax-records.js';
 import { TAR_BLOCK, encodeTarHeader, splitUstarPath, type TarTypeFlag } from './tar-header.js';
 
@@ -296,7 +296,6 @@ export function createTarWriter(output: Writable, options: TarWriterOptions = {}
 
 /** Builds a whole (small) archive in memory; handy for hostile-archive tests. */
 export async function writeTarToBuffer(entries: Iterable<TarEntry>, options: TarWriterOptions = {}): Promise<Buffer> {
-  const { PassThrough } = await import('node:stream');
   const sink = new PassThrough();
   const chunks: Buffer[] = [];
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
