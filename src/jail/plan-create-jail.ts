@@ -47,6 +47,8 @@ export interface CreateJailContext {
   host: Host;
   /** Stamped on the dataset as `jailbuild:created`. */
   now?: Date;
+  /** Template snapshot to clone (`v3` from `template build`). @default 'base' */
+  snapshot?: string;
   version?: string;
 }
 
@@ -58,17 +60,18 @@ export async function planCreateJail(spec: JailSpec, context: CreateJailContext)
     throw new UsageError('E_JAIL_EXISTS', `jail ${spec.name} already exists (dataset ${dataset} or ${confPath}); pick another name or run jailbuild destroy ${spec.name}`);
   }
   const template = templateDataset(spec.template, spec.release);
+  const snapshot = context.snapshot ?? TEMPLATE_SNAPSHOT;
   const paths = jailPathsFor(settings, storage, spec);
   const steps: PlannedStep[] = [];
 
   steps.push({
     step: {
       kind: 'storage',
-      title: `clone ${template}@${TEMPLATE_SNAPSHOT} to ${dataset}`,
+      title: `clone ${template}@${snapshot} to ${dataset}`,
       op: {
         op: 'clone',
         source: template,
-        snapshot: TEMPLATE_SNAPSHOT,
+        snapshot,
         target: dataset,
         properties: {
           release: spec.release,

@@ -112,18 +112,28 @@ export function register(command: Command, io: CliIo): void {
           devfsRuleset: parseInteger('--devfs-ruleset', options.devfsRuleset ?? (typeof networkRuleset === 'string' ? networkRuleset : undefined), 4),
           id: network?.id,
         });
-        const tmpl = templateDataset(template, release);
+        // Jails clone the template's newest version (@vN from `template build`), or bootstrap's @base.
+        const { latestTemplateSnapshot } = await import('../../template/index.js');
+        let source = await latestTemplateSnapshot(storage, template, release);
         let bootstrapped: unknown;
-        if (!(await storage.listSnapshots(tmpl).catch(() => [] as string[])).includes(TEMPLATE_SNAPSHOT)) {
+        if (source === undefined) {
+          if (template !== ctx.settings.defaultTemplate) {
+            throw new UsageError(
+              'E_TEMPLATE_MISSING',
+              `template ${template} is not built for ${release}; run jailbuild template build ${template} --release ${release} (or jailbuild bootstrap ${release} --template ${template} for a plain one)`,
+            );
+          }
           if (ctx.settings.dryRun) {
             bootstrapped = { wouldBootstrap: { release, template } };
           } else {
             const { bootstrapRelease } = await import('../../image/bootstrap-release.js');
-            bootstrapped = await bootstrapRelease({ ...ctx, storage, release, template });
+            const { version } = await import('../version.js');
+            bootstrapped = await bootstrapRelease({ ...ctx, storage, release, template, version: version() });
           }
+          source = { dataset: templateDataset(template, release), snapshot: TEMPLATE_SNAPSHOT, version: undefined };
         }
         const { version } = await import('../version.js');
-        const plan = await planCreateJail(spec, { settings: ctx.settings, storage, host: ctx.host, version: version() });
+        const plan = await planCreateJail(spec, { settings: ctx.settings, storage, host: ctx.host, version: version(), snapshot: source.snapshot });
         const result = await executePlan(ctx, plan, storage, () => ({
           data: { jail: name, release, template, path: storage.pathOf(`jails/${name}`), conf: plan.steps.find((s) => s.step.kind === 'write-file' && s.step.path.endsWith(`/${name}.conf`))?.step },
           text: `created jail ${name} (${release}, template ${template}) at ${storage.pathOf(`jails/${name}`)}`,
