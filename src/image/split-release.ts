@@ -1,0 +1,218 @@
+/**
+ * `splitRelease`: base.txz → basejail + template in one streaming pass
+ * (compressed bytes → `xz -dc -T0` → tar parser → sync writes into the final
+ * trees). The caller owns the staging directories: on failure it removes
+ * them; this function never writes anywhere else.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { DEFAULT_WRITABLE } from '../config/schema.js';
+import type { Host } from '../host/host.js';
+import { spawnFilter } from '../host/spawn-filter.js';
+import { ignoreProgress, type OnProgress } from '../progress.js';
+import type { Warn } from '../warn.js';
+import { ImageError } from './image-error.js';
+import { createSplitLayout } from './split-layout.js';
+import { SplitWriter, type FileFlag, type SplitCounts, type TreeName } from './split-writer.js';
+import { TarParser } from './tar-parser.js';
+
+export interface SplitReleaseOptions {
+  /** Path of the base.txz, or a stream of its compressed bytes (a live download). */
+  archive: string | Readable;
+  /** Compressed size, for byte progress when `archive` is a stream. @default the file's size for a path, unknown for a stream */
+  archiveSize?: number;
+  /** Staging directory of the basejail; must be absent or empty. */
+  basejailDir: string;
+  /** Staging directory of the template; must be absent or empty. */
+  templateDir: string;
+  /** Paths that go to the template (Settings.writable). @default DEFAULT_WRITABLE */
+  writable?: readonly string[];
+  /** Name of the template's empty mount point for the basejail; links point to `/<mountPoint>/…`. @default 'basejail' */
+  mountPoint?: string;
+  /** Also write the release's `/etc` here (absent or empty directory), for three-way merges later. @default no copy */
+  pristineEtcDir?: string;
+  /** Fail with `E_IMAGE_CHECKSUM` unless the compressed bytes hash to this (hex). @default no check */
+  expectedSha256?: string;
+  /** `-T` of `xz -dc`: 0 decodes the blocks of a multi-block .txz on all cores. @default 0 */
+  xzThreads?: number;
+  /** chown entries to the archive's uid/gid. @default true when running as root */
+  preserveOwner?: boolean;
+  /** Applies file flags with `chflags` when `host.platform()` is `freebsd`; otherwise flags are only returned. @default flags only returned */
+  host?: Host;
+  /** Skipped entries (FIFOs) are reported here; a strict `Warn` makes them errors. @default ignore */
+  warn?: Warn;
+  /** @default ignore */
+  onProgress?: OnProgress;
+}
+
+export interface SplitResult {
+  /** Archive entries processed (same as `counts.entries`). */
+  entries: number;
+  counts: SplitCounts;
+  /** Compressed bytes read. */
+  compressedBytes: number;
+  /** sha256 of the compressed bytes, when `expectedSha256` was given. */
+  sha256: string | undefined;
+  /** Template symlinks into the basejail (`bin -> /basejail/bin`), in creation order. */
+  links: { path: string; target: string }[];
+  /** File flags from the archive; the caller writes them into the metadata file. */
+  flags: FileFlag[];
+  /** True when `flags` were applied with chflags (FreeBSD host). */
+  flagsApplied: boolean;
+  /** Where pristine copies of the release's /etc are. */
+  pristineEtc: {
+    /** `var/db/etcupdate/current` as shipped by the release (FreeBSD's own pristine tree), when the archive has it. */
+    etcupdateCurrent: { tree: TreeName; path: string } | undefined;
+    /** The `pristineEtcDir` copy, when one was asked for and the archive has an `etc`. */
+    copy: string | undefined;
+  };
+}
+
+const ETCUPDATE_CURRENT = 'var/db/etcupdate/current';
+const PROGRESS_ID = 'image-split';
+
+export async function splitRelease(options: SplitReleaseOptions): Promise<SplitResult> {
+  const onProgress = options.onProgress ?? ignoreProgress;
+  const warn: Warn = options.warn ?? (() => {});
+  const layout = createSplitLayout(options.writable ?? DEFAULT_WRITABLE);
+  const mountPoint = options.mountPoint ?? 'basejail';
+  if (mountPoint === '' || mountPoint.includes('/') || mountPoint === '.' || mountPoint === '..') {
+    throw new ImageError('E_IMAGE_OPTIONS', `mount point '${mountPoint}' must be a single directory name`, { data: { mountPoint } });
+  }
+  const basejailDir = resolve(options.basejailDir);
+  const templateDir = resolve(options.templateDir);
+  const pristineEtcDir = options.pristineEtcDir === undefined ? undefined : resolve(options.pristineEtcDir);
+  for (const dir of [basejailDir, templateDir, pristineEtcDir]) if (dir !== undefined) await prepareStagingDir(dir);
+
+  const isRoot = process.getuid?.() === 0;
+  const writer = new SplitWriter({
+    basejailDir,
+    templateDir,
+    layout,
+    mountPoint,
+    pristineEtcDir,
+    preserveOwner: options.preserveOwner ?? isRoot,
+    warn,
+  });
+  const parser = new TarParser(writer);
+  const total = options.archiveSize ?? (typeof options.archive === 'string' ? (await statSource(options.archive)).size : undefined);
+  const title = 'Split base.txz into basejail and template';
+  onProgress({ kind: 'step', id: PROGRESS_ID, title, state: 'start' });
+
+  const input = typeof options.archive === 'string' ? createReadStream(options.archive, { highWaterMark: 1024 * 1024 }) : options.archive;
+  const xz = spawnFilter('xz', ['-dc', `-T${options.xzThreads ?? 0}`]);
+  const hash = options.expectedSha256 === undefined ? undefined : createHash('sha256');
+  let compressedBytes = 0;
+  let lastReport = 0;
+  let inputError: unknown;
+  input.on('data', (chunk: Buffer) => {
+    compressedBytes += chunk.length;
+    hash?.update(chunk);
+    if (compressedBytes - lastReport >= 4 * 1024 * 1024) {
+      lastReport = compressedBytes;
+      onProgress({ kind: 'bytes', id: PROGRESS_ID, title, done: compressedBytes, ...(total === undefined ? {} : { total }) });
+    }
+  });
+  input.on('error', (error: Error) => {
+    inputError = error;
+    xz.kill();
+  });
+  input.pipe(xz.stdin);
+  const xzDone = xz.finished.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+  try {
+    writer.start();
+    for await (const chunk of xz.stdout) parser.write(chunk as Buffer);
+    const xzError = await xzDone;
+    if (inputError !== undefined) {
+      throw new ImageError('E_IMAGE_XZ', `reading the compressed release failed: ${errorText(inputError)}; fetch the release again`, { cause: inputError });
+    }
+    if (xzError !== undefined) {
+      throw new ImageError('E_IMAGE_XZ', `xz could not decode the release (${errorText(xzError)}): the .txz is truncated or corrupt; fetch the release again`, {
+        cause: xzError,
+      });
+    }
+    parser.end();
+    const sha256 = hash?.digest('hex');
+    if (sha256 !== undefined && sha256 !== options.expectedSha256?.toLowerCase()) {
+      throw new ImageError('E_IMAGE_CHECKSUM', `the release's sha256 is ${sha256}, expected ${options.expectedSha256}: the download is corrupt; fetch it again`, {
+        data: { sha256, expected: options.expectedSha256 },
+      });
+    }
+    writer.finish();
+    const flagsApplied = await applyFlags(options.host, writer.flags, { basejail: basejailDir, template: templateDir });
+    onProgress({ kind: 'bytes', id: PROGRESS_ID, title, done: compressedBytes, ...(total === undefined ? {} : { total }) });
+    const c = writer.counts;
+    onProgress({
+      kind: 'step',
+      id: PROGRESS_ID,
+      title,
+      state: 'done',
+      detail: `${c.entries} entries: ${c.files} files, ${c.dirs} directories, ${c.symlinks} symlinks, ${c.hardlinks} hard links, ${c.copiedLinks} copied links`,
+    });
+    const etcupdate = writer.hasDirectory(ETCUPDATE_CURRENT);
+    return {
+      entries: c.entries,
+      counts: { ...c },
+      compressedBytes,
+      sha256,
+      links: writer.links,
+      flags: writer.flags,
+      flagsApplied,
+      pristineEtc: {
+        etcupdateCurrent: etcupdate ? { tree: layout.place(ETCUPDATE_CURRENT).tree === 'basejail' ? 'basejail' : 'template', path: ETCUPDATE_CURRENT } : undefined,
+        copy: pristineEtcDir !== undefined && writer.hasDirectory('etc') ? pristineEtcDir : undefined,
+      },
+    };
+  } catch (error) {
+    writer.abort();
+    input.unpipe(xz.stdin);
+    input.destroy();
+    xz.kill();
+    xz.stdout.destroy();
+    await xzDone;
+    onProgress({ kind: 'step', id: PROGRESS_ID, title, state: 'fail', detail: errorText(error) });
+    throw error;
+  }
+}
+
+async function statSource(path: string): Promise<{ size: number }> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    throw new ImageError('E_IMAGE_XZ', `cannot read the release archive '${path}': ${errorText(error)}; fetch the release first`, { cause: error, data: { path } });
+  }
+}
+
+/** Staging directories must be fresh: the writer's safety checks trust that it made everything in them. */
+async function prepareStagingDir(dir: string): Promise<void> {
+  if (!isAbsolute(dir)) throw new ImageError('E_IMAGE_OPTIONS', `staging directory '${dir}' must be absolute`);
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const entries = await readdir(dir);
+  if (entries.length > 0) {
+    throw new ImageError('E_IMAGE_STAGING', `staging directory '${dir}' is not empty: remove it and run again`, { data: { dir, entries: entries.slice(0, 5) } });
+  }
+}
+
+async function applyFlags(host: Host | undefined, flags: readonly FileFlag[], roots: Record<TreeName, string>): Promise<boolean> {
+  if (host === undefined || flags.length === 0 || (await host.platform()) !== 'freebsd') return false;
+  // One chflags per distinct flag set; -h so a flag on a symlink never lands on its target.
+  const byFlags = new Map<string, string[]>();
+  for (const flag of flags) {
+    const list = byFlags.get(flag.flags) ?? [];
+    list.push(flag.path === '' ? roots[flag.tree] : `${roots[flag.tree]}/${flag.path}`);
+    byFlags.set(flag.flags, list);
+  }
+  for (const [value, paths] of byFlags) await host.run('chflags', ['-h', value, ...paths]);
+  return true;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+}
