@@ -4,3 +4,7 @@ export { HostCommandError, HostMissingCommandError, formatArgv, installHint, she
 export { spawnFilter } from './spawn-filter.js';
 export type { SpawnedFilter } from './spawn-filter.js';
 export { withLock } from './with-lock.js';
+export { acquireLock } from './acquire-lock.js';
+export type { LockOptions, ReleaseLock } from './acquire-lock.js';
+export { SshHost, parseSshUrl } from './ssh-host.js';
+export type { SshHostOptions, SshTarget } from './ssh-host.js';

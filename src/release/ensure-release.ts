@@ -13,7 +13,7 @@ import type { Arch } from '../config/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
 import { ignoreProgress, step, type OnProgress } from '../progress.js';
 import { createWarn, type Warn } from '../warn.js';
-import { acquireLock } from './acquire-lock.js';
+import { acquireLock } from '../host/acquire-lock.js';
 import { checkManifestTrust, type ManifestTrust } from './check-manifest-trust.js';
 import { downloadFile, type RetryOptions } from './download-file.js';
 import { fetchManifest } from './fetch-manifest.js';
@@ -146,6 +146,8 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
   };
 
   const unlock = await acquireLock(join(releaseDir, `.${arch}.lock`), {
+    what: `fetch of ${release} ${arch}`,
+    code: 'E_RELEASE_LOCKED',
     ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
     onWait: (pid) => onProgress({ kind: 'info', message: `waiting for process ${pid ?? '?'} fetching ${release} ${arch}` }),
   });

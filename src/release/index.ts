@@ -17,8 +17,6 @@ export { ChecksumError, downloadFile } from './download-file.js';
 export type { DownloadFileOptions, DownloadedFile, RetryOptions } from './download-file.js';
 export { fetchManifest } from './fetch-manifest.js';
 export type { FetchManifestOptions, FetchedManifest } from './fetch-manifest.js';
-export { acquireLock } from './acquire-lock.js';
-export type { LockOptions, ReleaseLock } from './acquire-lock.js';
 export { hashFileInto, sha256File } from './sha256-file.js';
 export { ensureRelease, normaliseDistName } from './ensure-release.js';
 export type { CachedRelease, EnsureReleaseOptions } from './ensure-release.js';

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireLock } from '../../src/release/acquire-lock.js';
+import { acquireLock } from '../../src/host/acquire-lock.js';
 
 let dir: string;
 before(async () => {
@@ -28,7 +28,7 @@ test('a lock held by a live process times out with E_RELEASE_LOCKED naming the p
   const release = await acquireLock(path);
   let waitedFor: number | undefined;
   await assert.rejects(acquireLock(path, { timeoutMs: 150, pollMs: 20, onWait: (pid) => (waitedFor = pid) }), (error: unknown) => {
-    assert.equal((error as { code?: string }).code, 'E_RELEASE_LOCKED');
+    assert.equal((error as { code?: string }).code, 'E_LOCKED');
     assert.match((error as Error).message, new RegExp(`held by process ${process.pid}`));
     return true;
   });

@@ -1,7 +1,8 @@
 /**
- * A lock file made with O_EXCL holding the owner's pid, so two `jailbuild
- * fetch` runs of the same release do not write the same .part file. A lock
- * whose pid no longer runs is stale (a killed run) and is taken over.
+ * A lock file made with O_EXCL holding the owner's pid, so two jailbuild runs
+ * never work on the same thing (a release's .part file, a bootstrap, an
+ * upgrade, a template build). A lock whose pid no longer runs is stale (a
+ * killed run) and is taken over.
  */
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
@@ -14,6 +15,10 @@ export interface LockOptions {
   pollMs?: number;
   /** Called once when we start waiting, with the holder's pid. */
   onWait?: (pid: number | undefined) => void;
+  /** What the lock protects, for the error message (e.g. `bootstrap of 14.2-RELEASE`). @default the lock's path */
+  what?: string;
+  /** Error code when the wait times out. @default 'E_LOCKED' */
+  code?: string;
 }
 
 /** Releases the lock (removes the file). Safe to call twice. */
@@ -79,7 +84,8 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       }
     }
     if (Date.now() >= deadline) {
-      throw new JailbuildError('E_RELEASE_LOCKED', `${path} is held by process ${pid ?? '?'}; wait for that run to finish, or remove the file if no jailbuild is running`, {
+      const what = options.what === undefined ? path : `${options.what} (lock ${path})`;
+      throw new JailbuildError(options.code ?? 'E_LOCKED', `${what} is held by process ${pid ?? '?'}; wait for that run to finish, or remove the lock file if no jailbuild is running`, {
         data: { path, pid },
       });
     }

@@ -1,0 +1,219 @@
+/**
+ * A `Host` on another machine, reached through the system `ssh` (so the
+ * user's keys, agent, known_hosts and ~/.ssh/config apply as usual). One
+ * master connection is shared by every command (`ControlMaster=auto`,
+ * `ControlPersist=60`), so a fleet's many small commands cost a round trip
+ * each, not a handshake each.
+ *
+ * Every remote command is one line of sh text built with `shellQuote`; file
+ * operations are small `sh -c` scripts whose paths arrive as positional
+ * arguments ("$1"), never pasted into the script. The remote login shell must
+ * be sh-compatible (FreeBSD 14's root shell is sh); arguments containing a
+ * newline are refused because csh-style shells cannot hold them quoted.
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JailbuildError } from '../errors.js';
+import type { FileStat, Host, RunOptions, RunResult } from './host.js';
+import { HostCommandError, HostMissingCommandError, formatArgv, shellQuote } from './host-errors.js';
+import { LocalHost } from './local-host.js';
+
+export interface SshTarget {
+  user: string | undefined;
+  hostname: string;
+  port: number | undefined;
+}
+
+export interface SshHostOptions {
+  /** Extra ssh(1) arguments, e.g. `['-i', key, '-o', 'UserKnownHostsFile=…']`. @default none */
+  sshOptions?: readonly string[];
+  /** Directory of the master connection sockets (`%C` names inside). @default `<tmpdir>/jailbuild-ssh-<uid>` */
+  controlDir?: string;
+  /** Seconds the master connection outlives the last command. @default 60 */
+  controlPersist?: number;
+  /** The local side that runs `ssh`. @default a new LocalHost */
+  local?: Host;
+}
+
+/** `ssh://user@host:port` → its parts; `E_HOST_URL` otherwise. */
+export function parseSshUrl(url: string): SshTarget {
+  const match = /^ssh:\/\/(?:([A-Za-z0-9._-]+)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/.exec(url);
+  const port = match?.[3] === undefined ? undefined : Number(match[3]);
+  if (match === null || (port !== undefined && (port < 1 || port > 65535))) {
+    throw new JailbuildError('E_HOST_URL', `host url ${JSON.stringify(url)} is not ssh://[user@]host[:port]; fix the hosts entry`, { exitCode: 2, data: { url } });
+  }
+  return { user: match[1], hostname: (match[2] as string).replace(/^\[|\]$/g, ''), port };
+}
+
+// Exit codes the file scripts use to say "absent" without an error message.
+const ABSENT = 3;
+
+const SCRIPTS = {
+  readFile: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec cat -- "$1"`,
+  // mktemp in the target directory keeps the rename on one filesystem, so it is atomic.
+  writeFile:
+    'd=$(dirname -- "$1") && mkdir -p -- "$d" && t=$(mktemp "$d/.jailbuild.XXXXXX") || exit 1; ' +
+    'if cat > "$t" && chmod "$2" "$t" && mv -f -- "$t" "$1"; then exit 0; fi; rm -f -- "$t"; exit 1',
+  // fs.rename replaces an empty directory; mv would move into it instead.
+  rename: 'if [ -d "$2" ] && [ ! -L "$2" ]; then rmdir -- "$2" || exit 1; fi; exec mv -f -- "$1" "$2"',
+  symlink: '[ -e "$2" ] || [ -L "$2" ] && { echo "ln: $2: File exists" >&2; exit 1; }; exec ln -s -- "$1" "$2"',
+  // NUL-separated so any file name survives; globs are sorted by sh, . and .. skipped.
+  readdir: `[ -d "$1" ] || exit ${ABSENT}; cd -- "$1" || exit 1; for f in .* *; do [ -e "$f" ] || [ -L "$f" ] || continue; case $f in .|..) continue;; esac; printf '%s\\0' "$f"; done`,
+  // Raw st_mode in hex and size; GNU and BSD stat spell it differently. No -L: like lstat.
+  statGnu: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec stat -c '%f %s' -- "$1"`,
+  statBsd: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec stat -f '%Xp %z' -- "$1"`,
+  which: 'command -v -- "$1"',
+} as const;
+
+export class SshHost implements Host {
+  readonly name: string;
+  readonly target: SshTarget;
+  readonly #local: Host;
+  readonly #baseArgs: string[];
+  #platform: Promise<string> | undefined;
+
+  constructor(url: string, options: SshHostOptions = {}) {
+    this.target = parseSshUrl(url);
+    this.name = url;
+    this.#local = options.local ?? new LocalHost();
+    const controlDir = options.controlDir ?? join(tmpdir(), `jailbuild-ssh-${process.getuid?.() ?? 'user'}`);
+    // The socket directory must not be writable by others: whoever can open the socket can run commands as us.
+    mkdirSync(controlDir, { recursive: true, mode: 0o700 });
+    this.#baseArgs = [
+      '-o', 'BatchMode=yes',
+      '-o', 'ControlMaster=auto',
+      '-o', `ControlPath=${join(controlDir, '%C')}`,
+      '-o', `ControlPersist=${options.controlPersist ?? 60}`,
+      ...(this.target.port === undefined ? [] : ['-p', String(this.target.port)]),
+      ...(options.sshOptions ?? []),
+    ];
+  }
+
+  /** `user@host` as ssh wants it. */
+  get destination(): string {
+    return this.target.user === undefined ? this.target.hostname : `${this.target.user}@${this.target.hostname}`;
+  }
+
+  /** Runs one line of sh on the remote host through ssh; every exit code comes back (255 = ssh itself failed). */
+  async #ssh(remoteCommand: string, options: RunOptions & { tty?: boolean } = {}): Promise<RunResult> {
+    const args = [...this.#baseArgs, ...(options.tty ? ['-t'] : []), '--', this.destination, remoteCommand];
+    let result: RunResult;
+    try {
+      result = await this.#local.run('ssh', args, {
+        okExitCodes: Array.from({ length: 256 }, (_, i) => i),
+        ...(options.input === undefined ? {} : { input: options.input }),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.interactive ? { interactive: true } : {}),
+      });
+    } catch (error) {
+      if (error instanceof HostMissingCommandError) throw error;
+      throw new JailbuildError('E_HOST_SSH', `ssh to ${this.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (result.exitCode === 255) {
+      const line = result.stderr.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'no error output';
+      throw new JailbuildError('E_HOST_SSH', `ssh to ${this.name} failed: ${line}; check that the host is reachable and your key is authorized`, {
+        data: { host: this.name, stderr: result.stderr },
+      });
+    }
+    return result;
+  }
+
+  async #script(script: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    return this.#ssh(remoteLine(['sh', '-c', script, 'sh', ...args]), options);
+  }
+
+  async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const argv = [command, ...args];
+    const env = Object.entries(options.env ?? {});
+    // env(1) takes its -u options before the assignments.
+    const unset = env.flatMap(([k, v]) => (v === undefined ? ['-u', k] : []));
+    const set = env.flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+    const prefix = env.length === 0 ? [] : ['env', ...unset, ...set];
+    let line = remoteLine([...prefix, ...argv]);
+    if (options.cwd !== undefined) line = `cd ${shellQuote(options.cwd)} && ${line}`;
+    const result = await this.#ssh(line, { ...options, tty: Boolean(options.interactive) });
+    // 127 is sh's "command not found"; env(1) says the same with 127.
+    if (result.exitCode === 127 && /not found|No such file/.test(result.stderr)) throw new HostMissingCommandError(command, this.name);
+    if (!(options.okExitCodes ?? [0]).includes(result.exitCode)) throw new HostCommandError(argv, result.exitCode, result.stderr, this.name);
+    return { ...result, argv };
+  }
+
+  async which(command: string): Promise<string | undefined> {
+    const { exitCode, stdout } = await this.#script(SCRIPTS.which, [command]);
+    const path = stdout.trim();
+    return exitCode === 0 && path.startsWith('/') ? path : undefined;
+  }
+
+  platform(): Promise<string> {
+    this.#platform ??= this.#ssh('uname -s').then((r) => r.stdout.trim().toLowerCase());
+    return this.#platform;
+  }
+
+  async readFile(path: string): Promise<string | undefined> {
+    const result = await this.#script(SCRIPTS.readFile, [path]);
+    if (result.exitCode === ABSENT) return undefined;
+    this.#check(['cat', path], result);
+    return result.stdout;
+  }
+
+  async writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+    this.#check(['write', path], await this.#script(SCRIPTS.writeFile, [path, mode.toString(8)], { input: content }));
+  }
+
+  async mkdir(path: string, options: { mode?: number; recursive?: boolean } = {}): Promise<void> {
+    const argv = ['mkdir', ...(options.recursive ?? true ? ['-p'] : []), ...(options.mode === undefined ? [] : ['-m', options.mode.toString(8)]), '--', path];
+    this.#check(argv, await this.#ssh(remoteLine(argv)));
+  }
+
+  async remove(path: string): Promise<void> {
+    const argv = ['rm', '-rf', '--', path];
+    this.#check(argv, await this.#ssh(remoteLine(argv)));
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    this.#check(['mv', from, to], await this.#script(SCRIPTS.rename, [from, to]));
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    this.#check(['ln', '-s', target, path], await this.#script(SCRIPTS.symlink, [target, path]));
+  }
+
+  async stat(path: string): Promise<FileStat | undefined> {
+    const gnu = (await this.platform()) === 'linux';
+    const result = await this.#script(gnu ? SCRIPTS.statGnu : SCRIPTS.statBsd, [path]);
+    if (result.exitCode === ABSENT) return undefined;
+    this.#check(['stat', path], result);
+    const [modeHex, size] = result.stdout.trim().split(' ');
+    const mode = Number.parseInt(modeHex ?? '', 16);
+    const format = mode & 0o170000;
+    const type = format === 0o100000 ? 'file' : format === 0o040000 ? 'dir' : format === 0o120000 ? 'symlink' : 'other';
+    return { type, size: Number(size), mode: mode & 0o7777 };
+  }
+
+  async readdir(path: string): Promise<string[]> {
+    const result = await this.#script(SCRIPTS.readdir, [path]);
+    if (result.exitCode === ABSENT) return [];
+    this.#check(['ls', path], result);
+    return result.stdout.split('\0').filter((name) => name !== '');
+  }
+
+  /** Stops the shared master connection (tests, and callers that are done with the host). */
+  async close(): Promise<void> {
+    await this.#local.run('ssh', [...this.#baseArgs, '-O', 'exit', '--', this.destination], { okExitCodes: Array.from({ length: 256 }, (_, i) => i) });
+  }
+
+  #check(argv: readonly string[], result: RunResult): void {
+    if (result.exitCode !== 0) throw new HostCommandError(argv, result.exitCode, result.stderr, this.name);
+  }
+}
+
+/** argv as one line for the remote shell; a newline cannot be quoted for every login shell, so it is refused. */
+function remoteLine(argv: readonly string[]): string {
+  for (const arg of argv) {
+    if (arg.includes('\n')) {
+      throw new JailbuildError('E_HOST_SSH_ARG', `argument ${JSON.stringify(arg.slice(0, 40))} holds a newline, which cannot be passed through ssh safely; use a file instead`, { exitCode: 2 });
+    }
+  }
+  return formatArgv(argv);
+}
