@@ -8,6 +8,7 @@ import type { JailNetwork } from './jail-network.js';
 import { LOOPBACK_INTERFACE } from './loopback-address.js';
 import { parseCidr, type Cidr } from './parse-cidr.js';
 import type { ResolvedNetwork } from './resolve-jail-addresses.js';
+import { readRcConf } from '../jail/rc-conf.js';
 
 /**
  * The networks of the jails defined in `jailConfDir/*.conf`, read back from
@@ -88,13 +89,4 @@ export function jailNetworkFromParams(jail: string, params: readonly JailParam[]
     if (rc.defaultrouter !== undefined) network.gateway = rc.defaultrouter;
   }
   return { jail, id: 0, network, params: [...params], rcConf: {}, hostSetup: emptyHostSetup(), start: [], stop: [], jailInterface, hostInterface, mac, addresses };
-}
-
-function readRcConf(text: string): Record<string, string> {
-  const rc: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|'([^']*)'|(\S*))/.exec(line);
-    if (match) rc[match[1] as string] = match[2] ?? match[3] ?? match[4] ?? '';
-  }
-  return rc;
 }

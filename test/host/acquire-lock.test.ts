@@ -23,7 +23,7 @@ test('the lock file holds our pid and is removed on release', async () => {
   await assert.rejects(fs.stat(path), { code: 'ENOENT' });
 });
 
-test('a lock held by a live process times out with E_RELEASE_LOCKED naming the pid', async () => {
+test('a lock held by a live process times out with E_LOCKED naming the pid', async () => {
   const path = join(dir, 'b.lock');
   const release = await acquireLock(path);
   let waitedFor: number | undefined;
