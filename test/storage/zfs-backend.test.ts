@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
-import { LocalHost } from '../../src/host/index.js';
+import { LocalHost, type RunOptions, type RunResult } from '../../src/host/index.js';
 import { ZfsBackend } from '../../src/storage/index.js';
 import { createZfsPool, type ZfsPool } from '../helpers/zfs-pool.js';
 import { RecordingHost } from './recording-host.js';
@@ -94,7 +94,24 @@ describe('zfs backend specifics', () => {
   });
 
   test('destroy retries while the dataset is busy, then says what to do', async ({ dataset }) => {
-    const recorder = new RecordingHost();
+    // Closes the open file right after a `zfs destroy` fails busy, so the retry
+    // (not the first try) is the one that goes through, whatever the machine's load.
+    class ReleasingHost extends RecordingHost {
+      release: (() => Promise<void>) | undefined;
+      override async run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
+        try {
+          return await super.run(command, args, options);
+        } catch (error) {
+          const release = this.release;
+          if (command === 'zfs' && args[0] === 'destroy' && release !== undefined) {
+            this.release = undefined;
+            await release();
+          }
+          throw error;
+        }
+      }
+    }
+    const recorder = new ReleasingHost();
     const backend = await ZfsBackend.open(recorder, { dataset, busyRetries: 3, busyDelayMs: 50 });
     await backend.create('jails/busy');
     const file = join(backend.pathOf('jails/busy'), 'held-open');
@@ -110,9 +127,8 @@ describe('zfs backend specifics', () => {
       assert.equal(await backend.exists('jails/busy'), true);
       recorder.calls.length = 0;
       // Released while the backend is between retries: the destroy goes through.
-      const destroying = backend.destroy('jails/busy');
-      setTimeout(() => void handle.close(), 30);
-      await destroying;
+      recorder.release = () => handle.close();
+      await backend.destroy('jails/busy');
     } finally {
       await handle.close().catch(() => undefined);
     }
