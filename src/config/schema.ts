@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { networkSchema } from '../network/network-schema.js';
+import { createFleetSchemaShape } from '../fleet/fleet-schema.js';
 
 export const DEFAULT_WRITABLE = ['etc', 'dev', 'media', 'mnt', 'proc', 'root', 'tmp', 'var', 'usr/local', 'usr/obj', '.cshrc', '.profile', 'COPYRIGHT'] as const;
 
@@ -65,6 +66,8 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** The fleet (`jailbuild plan` / `apply`): hosts, releases, templates, jails, prune. */
+    ...createFleetSchemaShape(storageSchema),
   })
   .strict();
 

@@ -31,5 +31,7 @@ export const commandIndex: Record<string, CommandEntry> = {
   destroy: { summary: 'stop and destroy jails: dataset, jail.conf.d file, jail_list entry', load: () => import('./destroy.js') },
   network: { summary: 'host networking for jails: network setup [--apply], network graph [--svg file]', load: () => import('./network.js') },
   template: { summary: 'template recipes: build a versioned template (@v<N>) from templates/<name>/, list versions, diff a recipe', load: () => import('./template.js') },
+  plan: { summary: 'compare the fleet in jailbuild.config.ts with the hosts: + create, ~ update, - destroy (changes nothing)', load: () => import('./plan.js') },
+  apply: { summary: 'apply the fleet plan (or a saved plan file) in parallel dependency waves, per-jail report', load: () => import('./apply.js') },
   upgrade: { summary: 'patch basejails with freebsd-update, or move jails to another release (--release)', load: () => import('./upgrade.js') },
 };

@@ -1,0 +1,315 @@
+/**
+ * Desired (the config) against actual (read from the hosts) → a `FleetPlan`.
+ *
+ * - A jail the config lists and no host has: `create`, with the steps of
+ *   `jailbuild create`.
+ * - A jail that exists: its jail.conf.d file and rc.conf values are rendered
+ *   from the config exactly as create would write them and compared; any
+ *   difference is an `update` that rewrites those files in place. A release
+ *   or template change cannot be made in place: it is shown with what to run
+ *   (`jailbuild upgrade --release`, or destroy and create) and apply leaves it.
+ * - A jail jailbuild made that the config no longer lists: `destroy` with
+ *   `prune`, otherwise a `noop` that says so. Jails jailbuild did not make
+ *   are never touched.
+ *
+ * Network ids and `auto` addresses are stable: an existing jail keeps its
+ * `jailbuild:id` and the addresses it holds; new jails get the next free ids
+ * and pool addresses, after every static address of the fleet is claimed.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { JailbuildError } from '../errors.js';
+import { buildJailParams } from '../jail/build-jail-params.js';
+import { basejailDataset } from '../jail/dataset-names.js';
+import { parseJailConf, renderJailBlock, resolveJailParams } from '../jail/jail-conf/index.js';
+import type { JailParam } from '../jail/jail-param.js';
+import { withJailDefaults, type JailSpec } from '../jail/jail-spec.js';
+import { jailConfPath, jailPathsFor, JAILBUILD_HEADER } from '../jail/plan-create-jail.js';
+import { planDestroyJail } from '../jail/plan-jail-lifecycle.js';
+import { readRcConf, setRcConfValues } from '../jail/rc-conf.js';
+import { buildJailNetwork } from '../network/build-jail-network.js';
+import { checkFleetNetworks } from '../network/check-fleet-networks.js';
+import type { JailNetwork } from '../network/jail-network.js';
+import { nextJailId } from '../network/network-for-jail.js';
+import { jailNetworkFromParams } from '../network/read-jail-networks.js';
+import { resolveJailAddresses, type JailAddressUse, type ResolvedNetwork } from '../network/resolve-jail-addresses.js';
+import { createPlan, type PlannedStep } from '../plan/plan.js';
+import { latestTemplateSnapshot } from '../template/template-versions.js';
+import type { DesiredFleet, DesiredJail } from './desired-fleet.js';
+import { FLEET_PLAN_VERSION, type FleetChange, type FleetFieldChange, type FleetPlan, type FleetPrepare } from './fleet-plan.js';
+import { fleetWaves } from './fleet-waves.js';
+import type { FleetHost } from './open-fleet-hosts.js';
+import { planFleetCreate } from './plan-fleet-create.js';
+import type { ActualJail, FleetState } from './read-fleet-state.js';
+
+export interface ComputeFleetPlanContext {
+  hosts: ReadonlyMap<string, FleetHost>;
+  /** jailbuild's version, stamped on new datasets. */
+  version?: string;
+  /** Where `templates/<name>/` recipes are looked up (see `templateSearchDirs`). @default none: templates are bootstrapped */
+  templateDirs?: readonly string[];
+  /** @default new Date() */
+  now?: Date;
+}
+
+const RECIPE_FILES = ['template.ts', 'template.mts', 'template.json'];
+
+export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState, context: ComputeFleetPlanContext): Promise<FleetPlan> {
+  const hostOf = (name: string): FleetHost => {
+    const h = context.hosts.get(name);
+    if (h === undefined) throw new Error(`defense in depth: host ${name} was not opened`);
+    return h;
+  };
+  const actualByName = new Map(actual.jails.map((j) => [j.name, j]));
+  const specs = resolveSpecs(desired.jails, actual.jails);
+
+  const prepare: FleetPrepare[] = [];
+  const prepareIds = new Map<string, string>();
+  const addPrepare = (entry: FleetPrepare): string => {
+    if (!prepareIds.has(entry.id)) {
+      prepareIds.set(entry.id, entry.id);
+      prepare.push(entry);
+    }
+    return entry.id;
+  };
+  /** What must exist on `host` before jails of `template`/`release` can be cloned; ids of the prepare entries. */
+  const ensureTemplate = async (hostName: string, release: string, template: string): Promise<string[]> => {
+    const target = hostOf(hostName);
+    if ((await latestTemplateSnapshot(target.storage, template, release)) !== undefined) return [];
+    if (target.url !== 'local') {
+      throw new JailbuildError('E_FLEET_REMOTE_BOOTSTRAP', `template ${template} for ${release} does not exist on host ${hostName} (${target.url}); bootstrapping over ssh is not supported yet: run jailbuild bootstrap ${release}${template === 'default' ? '' : ` / template build ${template}`} on that host first`, {
+        data: { host: hostName, release, template },
+      });
+    }
+    const source = templateSourceOf(template, desired, context.templateDirs ?? []);
+    if (source === 'bootstrap') {
+      return [addPrepare({ id: `${hostName}:bootstrap:${release}:${template}`, host: hostName, action: 'bootstrap', release, template, reason: `bootstrap ${release} as template ${template}` })];
+    }
+    const ids: string[] = [];
+    const hasBase = (await target.storage.exists(basejailDataset(release))) && (await latestTemplateSnapshot(target.storage, 'default', release)) !== undefined;
+    if (!hasBase) ids.push(addPrepare({ id: `${hostName}:bootstrap:${release}:default`, host: hostName, action: 'bootstrap', release, template: 'default', reason: `bootstrap ${release}` }));
+    const dir = desired.templates[template]?.dir;
+    ids.push(addPrepare({ id: `${hostName}:build-template:${release}:${template}`, host: hostName, action: 'build-template', release, template, ...(dir === undefined ? {} : { dir }), reason: `build template ${template} for ${release} from its recipe` }));
+    return ids;
+  };
+
+  for (const release of desired.releases) {
+    for (const hostName of context.hosts.keys()) await ensureTemplate(hostName, release, 'default');
+  }
+
+  const changes: FleetChange[] = [];
+  const includes = new Map<string, PlannedStep>();
+  for (const jail of desired.jails) {
+    const { spec, network } = specs.get(jail.name) as { spec: JailSpec; network: JailNetwork | undefined };
+    const target = hostOf(jail.host);
+    const existing = actualByName.get(jail.name);
+    const base = { jail: jail.name, host: jail.host, spec, dependsOn: jail.dependsOn };
+    if (existing === undefined) {
+      const needs = await ensureTemplate(jail.host, spec.release, spec.template);
+      const created = await planFleetCreate(spec, target, context.version);
+      if (created.include !== undefined && !includes.has(jail.host)) includes.set(jail.host, created.include);
+      changes.push({ ...base, action: 'create', reason: createReason(spec, network), details: [], steps: created.steps, deferred: created.deferred || needs.length > 0, needs });
+      continue;
+    }
+    if (existing.host !== jail.host) {
+      const details = [{ field: 'host', from: existing.host, to: jail.host, manual: `jails do not move between hosts: destroy ${jail.name} on ${existing.host} and apply again` }];
+      changes.push({ ...base, action: 'update', reason: describeDetails(details), details, steps: createPlan(`update jail ${jail.name}`), deferred: false, needs: [] });
+      continue;
+    }
+    const update = planUpdate(spec, existing, target, actual.hosts[jail.host]?.rcConf ?? '', network);
+    changes.push({ ...base, ...update, deferred: false, needs: [] });
+  }
+
+  const listed = new Set(desired.jails.map((j) => j.name));
+  for (const orphan of actual.jails.filter((j) => !listed.has(j.name) && j.managed)) {
+    const target = hostOf(orphan.host);
+    if (desired.prune) {
+      const steps = planDestroyJail(orphan, target.settings, { hostRcConf: actual.hosts[orphan.host]?.rcConf ?? '' });
+      changes.push({ action: 'destroy', jail: orphan.name, host: orphan.host, reason: 'no longer in the config (prune)', details: [], steps, deferred: false, dependsOn: [], needs: [] });
+    } else {
+      changes.push({ action: 'noop', jail: orphan.name, host: orphan.host, reason: 'not in the config; apply --prune (or prune: true) destroys it', details: [], steps: createPlan(`keep jail ${orphan.name}`), deferred: false, dependsOn: [], needs: [] });
+    }
+  }
+  for (const [hostName, include] of includes) {
+    addPrepare({ id: `${hostName}:include`, host: hostName, action: 'steps', steps: createPlan(`include jail.conf.d on ${hostName}`, [include]), reason: include.step.title });
+  }
+  // The include must exist before any jail of that host is created (jail -f still works without it, `service jail` does not).
+  for (const change of changes) if (change.action === 'create' && includes.has(change.host)) change.needs.push(`${change.host}:include`);
+
+  const nodes = new Map(desired.jails.map((j) => [j.name, j.dependsOn]));
+  const configWaves = fleetWaves(nodes);
+  const destroys = changes.filter((c) => c.action === 'destroy' || (c.action === 'noop' && !listed.has(c.jail))).map((c) => c.jail).sort();
+  const waves = destroys.length > 0 ? [destroys, ...configWaves] : configWaves;
+  changes.sort((a, b) => a.jail.localeCompare(b.jail));
+  return {
+    version: FLEET_PLAN_VERSION,
+    kind: 'jailbuild-fleet-plan',
+    createdAt: (context.now ?? new Date()).toISOString(),
+    fingerprint: actual.fingerprint,
+    hosts: Object.fromEntries([...context.hosts.values()].map((h) => [h.name, h.url])),
+    prune: desired.prune,
+    prepare,
+    changes,
+    waves,
+    summary: {
+      add: changes.filter((c) => c.action === 'create').length,
+      change: changes.filter((c) => c.action === 'update').length,
+      destroy: changes.filter((c) => c.action === 'destroy').length,
+      unchanged: changes.filter((c) => c.action === 'noop').length,
+    },
+  };
+}
+
+function templateSourceOf(template: string, desired: DesiredFleet, dirs: readonly string[]): 'recipe' | 'bootstrap' {
+  const configured = desired.templates[template]?.source;
+  if (configured !== undefined) return configured;
+  // `default` is what bootstrap makes; other names are recipes when one exists.
+  if (template === 'default') return 'bootstrap';
+  const searched = desired.templates[template]?.dir !== undefined ? [desired.templates[template]?.dir as string] : dirs;
+  return searched.some((dir) => RECIPE_FILES.some((f) => existsSync(join(dir, template, f)))) ? 'recipe' : 'bootstrap';
+}
+
+/** Every desired jail as a JailSpec, networks resolved against the fleet (see the module comment). */
+function resolveSpecs(jails: readonly DesiredJail[], actual: readonly ActualJail[]): Map<string, { spec: JailSpec; network: JailNetwork | undefined }> {
+  const actualByName = new Map(actual.map((j) => [j.name, j]));
+  const actualNets = new Map(actual.map((j) => [j.name, jailNetworkFromParams(j.name, j.params, j.rcConfText)]));
+  const uses: JailAddressUse[] = actual.map((j) => ({ jail: j.name, addresses: actualNets.get(j.name)?.addresses ?? [] }));
+  const usedIds = new Set(actual.flatMap((j) => (j.id === undefined ? [] : [j.id])));
+  const resolved = new Map<string, ResolvedNetwork>();
+  const claim = (jail: string, network: ResolvedNetwork) => {
+    resolved.set(jail, network);
+    const addresses = [...(Array.isArray(network.ip4) ? network.ip4 : []), ...(Array.isArray(network.ip6) ? network.ip6 : [])].map((c) => c.address);
+    const index = uses.findIndex((u) => u.jail === jail);
+    if (index >= 0) uses.splice(index, 1);
+    uses.push({ jail, addresses });
+  };
+  const withNet = jails.filter((j) => j.network !== undefined);
+  const keeps = (j: DesiredJail, family: 'ip4' | 'ip6') => {
+    const had = actualNets.get(j.name);
+    return j.network?.[family] === 'auto' && had !== undefined && had.network.mode === j.network.mode && Array.isArray(had.network[family]) && had.network[family].length > 0;
+  };
+  // 1. existing jails keep the auto addresses they hold; 2. static addresses; 3. new autos from the pools.
+  const order = [
+    ...withNet.filter((j) => keeps(j, 'ip4') || keeps(j, 'ip6')),
+    ...withNet.filter((j) => !(keeps(j, 'ip4') || keeps(j, 'ip6')) && j.network?.ip4 !== 'auto' && j.network?.ip6 !== 'auto'),
+    ...withNet.filter((j) => !(keeps(j, 'ip4') || keeps(j, 'ip6')) && (j.network?.ip4 === 'auto' || j.network?.ip6 === 'auto')),
+  ];
+  for (const jail of order) {
+    const network = jail.network as NonNullable<DesiredJail['network']>;
+    const had = actualNets.get(jail.name)?.network;
+    const kept = { ...network, ...(keeps(jail, 'ip4') ? { ip4: undefined } : {}), ...(keeps(jail, 'ip6') ? { ip6: undefined } : {}) };
+    const fresh = resolveJailAddresses(jail.name, kept.ip4 === undefined && kept.ip6 === undefined && network.mode === 'alias' ? { ...kept, ip4: [] } : kept, uses);
+    claim(jail.name, { ...fresh, ...(keeps(jail, 'ip4') ? { ip4: had?.ip4 as ResolvedNetwork['ip4'] } : {}), ...(keeps(jail, 'ip6') ? { ip6: had?.ip6 as ResolvedNetwork['ip6'] } : {}) });
+  }
+  const out = new Map<string, { spec: JailSpec; network: JailNetwork | undefined }>();
+  const nets: Array<{ host: string; net: JailNetwork }> = [];
+  for (const jail of jails) {
+    const existing = actualByName.get(jail.name);
+    let network: JailNetwork | undefined;
+    let id = existing?.id;
+    if (jail.network !== undefined) {
+      if (id === undefined) {
+        id = nextJailId([...usedIds]);
+        usedIds.add(id);
+      }
+      network = buildJailNetwork({ name: jail.name, id, network: resolved.get(jail.name) as ResolvedNetwork });
+      nets.push({ host: jail.host, net: network });
+    }
+    const spec = withJailDefaults({
+      name: jail.name,
+      release: jail.release,
+      template: jail.template,
+      hostname: jail.hostname,
+      ip4: jail.ip4,
+      ip6: jail.ip6,
+      extraParams: network?.params ?? [],
+      rcConf: { ...network?.rcConf, ...jail.rc },
+      securelevel: jail.securelevel,
+      devfsRuleset: jail.devfsRuleset,
+      mountFstab: jail.fstab,
+      boot: jail.boot,
+      timezone: jail.timezone,
+      id: jail.network === undefined ? existing?.id : id,
+    });
+    out.set(jail.name, { spec, network });
+  }
+  for (const host of new Set(nets.map((n) => n.host))) checkFleetNetworks(nets.filter((n) => n.host === host).map((n) => n.net));
+  return out;
+}
+
+function createReason(spec: JailSpec, network: JailNetwork | undefined): string {
+  const addresses = network === undefined ? spec.ip4.map((a) => a.split('|').pop() as string) : network.addresses.filter((a) => !a.startsWith('127.') && !a.startsWith('fd00:'));
+  const mode = network === undefined ? [] : [network.network.mode];
+  return [spec.release, `template ${spec.template}`, ...mode, ...addresses].join(', ');
+}
+
+function paramMap(params: readonly JailParam[]): Map<string, string> {
+  const map = new Map<string, string[]>();
+  for (const p of params) {
+    const values = p.value === undefined ? [''] : Array.isArray(p.value) ? p.value : [p.value];
+    if (p.append) map.set(p.name, [...(map.get(p.name) ?? []), ...values]);
+    else map.set(p.name, [...values]);
+  }
+  return new Map([...map].map(([k, v]) => [k, v.join(', ')]));
+}
+
+function planUpdate(spec: JailSpec, jail: ActualJail, target: FleetHost, hostRcConf: string, network: JailNetwork | undefined): Pick<FleetChange, 'action' | 'reason' | 'details' | 'steps'> {
+  const details: FleetFieldChange[] = [];
+  const steps: PlannedStep[] = [];
+  if (jail.release !== spec.release) details.push({ field: 'release', from: jail.release, to: spec.release, manual: `run jailbuild upgrade --release ${spec.release} ${jail.name}` });
+  if (jail.template !== spec.template) details.push({ field: 'template', from: jail.template, to: spec.template, manual: `a jail keeps the template it was cloned from: destroy ${jail.name} and apply to re-create it` });
+
+  // jail.conf: rendered as create would write it, for the jail's current release (a release move is upgrade's job).
+  const current = { ...spec, release: jail.release ?? spec.release };
+  const confPath = jailConfPath(target.settings, jail.name);
+  const wanted = JAILBUILD_HEADER + renderJailBlock(jail.name, buildJailParams(current, jailPathsFor(target.settings, target.storage, current)));
+  if (wanted !== jail.confText) {
+    const have = paramMap(jail.params);
+    const want = paramMap(resolveJailParams(parseJailConf(wanted, { file: confPath }), jail.name));
+    for (const name of new Set([...have.keys(), ...want.keys()])) {
+      if (have.get(name) !== want.get(name)) details.push({ field: name, from: have.get(name), to: want.get(name) });
+    }
+    if (jail.confText === undefined) details.push({ field: 'jail.conf.d file', from: undefined, to: confPath });
+    steps.push({
+      step: { kind: 'write-file', title: `rewrite ${confPath}`, path: confPath, content: wanted, mode: 0o644 },
+      undo: [jail.confText === undefined ? { kind: 'remove', title: `remove ${confPath}`, path: confPath } : { kind: 'write-file', title: `restore ${confPath}`, path: confPath, content: jail.confText, mode: 0o644 }],
+    });
+  }
+
+  // rc.conf: only the values the config sets; other lines of the jail's rc.conf stay as they are.
+  const haveRc = readRcConf(jail.rcConfText);
+  const wantRc: Record<string, string> = { hostname: spec.hostname, ...spec.rcConf };
+  const changedRc = Object.fromEntries(Object.entries(wantRc).filter(([k, v]) => haveRc[k] !== v));
+  if (Object.keys(changedRc).length > 0) {
+    for (const [k, v] of Object.entries(changedRc)) details.push({ field: `rc.conf ${k}`, from: haveRc[k], to: v });
+    const rcPath = join(jail.path, 'etc/rc.conf');
+    steps.push({
+      step: { kind: 'write-file', title: `set ${Object.keys(changedRc).join(', ')} in ${jail.name}'s rc.conf`, path: rcPath, content: setRcConfValues(jail.rcConfText, changedRc), mode: 0o644 },
+      undo: [{ kind: 'write-file', title: `restore ${jail.name}'s rc.conf`, path: rcPath, content: jail.rcConfText, mode: 0o644 }],
+    });
+  }
+
+  const jailList = (readRcConf(hostRcConf).jail_list ?? '').split(/\s+/).filter((n) => n !== '');
+  const booting = jailList.includes(jail.name);
+  if (booting !== spec.boot) {
+    details.push({ field: 'boot', from: String(booting), to: String(spec.boot) });
+    const rc = ['-f', target.settings.hostRcConf];
+    const add = { kind: 'run' as const, title: `start ${jail.name} at boot`, argv: ['sysrc', ...rc, `jail_list+=${jail.name}`] };
+    const remove = { kind: 'run' as const, title: `do not start ${jail.name} at boot`, argv: ['sysrc', ...rc, `jail_list-=${jail.name}`] };
+    if (spec.boot) steps.push({ step: { kind: 'run', title: 'enable jails at boot', argv: ['sysrc', ...rc, 'jail_enable=YES'] } }, { step: add, undo: [remove] });
+    else steps.push({ step: remove, undo: [add] });
+  }
+  if (network !== undefined && jail.id === undefined && spec.id !== undefined) {
+    details.push({ field: 'network id', from: undefined, to: String(spec.id) });
+    steps.push({ step: { kind: 'storage', title: `record network id ${spec.id} on jails/${jail.name}`, op: { op: 'set-properties', name: `jails/${jail.name}`, properties: { id: String(spec.id) } } } });
+  }
+
+  if (details.length === 0) return { action: 'noop', reason: 'up to date', details, steps: createPlan(`jail ${jail.name} is up to date`) };
+  const restart = jail.state === 'running' && steps.some((s) => s.step.kind === 'write-file' && s.step.path === confPath) ? ` (restart ${jail.name} to use the new jail.conf)` : '';
+  return { action: 'update', reason: describeDetails(details) + restart, details, steps: createPlan(`update jail ${jail.name}`, steps) };
+}
+
+export function describeDetails(details: readonly FleetFieldChange[]): string {
+  const q = (v: string | undefined) => (v === undefined ? '(none)' : JSON.stringify(v));
+  return details.map((d) => `${d.field} ${q(d.from)} → ${q(d.to)}${d.manual === undefined ? '' : ` (${d.manual})`}`).join('; ');
+}

@@ -1,0 +1,74 @@
+/**
+ * A fleet plan: what `jailbuild plan` shows and `jailbuild apply` does, as
+ * one serialisable value (terraform's plan file, changesets' publish plan).
+ * `reason` and `details` are for display only: apply reads `action`,
+ * `steps`, `spec`, `needs` and `waves`, never the prose.
+ */
+import type { JailSpec } from '../jail/jail-spec.js';
+import type { Plan } from '../plan/plan.js';
+
+/** Bumped whenever a field apply reads changes meaning; older or newer files are refused. */
+export const FLEET_PLAN_VERSION = 1;
+
+export type FleetAction = 'create' | 'update' | 'destroy' | 'noop';
+
+/** One difference of an update, e.g. `ip4.addr "10.0.0.5" → "10.0.0.6"`. Display only. */
+export interface FleetFieldChange {
+  /** `ip4.addr`, `rc.conf sshd_enable`, `release`, … */
+  field: string;
+  /** undefined: added. */
+  from: string | undefined;
+  /** undefined: removed. */
+  to: string | undefined;
+  /** Set when apply cannot make this change in place (e.g. a release move: `jailbuild upgrade`). */
+  manual?: string;
+}
+
+export interface FleetChange {
+  action: FleetAction;
+  jail: string;
+  /** Host name (a key of `hosts`, or `local`). */
+  host: string;
+  /** One line for people: `14.2-RELEASE, template web, 10.0.0.5`. Display only. */
+  reason: string;
+  /** What differs (updates). Display only. */
+  details: FleetFieldChange[];
+  /** The steps apply runs for this jail; empty for noop and for changes apply cannot make. */
+  steps: Plan;
+  /** The jail as the config wants it (create/update/noop); creates whose template is not built yet are re-planned from it after `prepare`. */
+  spec?: JailSpec;
+  /** True when `steps` must be recomputed from `spec` after `prepare` (the template did not exist at plan time). */
+  deferred: boolean;
+  /** Jails this one waits for (`dependsOn`); a failure there skips this one. */
+  dependsOn: string[];
+  /** Ids of `prepare` entries this change needs. */
+  needs: string[];
+}
+
+/** Work done once per host before the jails: bootstrap a release, build a template, include jail.conf.d. */
+export type FleetPrepare =
+  | { id: string; host: string; action: 'bootstrap'; release: string; template: string; reason: string }
+  | { id: string; host: string; action: 'build-template'; release: string; template: string; dir?: string; reason: string }
+  | { id: string; host: string; action: 'steps'; steps: Plan; reason: string };
+
+export interface FleetPlan {
+  version: typeof FLEET_PLAN_VERSION;
+  kind: 'jailbuild-fleet-plan';
+  /** ISO time the plan was computed. Display only. */
+  createdAt: string;
+  /** sha256 of the actual state the plan was computed from; apply refuses a saved plan when the state changed since. */
+  fingerprint: string;
+  /** Host name → url, so a saved plan cannot be applied to other machines by accident. */
+  hosts: Record<string, string>;
+  prune: boolean;
+  prepare: FleetPrepare[];
+  changes: FleetChange[];
+  /** Jail names in dependency order: every jail of wave N depends only on jails of waves < N. */
+  waves: readonly (readonly string[])[];
+  /** Counts for the summary line. */
+  summary: { add: number; change: number; destroy: number; unchanged: number };
+}
+
+export function hasChanges(plan: FleetPlan): boolean {
+  return plan.prepare.length > 0 || plan.changes.some((c) => c.action !== 'noop' && c.steps.steps.length + (c.deferred ? 1 : 0) > 0);
+}

@@ -1,0 +1,80 @@
+/**
+ * How a plan and an apply result are shown. Two implementations of one
+ * interface (terraform's views): `humanFleetView` renders text like
+ * `terraform plan`, `jsonFleetView` the same facts as plain data for --json.
+ */
+import type { RenderContext } from '../plan/render-plan.js';
+import { renderPlan } from '../plan/render-plan.js';
+import type { FleetApplyResult } from './apply-fleet-plan.js';
+import type { FleetChange, FleetPlan } from './fleet-plan.js';
+
+export interface FleetView<T> {
+  plan(plan: FleetPlan): T;
+  /** --dry-run: the plan plus every step as shell text. */
+  dryRun(plan: FleetPlan, contexts: Record<string, RenderContext>): T;
+  apply(plan: FleetPlan, result: FleetApplyResult): T;
+}
+
+const SYMBOL: Record<FleetChange['action'], string> = { create: '+', update: '~', destroy: '-', noop: ' ' };
+
+function summaryLine(plan: FleetPlan): string {
+  const s = plan.summary;
+  return `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`;
+}
+
+function changeLine(c: FleetChange): string {
+  const where = c.host === 'local' ? '' : ` on ${c.host}`;
+  switch (c.action) {
+    case 'create':
+      return `+ create ${c.jail}${where} (${c.reason})`;
+    case 'update':
+      return `~ update ${c.jail}${where}: ${c.reason}`;
+    case 'destroy':
+      return `- destroy ${c.jail}${where} (${c.reason})`;
+    case 'noop':
+      return `  ${c.jail}${where}: ${c.reason}`;
+  }
+}
+
+export const humanFleetView: FleetView<string> = {
+  plan(plan) {
+    const lines = plan.prepare.map((p) => `> ${p.reason}${p.host === 'local' ? '' : ` on ${p.host}`}`);
+    const shown = plan.changes.filter((c) => c.action !== 'noop' || c.reason !== 'up to date');
+    lines.push(...shown.map(changeLine));
+    if (plan.summary.add + plan.summary.change + plan.summary.destroy === 0 && plan.prepare.length === 0) {
+      lines.push(`No changes. ${plan.summary.unchanged} jail${plan.summary.unchanged === 1 ? '' : 's'} up to date.`);
+    } else {
+      if (plan.waves.length > 1) lines.push(`Waves: ${plan.waves.map((w) => w.join(' ')).join(' | ')}`);
+      lines.push(summaryLine(plan));
+    }
+    return `${lines.join('\n')}\n`;
+  },
+  dryRun(plan, contexts) {
+    const out = [humanFleetView.plan(plan).trimEnd()];
+    for (const p of plan.prepare) {
+      const ctx = contexts[p.host];
+      out.push(p.action === 'steps' ? renderPlan(p.steps, ctx).trimEnd() : `# ${p.reason}: jailbuild ${p.action === 'bootstrap' ? `bootstrap ${p.release} --template ${p.template}` : `template build ${p.template} --release ${p.release}`}`);
+    }
+    for (const c of plan.changes.filter((c) => c.steps.steps.length > 0 || c.deferred)) {
+      const script = renderPlan(c.steps, contexts[c.host]).trimEnd();
+      out.push(c.deferred ? `${script}\n# (steps are planned again once the template is built)` : script);
+    }
+    return `${out.join('\n\n')}\n`;
+  },
+  apply(plan, result) {
+    const lines = result.jails
+      .filter((r) => r.status !== 'unchanged' || r.reason !== undefined)
+      .map((r) => `${r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'skipped' ? '·' : ' '} ${r.action} ${r.jail}: ${r.status}${r.reason === undefined ? '' : ` (${r.reason})`}`);
+    for (const p of result.prepare.filter((p) => p.status === 'failed')) lines.unshift(`✗ ${p.id}: failed (${p.reason ?? ''})`);
+    const c = result.counts;
+    lines.push(`Apply ${result.ok ? 'complete' : 'incomplete'}: ${c.ok} done, ${c.failed} failed, ${c.skipped} skipped, ${c.unchanged} unchanged (${(result.ms / 1000).toFixed(1)} s). ${summaryLine(plan).replace('Plan: ', 'Planned: ')}`);
+    return `${lines.join('\n')}\n`;
+  },
+};
+
+
+export const jsonFleetView: FleetView<Record<string, unknown>> = {
+  plan: (plan) => ({ plan, changes: plan.summary }),
+  dryRun: (plan, contexts) => ({ dryRun: true, plan, scripts: Object.fromEntries(plan.changes.filter((c) => c.steps.steps.length > 0).map((c) => [c.jail, renderPlan(c.steps, contexts[c.host])])) }),
+  apply: (plan, result) => ({ ok: result.ok, summary: plan.summary, counts: result.counts, prepare: result.prepare, jails: result.jails, ms: result.ms }),
+};

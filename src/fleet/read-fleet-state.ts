@@ -1,0 +1,68 @@
+/**
+ * What the fleet's hosts hold now, read from each host every time (datasets
+ * with their jailbuild properties, jail.conf.d files, the jails' rc.conf,
+ * `jls`): the "actual" side of a plan. The fingerprint lets a saved plan
+ * notice that the hosts changed since it was made.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { readJails, type JailInfo } from '../jail/read-jails.js';
+import type { FleetHost } from './open-fleet-hosts.js';
+
+export interface ActualJail extends JailInfo {
+  /** Host name (key of `hosts`). */
+  host: string;
+  /** The jail.conf.d file's text; undefined when missing (a broken jail). */
+  confText: string | undefined;
+  /** The jail's own /etc/rc.conf text ('' when missing). */
+  rcConfText: string;
+  /** Made by jailbuild (the dataset carries jailbuild:release): only these are ever destroyed by a fleet. */
+  managed: boolean;
+}
+
+export interface FleetHostState {
+  /** The host's main jail.conf text. */
+  mainConf: string | undefined;
+  /** The host's rc.conf text (jail_list). */
+  rcConf: string | undefined;
+}
+
+export interface FleetState {
+  jails: ActualJail[];
+  hosts: Record<string, FleetHostState>;
+  /** sha256 over everything above, in a stable order. */
+  fingerprint: string;
+}
+
+export async function readFleetState(hosts: ReadonlyMap<string, FleetHost>): Promise<FleetState> {
+  const perHost = await Promise.all(
+    [...hosts.values()].map(async (h) => {
+      const infos = await readJails({ settings: h.settings, storage: h.storage, host: h.host });
+      const jails = await Promise.all(
+        infos.map(async (info): Promise<ActualJail> => ({
+          ...info,
+          host: h.name,
+          confText: info.conf === undefined ? undefined : await h.host.readFile(info.conf),
+          rcConfText: (await h.host.readFile(join(info.path, 'etc/rc.conf'))) ?? '',
+          managed: info.release !== undefined,
+        })),
+      );
+      const [mainConf, rcConf] = await Promise.all([h.host.readFile(h.settings.jailConfMain), h.host.readFile(h.settings.hostRcConf)]);
+      return { name: h.name, jails, state: { mainConf, rcConf } };
+    }),
+  );
+  const jails = perHost.flatMap((p) => p.jails).sort((a, b) => a.name.localeCompare(b.name) || a.host.localeCompare(b.host));
+  const hostStates = Object.fromEntries(perHost.map((p) => [p.name, p.state]));
+  return { jails, hosts: hostStates, fingerprint: fingerprintOf(jails, hostStates) };
+}
+
+/** Running state is left out: starting a jail does not make a plan stale. */
+function fingerprintOf(jails: readonly ActualJail[], hosts: Record<string, FleetHostState>): string {
+  const hash = createHash('sha256');
+  const stable = {
+    jails: jails.map((j) => [j.host, j.name, j.release ?? null, j.template ?? null, j.id ?? null, j.origin ?? null, j.confText ?? null, j.rcConfText]),
+    hosts: Object.keys(hosts).sort().map((name) => [name, hosts[name]?.mainConf ?? null, hosts[name]?.rcConf ?? null]),
+  };
+  hash.update(JSON.stringify(stable));
+  return hash.digest('hex');
+}

@@ -1,0 +1,105 @@
+/**
+ * `plan` and `apply` as functions: what `jailbuild plan` / `jailbuild apply`
+ * run and what scripts import from 'jailbuild'. They open the fleet's hosts,
+ * read the actual state, compute the plan and (apply) carry it out, and
+ * close the ssh connections they opened.
+ */
+import type { JailbuildConfig, ParsedConfig } from '../config/schema.js';
+import { validateConfig } from '../config/load-config.js';
+import { resolveSettings, type Settings, type SettingsFlags } from '../config/settings.js';
+import type { Host } from '../host/host.js';
+import { LocalHost } from '../host/local-host.js';
+import type { OnProgress } from '../progress.js';
+import { collectWarnings, type Warn } from '../warn.js';
+import { applyFleetPlan, type FleetApplyResult } from './apply-fleet-plan.js';
+import { computeFleetPlan } from './compute-fleet-plan.js';
+import { resolveDesiredFleet } from './desired-fleet.js';
+import type { FleetPlan } from './fleet-plan.js';
+import { closeFleetHosts, openFleetHosts, type FleetHost } from './open-fleet-hosts.js';
+import { readFleetState } from './read-fleet-state.js';
+
+export interface FleetOptions {
+  /** The fleet: a `defineConfig({...})` value (validated here) or an already parsed config. */
+  config: JailbuildConfig | ParsedConfig;
+  /** Resolved settings (the CLI passes its own); otherwise built from `config` and `flags`. */
+  settings?: Settings;
+  /** Command-line style overrides (root, backend, mirrors, …) when `settings` is not given. @default none */
+  flags?: SettingsFlags;
+  /** Base for relative paths. @default process.cwd() */
+  cwd?: string;
+  /** The door to this machine. @default new LocalHost() */
+  host?: Host;
+  /** @default collect silently */
+  warn?: Warn;
+  /** @default ignore */
+  onProgress?: OnProgress;
+  /** Destroy jailbuild's jails the config no longer lists. @default the config's `prune`, else false */
+  prune?: boolean;
+  /** Where `templates/<name>/` recipes are looked up. @default none: non-default templates are bootstrapped copies */
+  templateDirs?: string[];
+  /** jailbuild's version stamped on new datasets. @default none */
+  version?: string;
+  /** Opens remote hosts (tests pass ssh options). @default SshHost with the host entry's sshOptions */
+  openSsh?: (url: string, sshOptions: readonly string[]) => Host;
+  /** Config file name for messages. @default '(config)' */
+  configFile?: string;
+}
+
+export interface ApplyOptions extends FleetOptions {
+  /** A plan from `plan()` or a plan file; when given, it is applied exactly (and refused if the hosts changed). @default plan now */
+  plan?: FleetPlan;
+  /** Jails worked on at once. @default 4 */
+  concurrency?: number;
+}
+
+interface Session {
+  parsed: ParsedConfig;
+  settings: Settings;
+  hosts: Map<string, FleetHost>;
+}
+
+async function openSession(options: FleetOptions): Promise<Session> {
+  const cwd = options.cwd ?? process.cwd();
+  const file = options.configFile ?? '(config)';
+  const parsed = validateConfig(options.config, file);
+  const settings = options.settings ?? resolveSettings(parsed, options.flags ?? {}, cwd, cwd);
+  const hosts = await openFleetHosts(parsed, settings, { localHost: options.host ?? new LocalHost(), ...(options.openSsh ? { openSsh: options.openSsh } : {}) });
+  return { parsed, settings, hosts };
+}
+
+async function computeWith(session: Session, options: FleetOptions): Promise<FleetPlan> {
+  const desired = resolveDesiredFleet(session.parsed, session.settings, { ...(options.prune === undefined ? {} : { prune: options.prune }), ...(options.configFile ? { file: options.configFile } : {}) });
+  const actual = await readFleetState(session.hosts);
+  return computeFleetPlan(desired, actual, { hosts: session.hosts, ...(options.version ? { version: options.version } : {}), ...(options.templateDirs ? { templateDirs: options.templateDirs } : {}) });
+}
+
+/** Desired (config) against actual (hosts): what apply would do. Changes nothing. */
+export async function plan(options: FleetOptions): Promise<FleetPlan> {
+  const session = await openSession(options);
+  try {
+    return await computeWith(session, options);
+  } finally {
+    await closeFleetHosts(session.hosts);
+  }
+}
+
+/** Applies `options.plan`, or a plan computed now; returns the plan and per-jail results. Never throws for a jail's failure: see `result.ok`. */
+export async function apply(options: ApplyOptions): Promise<{ plan: FleetPlan; result: FleetApplyResult }> {
+  const session = await openSession(options);
+  try {
+    const fresh = options.plan === undefined;
+    const fleetPlan = options.plan ?? (await computeWith(session, options));
+    const result = await applyFleetPlan(fleetPlan, {
+      hosts: session.hosts,
+      warn: options.warn ?? collectWarnings().warn,
+      verifyFingerprint: !fresh,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.templateDirs ? { templateDirs: options.templateDirs } : {}),
+      ...(options.version ? { version: options.version } : {}),
+    });
+    return { plan: fleetPlan, result };
+  } finally {
+    await closeFleetHosts(session.hosts);
+  }
+}
