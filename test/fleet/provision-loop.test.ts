@@ -1,0 +1,35 @@
+/**
+ * examples/provision-loop.ts runs as a user would run it (node + tsx, its own
+ * process) against a temp root and a synthetic release on a file:// mirror,
+ * and the jails it made are there, read back with the same API.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'node:test';
+import { listJails } from '../../src/index.js';
+import { generateRelease } from '../../src/synthetic/index.js';
+
+test('examples/provision-loop.ts provisions N jails through the API', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'jb-example-'));
+  try {
+    const generated = await generateRelease({ outDir: join(dir, 'mirror'), release: '14.2-RELEASE', size: 'small' });
+    const root = join(dir, 'root');
+    const mirror = pathToFileURL(join(dir, 'mirror')).href;
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'examples/provision-loop.ts', '--root', root, '--mirror', mirror, '--count', '4', '--trust', `14.2-RELEASE/amd64=${generated.manifestSha256}`],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.match(/^created worker0\d at /gm)?.length, 4);
+    const jails = await listJails({ flags: { root } });
+    assert.deepEqual(jails.map((j) => [j.name, j.release, j.ip4]), [1, 2, 3, 4].map((i) => [`worker0${i}`, '14.2-RELEASE', [`10.9.0.${i}`]]));
+    assert.match(await readFile(join(root, 'jails/worker03/etc/rc.conf'), 'utf8'), /^sshd_enable="YES"$/m);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
