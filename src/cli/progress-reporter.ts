@@ -74,32 +74,27 @@ export function createLineReporter(write: (line: string) => void, now: () => num
   return { onProgress, run: (_title, body) => body() };
 }
 
-/** listr2 on a TTY: a spinner for the command, recent steps and a live byte counter below it. */
+/** listr2 on a TTY: a spinner for the command and one live line below it (the current step or byte counter). */
 export function createTtyReporter(): ProgressReporter {
   let setOutput: ((text: string) => void) | undefined;
-  const recent: string[] = [];
   const rates = new Map<string, RateState>();
-  let live = '';
-  const refresh = () => setOutput?.([...recent.slice(-6), live].filter((l) => l !== '').join('\n'));
   const onProgress: OnProgress = (event) => {
     if (event.kind === 'bytes') {
       const t = Date.now();
       let state = rates.get(event.id);
       if (state === undefined) rates.set(event.id, (state = { startedAt: t, lastPrintAt: t }));
-      live = formatByteEvent(event, state, t);
+      setOutput?.(formatByteEvent(event, state, t));
     } else if (event.kind === 'step') {
       const mark = { start: '…', done: '✔', skip: '↓', fail: '✖' }[event.state];
-      if (event.state !== 'start') live = '';
-      recent.push(`${mark} ${event.title}${event.detail ? `: ${event.detail}` : ''}`);
+      setOutput?.(`${mark} ${event.title}${event.detail ? `: ${event.detail}` : ''}`);
     } else {
-      recent.push(event.message);
+      setOutput?.(event.message);
     }
-    refresh();
   };
   return {
     onProgress,
     async run(title, body) {
-      const { Listr } = await import('listr2');
+      const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
       let result: Awaited<ReturnType<typeof body>> | undefined;
       const list = new Listr(
         [
@@ -111,10 +106,20 @@ export function createTtyReporter(): ProgressReporter {
               };
               result = await body();
             },
-            rendererOptions: { outputBar: 8, persistentOutput: false },
+            rendererOptions: { outputBar: 1, persistentOutput: false },
           },
         ],
-        { exitOnError: true, rendererOptions: { collapseErrors: false } },
+        {
+          exitOnError: true,
+          // The caller already checked stderr is a TTY; draw there so stdout stays the command's result.
+          renderer: 'default',
+          fallbackRendererCondition: false,
+          forceTTY: true,
+          rendererOptions: {
+            collapseErrors: false,
+            logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) }),
+          },
+        },
       );
       await list.run();
       return result as Awaited<ReturnType<typeof body>>;
