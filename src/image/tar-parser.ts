@@ -79,7 +79,6 @@ export class TarParser {
   private longName: string | undefined;
   private longLink: string | undefined;
   private entries = 0;
-  private headers = 0;
 
   constructor(private readonly sink: TarSink) {}
 
@@ -154,7 +153,6 @@ export class TarParser {
   }
 
   private onHeader(buf: Buffer, offset: number): void {
-    this.headers += 1;
     if (isZeroBlock(buf, offset)) {
       // One zero block ends the archive for us; bsdtar and GNU tar accept that too.
       this.state = 'end';
