@@ -11,9 +11,8 @@ import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local-host.js';
 import { bootstrapRelease, type BootstrapResult } from '../image/bootstrap-release.js';
 import { jailDataset } from '../jail/dataset-names.js';
-import { withJailDefaults, type JailSpecInput } from '../jail/jail-spec.js';
-import { planCreateJail } from '../jail/plan-create-jail.js';
 import { planDestroyJail } from '../jail/plan-jail-lifecycle.js';
+import { prepareCreateJail, type CreateJailRequest } from '../jail/prepare-create-jail.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
 import { applyPlan } from '../plan/apply-plan.js';
@@ -22,10 +21,7 @@ import type { OnProgress } from '../progress.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import { createStorage } from '../storage/create-storage.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
-import { latestTemplateSnapshot } from '../template/template-versions.js';
 import { collectWarnings, type Warn } from '../warn.js';
-import type { FleetHost } from './open-fleet-hosts.js';
-import { planFleetCreate } from './plan-fleet-create.js';
 
 export interface JailApiOptions {
   /** A config value (as in jailbuild.config.ts). @default {} */
@@ -76,21 +72,21 @@ export interface CreateJailResult {
   applied: boolean;
 }
 
-/** `jailbuild create`: bootstraps the release when needed, clones the template's newest snapshot, writes jail.conf.d. */
-export async function createJail(spec: Omit<JailSpecInput, 'release'> & { release?: string }, options: JailApiOptions = {}): Promise<CreateJailResult> {
+/**
+ * `jailbuild create`: the same preparation as the CLI (network, template
+ * snapshot, bootstrap of the default template when missing), then the plan is
+ * applied unless `flags.dryRun`.
+ */
+export async function createJail(request: CreateJailRequest, options: JailApiOptions = {}): Promise<CreateJailResult> {
   const o = await open(options);
-  validateJailName(spec.name);
-  const releaseInput = spec.release ?? o.settings.defaultRelease;
-  if (releaseInput === undefined) throw new UsageError('E_USAGE_RELEASE', 'no release given; pass release: "14.2" or set defaults.release in the config');
-  const full = withJailDefaults({ ...spec, release: parseReleaseName(releaseInput).name, template: spec.template ?? o.settings.defaultTemplate });
-  if ((await latestTemplateSnapshot(o.storage, full.template, full.release)) === undefined && !o.settings.dryRun) {
-    await bootstrapRelease({ ...o, release: full.release, template: full.template, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.version ? { version: options.version } : {}) });
-  }
-  const target: FleetHost = { name: 'local', url: 'local', host: o.host, settings: o.settings, storage: o.storage };
-  const created = await planFleetCreate(full, target, options.version);
-  const plan = { ...created.steps, steps: [...created.steps.steps, ...(created.include ? [created.include] : [])] };
+  const prepared = await prepareCreateJail(request, {
+    ...o,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.version ? { version: options.version } : {}),
+  });
+  const { spec, plan } = prepared;
   if (!o.settings.dryRun) await applyPlan(o.host, plan, { storage: o.storage, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-  return { name: full.name, release: full.release, template: full.template, path: o.storage.pathOf(jailDataset(full.name)), plan, applied: !o.settings.dryRun };
+  return { name: spec.name, release: spec.release, template: spec.template, path: o.storage.pathOf(jailDataset(spec.name)), plan, applied: !o.settings.dryRun };
 }
 
 /** `jailbuild list`: the jails, read from the host. */

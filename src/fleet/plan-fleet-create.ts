@@ -22,17 +22,19 @@ export interface FleetCreatePlan {
 
 export async function planFleetCreate(spec: JailSpec, target: FleetHost, version?: string): Promise<FleetCreatePlan> {
   const latest = await latestTemplateSnapshot(target.storage, spec.template, spec.release);
-  const plan = await planCreateJail(spec, { settings: target.settings, storage: target.storage, host: target.host, ...(version === undefined ? {} : { version }) });
+  const plan = await planCreateJail(spec, {
+    settings: target.settings,
+    storage: target.storage,
+    host: target.host,
+    snapshot: latest?.snapshot ?? TEMPLATE_SNAPSHOT,
+    ...(version === undefined ? {} : { version }),
+  });
   let include: PlannedStep | undefined;
   const steps: PlannedStep[] = [];
   for (const planned of plan.steps) {
     const { step } = planned;
     if (step.kind === 'write-file' && step.path === target.settings.jailConfMain) {
       include = planned;
-      continue;
-    }
-    if (step.kind === 'storage' && step.op.op === 'clone' && latest !== undefined && step.op.snapshot === TEMPLATE_SNAPSHOT && latest.snapshot !== TEMPLATE_SNAPSHOT) {
-      steps.push({ ...planned, step: { ...step, title: `clone ${step.op.source}@${latest.snapshot} to ${step.op.target}`, op: { ...step.op, snapshot: latest.snapshot } } });
       continue;
     }
     steps.push(planned);

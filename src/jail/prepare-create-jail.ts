@@ -1,0 +1,99 @@
+/**
+ * Everything `create` decides before it changes anything, shared by
+ * `jailbuild create` and the scripting API's `createJail`: the release, the
+ * network (id, addresses from the pool, duplicate and VIMAGE checks), the
+ * template snapshot to clone (newest `@vN`, else bootstrap's `@base`), and
+ * the plan. Bootstraps the default template when it is missing (not in a dry
+ * run); other templates must be built first.
+ */
+import type { Settings } from '../config/settings.js';
+import { UsageError } from '../errors.js';
+import type { Host } from '../host/host.js';
+import { bootstrapRelease, type BootstrapResult } from '../image/bootstrap-release.js';
+import type { JailNetwork } from '../network/jail-network.js';
+import type { NetworkConfig } from '../network/network-config.js';
+import { networkForJail } from '../network/network-for-jail.js';
+import type { Plan } from '../plan/plan.js';
+import type { OnProgress } from '../progress.js';
+import { parseReleaseName } from '../release/parse-release-name.js';
+import type { StorageBackend } from '../storage/storage-backend.js';
+import { latestTemplateSnapshot } from '../template/template-versions.js';
+import type { Warn } from '../warn.js';
+import { TEMPLATE_SNAPSHOT } from './dataset-names.js';
+import { withJailDefaults, type JailSpec, type JailSpecInput } from './jail-spec.js';
+import { planCreateJail } from './plan-create-jail.js';
+import { readJails } from './read-jails.js';
+import { validateJailName } from './validate-jail-name.js';
+
+export type CreateJailRequest = Omit<JailSpecInput, 'release' | 'extraParams' | 'id'> & {
+  /** `14.2`, `14.2-RELEASE`; @default settings.defaultRelease */
+  release?: string;
+  /** A network mode with its addresses (`ip4: 'auto'` takes the next free address of its pool). */
+  network?: NetworkConfig;
+};
+
+export interface CreateJailContext {
+  settings: Settings;
+  host: Host;
+  storage: StorageBackend;
+  warn: Warn;
+  onProgress?: OnProgress;
+  /** jailbuild's version, stamped on datasets. */
+  version?: string;
+}
+
+export interface PreparedJail {
+  spec: JailSpec;
+  plan: Plan;
+  network: JailNetwork | undefined;
+  /** The template snapshot the jail is cloned from. */
+  snapshot: string;
+  /** What bootstrap did first; `'pending'` in a dry run (it would run before the plan). */
+  bootstrap: BootstrapResult | 'pending' | undefined;
+}
+
+export async function prepareCreateJail(request: CreateJailRequest, context: CreateJailContext): Promise<PreparedJail> {
+  const { settings, host, storage } = context;
+  validateJailName(request.name);
+  const releaseInput = request.release ?? settings.defaultRelease;
+  if (releaseInput === undefined) {
+    throw new UsageError('E_USAGE_RELEASE', 'no release given; pass --release 14.2 (release: "14.2") or set defaults.release in jailbuild.config.ts');
+  }
+  const release = parseReleaseName(releaseInput).name;
+  const template = request.template ?? settings.defaultTemplate;
+
+  let network: JailNetwork | undefined;
+  if (request.network !== undefined) {
+    const usedIds = (await readJails({ settings, storage, host })).flatMap((j) => (j.id === undefined ? [] : [j.id]));
+    network = await networkForJail({ name: request.name, network: request.network, host, jailConfDir: settings.jailConfDir, usedIds });
+  }
+  // A network mode may need its own devfs ruleset (dhclient needs bpf); an explicit one still wins.
+  const networkRuleset = network?.params.find((p) => p.name === 'devfs_ruleset')?.value;
+  const { network: _network, ...rest } = request;
+  const spec = withJailDefaults({
+    ...rest,
+    release,
+    template,
+    extraParams: network?.params.filter((p) => p.name !== 'devfs_ruleset') ?? [],
+    rcConf: { ...network?.rcConf, ...request.rcConf },
+    devfsRuleset: request.devfsRuleset ?? (typeof networkRuleset === 'string' ? Number(networkRuleset) : undefined),
+    id: network?.id,
+  });
+
+  let source = await latestTemplateSnapshot(storage, template, release);
+  let bootstrap: PreparedJail['bootstrap'];
+  if (source === undefined) {
+    if (template !== settings.defaultTemplate) {
+      throw new UsageError(
+        'E_TEMPLATE_MISSING',
+        `template ${template} is not built for ${release}; run jailbuild template build ${template} --release ${release} (or jailbuild bootstrap ${release} --template ${template} for a plain one)`,
+      );
+    }
+    bootstrap = settings.dryRun
+      ? 'pending'
+      : await bootstrapRelease({ ...context, release, template, ...(context.version === undefined ? {} : { version: context.version }) });
+  }
+  const snapshot = source?.snapshot ?? TEMPLATE_SNAPSHOT;
+  const plan = await planCreateJail(spec, { settings, storage, host, snapshot, ...(context.version === undefined ? {} : { version: context.version }) });
+  return { spec, plan, network, snapshot, bootstrap };
+}
