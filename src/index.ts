@@ -13,3 +13,7 @@ export type { BootstrapResult } from './image/bootstrap-release.js';
 export type { Plan, PlanStep } from './plan/plan.js';
 export { LocalHost, SshHost } from './host/index.js';
 export type { Host } from './host/index.js';
+export type { CreateJailRequest } from './jail/prepare-create-jail.js';
+export type { NetworkConfig } from './network/network-config.js';
+export { defineTemplate } from './template/index.js';
+export type { TemplateRecipe } from './template/index.js';
