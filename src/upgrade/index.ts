@@ -19,6 +19,14 @@ export type { BasejailUpgradeReport, PatchUpgradeOptions, PatchUpgradeTarget } f
 export { relinkFstab, relinkJailConf } from './relink-basejail-mount.js';
 export type { RelinkedJailConf, RelinkOptions } from './relink-basejail-mount.js';
 export { planReleaseUpgrade, PRISTINE_DIR } from './plan-release-upgrade.js';
-export type { ReleaseUpgradeContext, ReleaseUpgradePlan } from './plan-release-upgrade.js';
+export type { EtcMerger, ReleaseUpgradeContext, ReleaseUpgradePlan } from './plan-release-upgrade.js';
 export { upgradeJailsRelease } from './upgrade-jails-release.js';
 export type { JailUpgradeReport, ReleaseUpgradeOptions, ReleaseUpgradeResult } from './upgrade-jails-release.js';
+export { etcRelativePath, etcupdateMergeArgv, etcupdateStatusArgv, etcupdateWorkdir, ETCUPDATE_WORKDIR, parseEtcupdateOutput, pristineTarballArgv } from './etcupdate-command.js';
+export type { EtcupdateAction, EtcupdateOutput } from './etcupdate-command.js';
+export { applyEtcupdateUpgrade } from './apply-etcupdate-upgrade.js';
+export type { ApplyEtcupdateUpgradeOptions, EtcupdateUpgradeOutcome } from './apply-etcupdate-upgrade.js';
+export { basejailMountSource, readBasejailMounts } from './read-basejail-mount.js';
+export { findPrunable } from './find-prunable.js';
+export type { FindPrunableOptions, PruneCandidates, PruneItem } from './find-prunable.js';
+export { planPrune } from './plan-prune.js';

@@ -5,6 +5,12 @@
  * each jail on its own: a conflicting /etc merge leaves that jail exactly as
  * it was, a failing step rolls it back to its snapshot; either way the other
  * jails still move and the report says per jail what happened.
+ *
+ * /etc is merged with FreeBSD's etcupdate on a FreeBSD host and with the
+ * portable merge elsewhere (planReleaseUpgrade); with etcupdate a conflict is
+ * only known after the merge ran, so the jail is rolled back to its snapshot
+ * and reported as `conflict` just the same. Afterwards the result names the
+ * basejails the moved jails left and nothing mounts any more, for `jailbuild prune`.
  */
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
@@ -19,8 +25,10 @@ import { compareReleases } from '../release/compare-releases.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import type { Warn } from '../warn.js';
+import { applyEtcupdateUpgrade } from './apply-etcupdate-upgrade.js';
+import { findPrunable } from './find-prunable.js';
 import type { EtcConflict } from './merge-etc-trees.js';
-import { planReleaseUpgrade } from './plan-release-upgrade.js';
+import { planReleaseUpgrade, type EtcMerger } from './plan-release-upgrade.js';
 import { preUpgradeSnapshotName } from './snapshot-name.js';
 
 export interface ReleaseUpgradeOptions {
@@ -44,6 +52,8 @@ export interface ReleaseUpgradeOptions {
   version?: string;
   /** @default ignore */
   onProgress?: OnProgress;
+  /** How /etc is merged. @default 'etcupdate' on a FreeBSD host, else 'portable' */
+  merger?: EtcMerger;
 }
 
 export interface JailUpgradeReport {
@@ -53,7 +63,8 @@ export interface JailUpgradeReport {
   to: string;
   /**
    * `upgraded`; `up-to-date` (already on the target); `planned` (--dry-run);
-   * `conflict` (the /etc merge conflicts, nothing changed); `rolled-back` (a step failed, snapshot restored).
+   * `conflict` (the /etc merge conflicts, nothing changed — with etcupdate: rolled back to the snapshot);
+   * `rolled-back` (a step failed, snapshot restored).
    */
   status: 'upgraded' | 'up-to-date' | 'planned' | 'conflict' | 'rolled-back';
   conflicts: EtcConflict[];
@@ -72,6 +83,11 @@ export interface ReleaseUpgradeResult {
   /** --dry-run only: the release still has to be fetched and split before the jails can be planned. */
   needsBootstrap: boolean;
   jails: JailUpgradeReport[];
+  /**
+   * Basejails (`basejail/<release>`) the moved jails were on that no jail
+   * uses any more: `jailbuild prune` lists them, `--yes` removes them. Empty with --dry-run.
+   */
+  unusedBasejails: string[];
 }
 
 export async function upgradeJailsRelease(options: ReleaseUpgradeOptions): Promise<ReleaseUpgradeResult> {
@@ -101,7 +117,7 @@ export async function upgradeJailsRelease(options: ReleaseUpgradeOptions): Promi
     }
     bootstrapped = true;
   }
-  const result: ReleaseUpgradeResult = { release, bootstrapped, needsBootstrap: missing.length > 0 && Boolean(options.dryRun), jails: [] };
+  const result: ReleaseUpgradeResult = { release, bootstrapped, needsBootstrap: missing.length > 0 && Boolean(options.dryRun), jails: [], unusedBasejails: [] };
   const snapshot = preUpgradeSnapshotName(options.now ?? new Date());
 
   for (const jail of options.jails) {
@@ -116,9 +132,11 @@ export async function upgradeJailsRelease(options: ReleaseUpgradeOptions): Promi
     const id = `upgrade-${jail.name}`;
     const title = `move ${jail.name} ${jail.release ?? '?'} → ${release}`;
     onProgress({ kind: 'step', id, title, state: 'start' });
-    const planned = await planReleaseUpgrade(jail, { settings, host, storage, release, snapshot });
-    report.notes = planned.merge.notes;
-    report.etcChanges = planned.merge.actions.map((a) => ({ path: a.path, change: a.kind === 'remove' ? 'removed' : a.kind === 'write' ? a.from : 'upstream' }));
+    const planned = await planReleaseUpgrade(jail, { settings, host, storage, release, snapshot, ...(options.merger ? { merger: options.merger } : {}) });
+    if (planned.kind !== 'etcupdate') {
+      report.notes = planned.merge.notes;
+      report.etcChanges = planned.merge.actions.map((a) => ({ path: a.path, change: a.kind === 'remove' ? 'removed' : a.kind === 'write' ? a.from : 'upstream' }));
+    }
     if (planned.kind === 'conflict') {
       report.status = 'conflict';
       report.conflicts = planned.conflicts;
@@ -133,7 +151,21 @@ export async function upgradeJailsRelease(options: ReleaseUpgradeOptions): Promi
       continue;
     }
     try {
-      await applyPlan(host, planned.plan, { storage, onProgress });
+      if (planned.kind === 'etcupdate') {
+        const outcome = await applyEtcupdateUpgrade(host, planned.plan, planned.mergeStep, { storage, jailPath: jail.path, onProgress });
+        report.etcChanges = outcome.etcChanges;
+        report.notes = outcome.notes;
+        if (outcome.status === 'conflict') {
+          report.status = 'conflict';
+          report.conflicts = outcome.conflicts;
+          report.reason = `etcupdate left conflicts in ${outcome.conflicts.map((c) => c.path).join(', ')}; ${jail.name} was rolled back to @${snapshot} and stays on ${jail.release ?? 'its release'}`;
+          await storage.destroySnapshot(jailDataset(jail.name), snapshot).catch(() => undefined);
+          onProgress({ kind: 'step', id, title, state: 'fail', detail: report.reason });
+          continue;
+        }
+      } else {
+        await applyPlan(host, planned.plan, { storage, onProgress });
+      }
     } catch (error) {
       // applyPlan ran the undo steps: the dataset is back at the snapshot and the config restored.
       report.status = 'rolled-back';
@@ -152,6 +184,11 @@ export async function upgradeJailsRelease(options: ReleaseUpgradeOptions): Promi
     if (options.keepSnapshot === false) await storage.destroySnapshot(jailDataset(jail.name), snapshot);
     else report.snapshot = snapshot;
     onProgress({ kind: 'step', id, title, state: 'done' });
+  }
+  const left = new Set(result.jails.filter((r) => r.status === 'upgraded' && r.from !== undefined).map((r) => basejailDataset(r.from as string)));
+  if (left.size > 0) {
+    const { unused } = await findPrunable({ settings, host, storage });
+    result.unusedBasejails = unused.filter((i) => i.kind === 'basejail' && left.has(i.dataset)).map((i) => i.dataset);
   }
   return result;
 }
