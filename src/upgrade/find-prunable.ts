@@ -10,6 +10,8 @@
  *   (`staging/…` clones);
  * - a basejail is also kept while a kept template of its release has templates
  *   cloned from it: jails are still made from that chain and mount this basejail;
+ * - the default template of a release whose basejail is kept stays with it:
+ *   new jails of that release are cloned from it and it holds the pristine /etc;
  * - a jail whose config names no basejail mount (missing or hand-edited
  *   jail.conf.d) keeps the basejail of its recorded release: when in doubt, keep.
  *
@@ -87,6 +89,13 @@ export async function findPrunable(options: FindPrunableOptions): Promise<PruneC
   for (const build of staging) {
     const origin = originDataset(build.origin);
     if (isTemplate(origin)) use(origin, `${build.name} (a build in progress) is a clone of it`);
+  }
+  // The release's default template is how jails of a release in use are made (create, upgrade --release), and it holds
+  // the release's pristine /etc, the base of the next merge: it stays while its basejail does.
+  for (const basejail of basejails) {
+    const release = basejail.properties.release;
+    const template = templates.find((t) => t.properties.release === release && t.name === `${TEMPLATE_PARENT}/${settings.defaultTemplate}-${release}`);
+    if (release !== undefined && template !== undefined && usedBy.has(basejail.name)) use(template.name, `the default template of ${release}, whose basejail is in use`);
   }
   // Template chains: a kept template keeps the one it was cloned from, and that one's basejail.
   const parentOfTemplate = new Set<string>();
