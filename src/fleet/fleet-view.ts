@@ -15,8 +15,6 @@ export interface FleetView<T> {
   apply(plan: FleetPlan, result: FleetApplyResult): T;
 }
 
-const SYMBOL: Record<FleetChange['action'], string> = { create: '+', update: '~', destroy: '-', noop: ' ' };
-
 function summaryLine(plan: FleetPlan): string {
   const s = plan.summary;
   return `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`;

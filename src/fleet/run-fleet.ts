@@ -6,39 +6,26 @@
  */
 import type { JailbuildConfig, ParsedConfig } from '../config/schema.js';
 import { validateConfig } from '../config/load-config.js';
-import { resolveSettings, type Settings, type SettingsFlags } from '../config/settings.js';
+import { resolveSettings, type Settings } from '../config/settings.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local-host.js';
-import type { OnProgress } from '../progress.js';
-import { collectWarnings, type Warn } from '../warn.js';
+import { collectWarnings } from '../warn.js';
 import { applyFleetPlan, type FleetApplyResult } from './apply-fleet-plan.js';
 import { computeFleetPlan } from './compute-fleet-plan.js';
 import { resolveDesiredFleet } from './desired-fleet.js';
 import type { FleetPlan } from './fleet-plan.js';
 import { closeFleetHosts, openFleetHosts, type FleetHost } from './open-fleet-hosts.js';
 import { readFleetState } from './read-fleet-state.js';
+import type { JailApiOptions } from './jail-api.js';
 
-export interface FleetOptions {
+/** Settings, host, warn and progress work as for the single-jail functions; the config is required. */
+export interface FleetOptions extends Omit<JailApiOptions, 'config'> {
   /** The fleet: a `defineConfig({...})` value (validated here) or an already parsed config. */
   config: JailbuildConfig | ParsedConfig;
-  /** Resolved settings (the CLI passes its own); otherwise built from `config` and `flags`. */
-  settings?: Settings;
-  /** Command-line style overrides (root, backend, mirrors, …) when `settings` is not given. @default none */
-  flags?: SettingsFlags;
-  /** Base for relative paths. @default process.cwd() */
-  cwd?: string;
-  /** The door to this machine. @default new LocalHost() */
-  host?: Host;
-  /** @default collect silently */
-  warn?: Warn;
-  /** @default ignore */
-  onProgress?: OnProgress;
   /** Destroy jailbuild's jails the config no longer lists. @default the config's `prune`, else false */
   prune?: boolean;
   /** Where `templates/<name>/` recipes are looked up. @default none: non-default templates are bootstrapped copies */
   templateDirs?: string[];
-  /** jailbuild's version stamped on new datasets. @default none */
-  version?: string;
   /** Opens remote hosts (tests pass ssh options). @default SshHost with the host entry's sshOptions */
   openSsh?: (url: string, sshOptions: readonly string[]) => Host;
   /** Config file name for messages. @default '(config)' */
