@@ -16,6 +16,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { tmpdir } from 'node:os';
 
 const self = fileURLToPath(import.meta.url);
 const repo = join(dirname(self), '../..');
@@ -70,7 +71,9 @@ async function fixture(): Promise<string> {
 }
 
 const archive = await fixture();
-const work = await mkdtemp(join(dirname(archive), 'jb-bench-split-'));
+// Outputs go to the system temp dir: on this machine the work tree (/work) costs ~6× more
+// kernel time per created file than /tmp on the same disk (measured: 13.9 s vs 2.1 s sys for one split).
+const work = await mkdtemp(join(tmpdir(), 'jb-bench-split-'));
 
 interface Contender {
   name: string;
@@ -121,6 +124,8 @@ process.stderr.write(`archive ${archive}: ${(size / 1048576).toFixed(1)} MiB, ${
 let n = 0;
 async function once(c: Contender): Promise<number> {
   const out = join(work, `out-${n++}`);
+  // Start every contender from a quiet disk: flush what the previous one (and its rm) left dirty.
+  execFileSync('sync');
   const t0 = performance.now();
   const r = c.run(out);
   const ms = performance.now() - t0;
