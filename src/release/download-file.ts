@@ -14,6 +14,7 @@ import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { ReleaseLocation } from './release-locations.js';
 import { hashFileInto } from './sha256-file.js';
 import { sourceFor, type SourceOptions } from './sources/index.js';
+import { retryTransfer } from './retry-transfer.js';
 import { TransferError } from './transfer-error.js';
 
 export interface RetryOptions {
@@ -61,7 +62,6 @@ export class ChecksumError extends JailbuildError {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function partSize(path: string): Promise<number> {
   try {
@@ -146,34 +146,28 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   for (const location of options.locations) {
     const url = new URL(options.file, location.url);
     tried.push(url.href);
-    for (let attempt = 0; ; attempt++) {
-      let result: Attempt;
-      try {
-        result = await transferOnce(url, part, options, id);
-      } catch (error) {
-        if (!(error instanceof TransferError)) throw error;
-        lastError = error;
-        if (error.retryable && attempt < retries) {
-          const delay = retryDelayMs * 2 ** attempt;
-          onProgress({ kind: 'info', message: `${error.message.split(';')[0]}; retrying in ${delay} ms (${attempt + 1}/${retries})` });
-          await sleep(delay);
-          continue;
-        }
-        onProgress({ kind: 'info', message: `giving up on ${location.mirror} for ${options.file}: ${error.message.split(';')[0]}` });
-        break;
-      }
-      if (result.kind === 'not-found') {
-        onProgress({ kind: 'info', message: `${options.file} not found at ${url.href}; trying the next mirror` });
-        break;
-      }
-      everResumed ||= result.resumed;
-      if (result.sha256 !== options.sha256) {
-        await fs.rm(part, { force: true });
-        throw new ChecksumError(options.file, url.href, options.sha256, result.sha256);
-      }
-      await fs.rename(part, options.dest);
-      return { path: options.dest, sha256: result.sha256, bytes: result.bytes, url: url.href, resumed: everResumed };
+    const outcome = await retryTransfer(() => transferOnce(url, part, options, id), {
+      retries,
+      retryDelayMs,
+      onProgress,
+      giveUp: `giving up on ${location.mirror} for ${options.file}`,
+    });
+    if ('error' in outcome) {
+      lastError = outcome.error;
+      continue;
     }
+    const result = outcome.value;
+    if (result.kind === 'not-found') {
+      onProgress({ kind: 'info', message: `${options.file} not found at ${url.href}; trying the next mirror` });
+      continue;
+    }
+    everResumed ||= result.resumed;
+    if (result.sha256 !== options.sha256) {
+      await fs.rm(part, { force: true });
+      throw new ChecksumError(options.file, url.href, options.sha256, result.sha256);
+    }
+    await fs.rename(part, options.dest);
+    return { path: options.dest, sha256: result.sha256, bytes: result.bytes, url: url.href, resumed: everResumed };
   }
   if (lastError !== undefined) throw lastError;
   throw new JailbuildError('E_RELEASE_NOT_FOUND', `${options.file} was not found on any mirror (tried ${tried.join(', ')}); check the release name or add a --mirror`, {

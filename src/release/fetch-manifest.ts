@@ -3,6 +3,7 @@ import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { RetryOptions } from './download-file.js';
 import type { ReleaseLocation } from './release-locations.js';
 import { sourceFor, type SourceOptions } from './sources/index.js';
+import { retryTransfer } from './retry-transfer.js';
 import { TransferError } from './transfer-error.js';
 
 /** Real MANIFESTs are ~1 KB; anything this big is not one. */
@@ -26,7 +27,6 @@ export interface FetchedManifest {
   index: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function readAll(url: URL, options: FetchManifestOptions): Promise<Buffer | undefined> {
   const opened = await sourceFor(url).open(url, {
@@ -70,27 +70,16 @@ export async function fetchManifest(options: FetchManifestOptions): Promise<Fetc
   for (const [index, location] of options.locations.entries()) {
     const url = new URL('MANIFEST', location.url);
     tried.push(url.href);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const bytes = await readAll(url, options);
-        if (bytes === undefined) {
-          onProgress({ kind: 'info', message: `${options.release} not found at ${location.url.href}; trying the next mirror` });
-          break;
-        }
-        return { bytes, url: url.href, index };
-      } catch (error) {
-        if (!(error instanceof TransferError)) throw error;
-        lastError = error;
-        if (error.retryable && attempt < retries) {
-          const delay = retryDelayMs * 2 ** attempt;
-          onProgress({ kind: 'info', message: `${error.message.split(';')[0]}; retrying in ${delay} ms (${attempt + 1}/${retries})` });
-          await sleep(delay);
-          continue;
-        }
-        onProgress({ kind: 'info', message: `giving up on ${location.mirror}: ${error.message.split(';')[0]}` });
-        break;
-      }
+    const outcome = await retryTransfer(() => readAll(url, options), { retries, retryDelayMs, onProgress, giveUp: `giving up on ${location.mirror}` });
+    if ('error' in outcome) {
+      lastError = outcome.error;
+      continue;
     }
+    if (outcome.value === undefined) {
+      onProgress({ kind: 'info', message: `${options.release} not found at ${location.url.href}; trying the next mirror` });
+      continue;
+    }
+    return { bytes: outcome.value, url: url.href, index };
   }
   if (lastError !== undefined) throw lastError;
   throw new JailbuildError(
