@@ -23,8 +23,8 @@ export function register(command: Command, io: CliIo): void {
         const { parseReleaseName } = await import('../../release/parse-release-name.js');
         const { DirBackend } = await import('../../storage/dir-backend.js');
         const { bootstrapRelease } = await import('../../image/bootstrap-release.js');
-        const { withJailDefaults } = await import('../../jail/jail-spec.js');
-        const { planCreateJail, jailConfPath } = await import('../../jail/plan-create-jail.js');
+        const { prepareCreateJail } = await import('../../jail/prepare-create-jail.js');
+        const { jailConfPath } = await import('../../jail/plan-create-jail.js');
         const { applyPlan } = await import('../../plan/apply-plan.js');
         const { renderPlan } = await import('../../plan/render-plan.js');
         const { version } = await import('../version.js');
@@ -54,8 +54,11 @@ export function register(command: Command, io: CliIo): void {
         const boot = await bootstrapRelease({ settings, host: ctx.host, storage, release, warn: ctx.warn, onProgress: ctx.onProgress, trustedManifests, version: version() });
         say(`bootstrapped: basejail ${boot.basejail.path} (read-only), template ${boot.template.path}@${boot.template.snapshot} (${boot.userland ?? '?'})`);
 
-        const spec = withJailDefaults({ name: options.name, release, ip4: ['lo1|127.0.1.1/32'], rcConf: { sshd_enable: 'YES' } });
-        const plan = await planCreateJail(spec, { settings, storage, host: ctx.host, version: version() });
+        // The same preparation `jailbuild create` runs (the bootstrap above is already done, so it is reused).
+        const { plan } = await prepareCreateJail(
+          { name: options.name, release, ip4: ['lo1|127.0.1.1/32'], rcConf: { sshd_enable: 'YES' } },
+          { settings, host: ctx.host, storage, warn: ctx.warn, onProgress: ctx.onProgress, version: version() },
+        );
         await applyPlan(ctx.host, plan, { onProgress: ctx.onProgress, storage });
         const confFile = jailConfPath(settings, options.name);
         const jailConf = await readFile(confFile, 'utf8');
