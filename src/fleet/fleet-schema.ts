@@ -9,20 +9,11 @@ import { JailbuildError } from '../errors.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
 import { networkSchema } from '../network/network-schema.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
+import { zodCheck } from '../config/zod-check.js';
 
-function checked(check: (value: string) => unknown) {
-  return (value: string, ctx: z.core.$RefinementCtx<string>) => {
-    try {
-      check(value);
-    } catch (error) {
-      if (!(error instanceof JailbuildError)) throw error;
-      ctx.addIssue({ code: 'custom', message: error.message });
-    }
-  };
-}
 
-const jailName = z.string().superRefine(checked(validateJailName));
-const releaseName = z.string().superRefine(checked(parseReleaseName));
+const jailName = z.string().superRefine(zodCheck(validateJailName));
+const releaseName = z.string().superRefine(zodCheck(parseReleaseName));
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, 'names start with a letter: letters, digits, _ and -');
 const templateName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'template names: letters, digits, _ and -');
 const rcName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'rc.conf variable names: letters, digits and _');

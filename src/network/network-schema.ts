@@ -4,26 +4,16 @@
  * input with the same wording.
  */
 import { z } from 'zod';
-import { JailbuildError } from '../errors.js';
 import { checkInterfaceName } from './check-interface-name.js';
 import { NETWORK_MODES } from './network-config.js';
 import { parseCidr } from './parse-cidr.js';
 import { parsePublish } from './parse-publish.js';
+import { zodCheck } from '../config/zod-check.js';
 
-function checked(check: (value: string) => unknown) {
-  return (value: string, ctx: z.core.$RefinementCtx<string>) => {
-    try {
-      check(value);
-    } catch (error) {
-      if (!(error instanceof JailbuildError)) throw error;
-      ctx.addIssue({ code: 'custom', message: error.message });
-    }
-  };
-}
 
-const ifname = z.string().superRefine(checked((v) => checkInterfaceName(v)));
-const cidr = z.string().superRefine(checked((v) => parseCidr(v)));
-const address = z.string().superRefine(checked((v) => parseCidr(v, 'gateway')));
+const ifname = z.string().superRefine(zodCheck((v) => checkInterfaceName(v)));
+const cidr = z.string().superRefine(zodCheck((v) => parseCidr(v)));
+const address = z.string().superRefine(zodCheck((v) => parseCidr(v, 'gateway')));
 
 export const networkSchema = z
   .object({
@@ -33,7 +23,7 @@ export const networkSchema = z
     ip6: z.union([z.array(cidr).min(1), z.literal('auto'), z.literal('slaac')]).optional(),
     gateway: address.optional(),
     gateway6: address.optional(),
-    publish: z.array(z.string().superRefine(checked((v) => parsePublish(v)))).optional(),
+    publish: z.array(z.string().superRefine(zodCheck((v) => parsePublish(v)))).optional(),
     pool: cidr.optional(),
     pool6: cidr.optional(),
     uplink: ifname.optional(),

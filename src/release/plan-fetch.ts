@@ -1,24 +1,13 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Arch } from '../config/settings.js';
-import { parseReleaseName, type ReleaseName } from './parse-release-name.js';
+import { parseReleaseName } from './parse-release-name.js';
 import { parseManifest } from './parse-manifest.js';
 import { releaseLocations } from './release-locations.js';
-import { normaliseDistName } from './ensure-release.js';
+import { normaliseDistName, type EnsureReleaseOptions } from './ensure-release.js';
 
-export interface FetchPlanOptions {
-  release: string | ReleaseName;
-  /** @default 'amd64' */
-  arch?: Arch;
-  /** @default ['base'] */
-  dists?: readonly string[];
-  mirrors: readonly string[];
-  /** @default [] */
-  archiveMirrors?: readonly string[];
-  cache: string;
-  /** @default false */
-  force?: boolean;
-}
+/** The download part of `EnsureReleaseOptions`: what to fetch from where, without trust or retry settings. */
+export type FetchPlanOptions = Pick<EnsureReleaseOptions, 'release' | 'arch' | 'dists' | 'mirrors' | 'archiveMirrors' | 'cache' | 'force'>;
 
 export interface FetchPlanFile {
   /** File name (`base.txz`) or the dist name when no cached MANIFEST says which file it is. */
