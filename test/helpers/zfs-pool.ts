@@ -87,17 +87,17 @@ function alive(pid: number): boolean {
 }
 
 async function withStartLock<T>(body: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 150_000;
   for (;;) {
     try {
       await fs.mkdir(START_LOCK);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // A holder that died mid-start leaves the directory; starting takes well under 15 s.
+      // A holder that died mid-start leaves the directory; a start gives up after 60 s.
       const stat = await fs.stat(START_LOCK).catch(() => undefined);
-      if (stat !== undefined && Date.now() - stat.mtimeMs > 15_000) await fs.rmdir(START_LOCK).catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`${START_LOCK} held for 30 s; remove it if no test is starting zfs-fuse`);
+      if (stat !== undefined && Date.now() - stat.mtimeMs > 90_000) await fs.rmdir(START_LOCK).catch(() => undefined);
+      if (Date.now() > deadline) throw new Error(`${START_LOCK} held for 150 s; remove it if no test is starting zfs-fuse`);
       await sleep(100);
     }
   }
@@ -116,10 +116,14 @@ async function ensureDaemon(): Promise<void> {
     const pidText = await fs.readFile(PIDFILE, 'utf8').catch(() => undefined);
     const pid = pidText === undefined ? NaN : Number.parseInt(pidText, 10);
     if (Number.isInteger(pid) && alive(pid)) {
-      // Running but not answering yet: give it the start-up time before judging.
-      for (let i = 0; i < 50 && !(await daemonAnswers()); i++) await sleep(100);
-      if (await daemonAnswers()) return;
-      throw new Error(`zfs-fuse (pid ${pid}) runs but \`zpool list\` does not answer; stop it and retry`);
+      // Running but not answering yet: it is still importing pools from zpool.cache, or another test
+      // file's pool create/destroy holds it (zfs-fuse serialises them). Give it a minute before judging.
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        if (await daemonAnswers()) return;
+        await sleep(250);
+      }
+      throw new Error(`zfs-fuse (pid ${pid}) runs but \`zpool list\` did not answer within 60 s; stop it and retry`);
     }
     // zfs-fuse exits 1 silently when the pidfile exists, even a stale one.
     await fs.rm(PIDFILE, { force: true });
@@ -133,11 +137,13 @@ async function ensureDaemon(): Promise<void> {
     for (const mount of mounts) await exec('umount', ['-l', mount]);
     const started = await exec(ZFS_FUSE, ['--no-kstat-mount', '--pidfile', PIDFILE]);
     if (started.code !== 0) throw new Error(`${ZFS_FUSE} exited ${started.code}: ${started.stderr.trim() || 'no output'}`);
-    for (let i = 0; i < 100; i++) {
+    // Start-up re-imports the pools in zpool.cache (leftovers of killed runs), which can take a while.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
       if (await daemonAnswers()) return;
       await sleep(100);
     }
-    throw new Error('zfs-fuse started but `zpool list` did not answer within 10 s');
+    throw new Error('zfs-fuse started but `zpool list` did not answer within 60 s');
   });
 }
 
