@@ -62,8 +62,11 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
   const fromConfig = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const fromCli = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
   const root = flags.root !== undefined ? fromCli(flags.root) : config.root !== undefined ? fromConfig(config.root) : DEFAULT_ROOT;
-  // --root relocates host paths too (tests, demo); a config `root` only moves data.
+  // --root relocates host paths too, like DESTDIR (tests, demo): /etc/jail.conf.d → <root>/etc/jail.conf.d,
+  // also when the config names them; a config `root` only moves data.
   const hostPrefix = flags.root !== undefined ? root : '';
+  const hostPath = (configured: string | undefined, fallback: string) =>
+    configured === undefined ? `${hostPrefix}${fallback}` : hostPrefix === '' ? fromConfig(configured) : join(hostPrefix, fromConfig(configured));
   const cache =
     flags.cache !== undefined
       ? fromCli(flags.cache)
@@ -86,8 +89,8 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
     strict: flags.strict ?? config.strict ?? false,
     trustedManifests: config.trustedManifests ?? {},
     storage,
-    jailConfDir: config.jailConf?.dir !== undefined ? fromConfig(config.jailConf.dir) : `${hostPrefix}/etc/jail.conf.d`,
-    jailConfMain: config.jailConf?.main !== undefined ? fromConfig(config.jailConf.main) : `${hostPrefix}/etc/jail.conf`,
+    jailConfDir: hostPath(config.jailConf?.dir, '/etc/jail.conf.d'),
+    jailConfMain: hostPath(config.jailConf?.main, '/etc/jail.conf'),
     hostRcConf: `${hostPrefix}/etc/rc.conf`,
     lockDir: join(root, '.locks'),
     writable: config.split?.writable ?? [...DEFAULT_WRITABLE],

@@ -14,7 +14,6 @@ export function register(command: Command, io: CliIo): void {
     .action(
       commandAction(io, 'bootstrap release', async (ctx, releaseInput: string, options: { template?: string; force?: boolean }) => {
         const { parseReleaseName } = await import('../../release/parse-release-name.js');
-        const { basejailDataset, templateDataset } = await import('../../jail/dataset-names.js');
         const { openStorage } = await import('../jail-context.js');
         const release = parseReleaseName(releaseInput).name;
         const template = options.template ?? ctx.settings.defaultTemplate;
@@ -22,12 +21,9 @@ export function register(command: Command, io: CliIo): void {
         validateJailName(template); // template names become dataset names, same rules as jails
         const storage = await openStorage(ctx);
         if (ctx.settings.dryRun) {
-          const steps = [
-            `fetch ${release} (${ctx.settings.arch}) into ${ctx.settings.cache} unless cached and verified`,
-            `xz -dc -T0 base.txz | split into ${storage.pathOf(basejailDataset(release))} (read-only) and ${storage.pathOf(templateDataset(template, release))}`,
-            `snapshot ${templateDataset(template, release)}@base`,
-          ];
-          return { data: { dryRun: true, release, template, steps }, text: steps.map((s) => `# ${s}`).join('\n') };
+          const { renderBootstrapPlan } = await import('../../image/render-bootstrap-plan.js');
+          const text = await renderBootstrapPlan(ctx.settings, storage, release, template);
+          return { data: { dryRun: true, release, template, script: text }, text };
         }
         const { bootstrapRelease } = await import('../../image/bootstrap-release.js');
         const { version } = await import('../version.js');

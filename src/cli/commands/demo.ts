@@ -74,7 +74,7 @@ export function register(command: Command, io: CliIo): void {
           `${confFile}:`,
           jailConf.trimEnd(),
           '',
-          `Look around: ls ${root}   (jailbuild --root ${root} list)`,
+          `Look around: ls ${root}   (node bin/jailbuild.js --root ${root} --backend dir list)`,
         ].join('\n');
         return { data: { root, release, generated, bootstrap: boot, jail: options.name, jailConf: { path: confFile, content: jailConf }, plan }, text };
       }),
