@@ -113,15 +113,17 @@ test('start and stop call jail(8) with the jail.conf.d file; list sees the runni
   const listed = JSON.parse((await jb('--json', 'list')).stdout) as { result: Array<{ state: string; jid: number }> };
   assert.equal(listed.result[0]?.state, 'running');
   assert.equal(listed.result[0]?.jid, 1);
+  assert.equal((await jb('console', 'bsd-test02')).code, 0);
   assert.equal((await jb('restart', 'bsd-test02')).code, 0);
   assert.equal((await jb('stop', 'bsd-test02')).code, 0);
+  assert.deepEqual(await calls('jexec'), [['jexec', '-l', 'bsd-test02', 'login', '-f', 'root']]);
   assert.deepEqual(await calls('jail'), [
     ['jail', '-f', conf, '-c', 'bsd-test02'],
     ['jail', '-f', conf, '-rc', 'bsd-test02'],
     ['jail', '-f', conf, '-r', 'bsd-test02'],
   ]);
-  // one jls per command (start, list, restart, stop): the running state is read, never remembered
-  assert.deepEqual(await calls('jls'), Array(4).fill(['jls', '--libxo=json', 'jid', 'name', 'path']));
+  // one jls per command (start, list, console, restart, stop): the running state is read, never remembered
+  assert.deepEqual(await calls('jls'), Array(5).fill(['jls', '--libxo=json', 'jid', 'name', 'path']));
 });
 
 test('--dry-run prints the exact commands and changes nothing', async () => {
