@@ -19,6 +19,9 @@ import type { Warn } from '../warn.js';
 import { readFreebsdVersion } from './read-freebsd-version.js';
 import { splitRelease } from './index.js';
 
+/** Parent of the datasets a bootstrap builds into before it renames them into place. */
+export const STAGING_PARENT = 'staging';
+
 export interface BootstrapOptions {
   settings: Settings;
   host: Host;
@@ -98,12 +101,12 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
     if (archive === undefined) throw new JailbuildError('E_BOOTSTRAP_NO_BASE', `release ${release} has no base.txz in its MANIFEST; check the mirror`);
 
     const stamp = `${process.pid}`;
-    const stagingBasejail = `staging/basejail-${release}-${stamp}`;
-    const stagingTemplate = `staging/template-${template}-${release}-${stamp}`;
+    const stagingBasejail = `${STAGING_PARENT}/basejail-${release}-${stamp}`;
+    const stagingTemplate = `${STAGING_PARENT}/template-${template}-${release}-${stamp}`;
     const cleanup = async () => {
       for (const name of [stagingBasejail, stagingTemplate]) await storage.destroy(name).catch(() => undefined);
     };
-    await cleanup();
+    await removeAbandonedStaging(storage, release);
     try {
       await storage.create(stagingBasejail);
       await storage.create(stagingTemplate);
@@ -158,6 +161,29 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
       throw error;
     }
   });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A run killed mid-split (SIGKILL, power loss) cannot clean up after itself:
+ * its staging datasets for this release are removed by the next bootstrap,
+ * which holds the release's lock, when their owner pid is gone.
+ */
+async function removeAbandonedStaging(storage: StorageBackend, release: string): Promise<void> {
+  for (const dataset of await storage.list(STAGING_PARENT).catch(() => [])) {
+    const match = /^staging\/(?:basejail|template-.+)-(\d+\.\d+-[A-Z0-9]+)-(\d+)$/.exec(dataset.name);
+    if (match === null || match[1] !== release) continue;
+    if (Number(match[2]) !== process.pid && processAlive(Number(match[2]))) continue;
+    await storage.destroy(dataset.name);
+  }
 }
 
 /**
