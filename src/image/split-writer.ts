@@ -217,14 +217,22 @@ export class SplitWriter implements TarSink {
    * nested in mixed ones (`usr/local`, `usr/obj`) when the archive lacks them.
    */
   finish(): void {
+    const made = [this.options.mountPoint];
     for (const path of this.options.layout.writable) {
       if (path.includes('/') && !this.kinds.has(path)) {
         const parent = path.slice(0, path.lastIndexOf('/'));
         if (this.kinds.get(parent) === MIXED) {
           this.fsCall(() => mkdirSync(`${this.roots.template}/${path}`, 0o755), path, 0);
           this.kinds.set(path, DIR);
+          made.push(path);
         }
       }
+    }
+    // Directories the archive does not list get the release's own time (its `./` entry), not the
+    // time of the bootstrap, so two bootstraps of one release give identical templates.
+    const release = this.dirs.get('')?.attrs;
+    if (release !== undefined) {
+      for (const path of made) this.fsCall(() => utimesSync(`${this.roots.template}/${path}`, release.atime, release.mtime), path, 0);
     }
     for (const [path, state] of this.dirs) {
       if (state.attrs === undefined) continue;

@@ -121,6 +121,10 @@ describe('splitRelease: inputs and results', () => {
     });
     assert.deepEqual(fromStream.counts, fromFile.counts);
     assert.equal(fromStream.compressedBytes, size);
+    // the mount point is not in the archive: it gets the release's `./` time, not the bootstrap's, so runs are identical
+    const rootMtime = (await stat(join(tmp.dir, 'f/t'))).mtimeMs;
+    assert.equal((await stat(join(tmp.dir, 'f/t/basejail'))).mtimeMs, rootMtime);
+    assert.ok(rootMtime < Date.now() - 86_400_000, 'the root keeps the archive time');
     for (const tree of ['b', 't']) {
       const a = await snapshotTree(join(tmp.dir, 'f', tree));
       const b = await snapshotTree(join(tmp.dir, 's', tree));
