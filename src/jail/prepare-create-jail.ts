@@ -20,6 +20,7 @@ import type { StorageBackend } from '../storage/storage-backend.js';
 import { latestTemplateSnapshot } from '../template/template-versions.js';
 import type { Warn } from '../warn.js';
 import { TEMPLATE_SNAPSHOT } from './dataset-names.js';
+import type { JailParam } from './jail-param.js';
 import { withJailDefaults, type JailSpec, type JailSpecInput } from './jail-spec.js';
 import { planCreateJail } from './plan-create-jail.js';
 import { readJails } from './read-jails.js';
@@ -30,6 +31,8 @@ export type CreateJailRequest = Omit<JailSpecInput, 'release' | 'extraParams' | 
   release?: string;
   /** A network mode with its addresses (`ip4: 'auto'` takes the next free address of its pool). */
   network?: NetworkConfig;
+  /** More jail(8) parameters for the jail's block (`allow.raw_sockets`, `children.max`, …), after the standard ones. */
+  params?: JailParam[];
 };
 
 export interface CreateJailContext {
@@ -69,12 +72,12 @@ export async function prepareCreateJail(request: CreateJailRequest, context: Cre
   }
   // A network mode may need its own devfs ruleset (dhclient needs bpf); an explicit one still wins.
   const networkRuleset = network?.params.find((p) => p.name === 'devfs_ruleset')?.value;
-  const { network: _network, ...rest } = request;
+  const { network: _network, params: _params, ...rest } = request;
   const spec = withJailDefaults({
     ...rest,
     release,
     template,
-    extraParams: network?.params.filter((p) => p.name !== 'devfs_ruleset') ?? [],
+    extraParams: [...(network?.params.filter((p) => p.name !== 'devfs_ruleset') ?? []), ...(request.params ?? [])],
     rcConf: { ...network?.rcConf, ...request.rcConf },
     devfsRuleset: request.devfsRuleset ?? (typeof networkRuleset === 'string' ? Number(networkRuleset) : undefined),
     id: network?.id,

@@ -210,3 +210,18 @@ test('create --net: pool allocation, duplicate refusal, VNET stanza and the jail
   await assert.rejects(stat(join(root, 'jails/vnet2')), /ENOENT/);
   for (const name of ['poola', 'poolb', 'vnet1']) assert.equal((await jb('destroy', name)).code, 0);
 });
+
+test('--param adds jail(8) parameters as data: booleans bare, values quoted, hostile text inert; bad names are usage errors', async () => {
+  const r = await jb('--dry-run', 'create', 'nest1', '--release', '14.2', '--param', 'children.max=5', '--param', 'allow.raw_sockets', '--param', 'exec.poststart+=echo "x"; } evil {');
+  assert.equal(r.code, 0, r.stderr);
+  const text = r.stdout.slice(r.stdout.indexOf("<<'EOF'\n# Written by jailbuild"));
+  const conf = text.slice(text.indexOf('\n') + 1, text.indexOf('\nEOF\n'));
+  const params = resolveJailParams(parseJailConf(conf), 'nest1');
+  assert.equal(params.find((p) => p.name === 'children.max')?.value, '5');
+  assert.ok(params.some((p) => p.name === 'allow.raw_sockets' && p.value === undefined));
+  assert.equal(params.find((p) => p.name === 'exec.poststart')?.value, 'echo "x"; } evil {');
+  assert.deepEqual(parseJailConf(conf).items.filter((i) => i.kind === 'jail').map((i) => (i as { name: string }).name), ['nest1']);
+  const bad = await jb('create', 'nest2', '--release', '14.2', '--param', 'Bad Name=1');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--param takes a jail\(8\) parameter/);
+});

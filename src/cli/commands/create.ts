@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { JailParam } from '../../jail/jail-param.js';
 import type { NetworkConfig } from '../../network/network-config.js';
 import type { CliContext, CliIo } from '../context.js';
 import { commandAction } from '../run-command.js';
@@ -6,6 +7,7 @@ import { UsageError } from '../../errors.js';
 
 interface CreateOptions {
   net?: string;
+  param?: string[];
   release?: string;
   template?: string;
   hostname?: string;
@@ -38,6 +40,20 @@ function parseRcPairs(pairs: string[] = []): Record<string, string> {
 }
 
 /**
+ * `--param name=value` (or a bare `name` for booleans such as `allow.raw_sockets`):
+ * any jail(8) parameter. Names are checked here; values are data the jail.conf
+ * writer quotes, so they cannot break out of the block.
+ */
+function parseJailParams(pairs: string[] = []): JailParam[] {
+  return pairs.map((pair) => {
+    const match = /^([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*)(?:(\+?=)(.*))?$/s.exec(pair);
+    if (!match) throw new UsageError('E_USAGE_PARAM', `--param takes a jail(8) parameter as name=value or name (e.g. --param children.max=5 --param allow.raw_sockets), got '${pair}'`);
+    const [, name, op, value] = match as unknown as [string, string, string | undefined, string | undefined];
+    return value === undefined ? { name } : { name, value, ...(op === '+=' ? { append: true } : {}) };
+  });
+}
+
+/**
  * `--net` names a network of the config or is a spec; `--ip` then gives its
  * addresses (`auto`, `dhcp` or a list). Without `--net`, `--ip` values are
  * plain ip4.addr entries, and `auto` has no pool to come from.
@@ -65,6 +81,7 @@ export function register(command: Command, io: CliIo): void {
     .option('--net <spec|name>', 'network: a config network name, or alias:em0:10.0.0.5/24, vnet-bridge:bridge0:10.0.0.5/24:gw=10.0.0.1, netgraph:em0:…, vnet-if:igb2:dhcp, none')
     .option('--ip <addr>', 'with --net: the address(es), auto (next free from the pool) or dhcp; without: an ip4.addr value (repeatable)', collect)
     .option('--ip6 <addr>', 'ip6.addr value (repeatable)', collect)
+    .option('--param <name=value>', 'extra jail(8) parameter for the jail block, e.g. children.max=5, allow.raw_sockets, exec.poststart+="…" (repeatable)', collect)
     .option('--rc <name=value>', "set a variable in the jail's rc.conf, e.g. sshd_enable=YES (repeatable)", collect)
     .option('--boot', "start at boot: add to the host's jail_list (sysrc)")
     .option('--fstab', 'mount the basejail through a per-jail fstab file instead of a mount line')
@@ -90,6 +107,7 @@ export function register(command: Command, io: CliIo): void {
             ip6: options.ip6,
             network,
             rcConf: parseRcPairs(options.rc),
+            params: parseJailParams(options.param),
             boot: options.boot,
             mountFstab: options.fstab,
             timezone: options.timezone,
