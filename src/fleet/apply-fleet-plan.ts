@@ -10,6 +10,8 @@ import type { Settings } from '../config/settings.js';
 import { JailbuildError } from '../errors.js';
 import { bootstrapRelease } from '../image/bootstrap-release.js';
 import { applyPlan } from '../plan/apply-plan.js';
+import type { Host } from '../host/host.js';
+import { serializeCommands } from '../host/serialize-commands.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import { buildTemplate } from '../template/build-template.js';
 import { loadTemplate } from '../template/load-template.js';
@@ -65,6 +67,15 @@ export interface FleetApplyResult {
 }
 
 export const FLEET_PLAN_STALE = 'E_FLEET_PLAN_STALE';
+
+const doors = new WeakMap<FleetHost, Host>();
+
+/** The host as parallel jails use it: `sysrc` edits of the one rc.conf run one at a time. */
+function hostDoor(target: FleetHost): Host {
+  let door = doors.get(target);
+  if (door === undefined) doors.set(target, (door = serializeCommands(target.host, ['sysrc'])));
+  return door;
+}
 
 export async function applyFleetPlan(plan: FleetPlan, options: ApplyFleetOptions): Promise<FleetApplyResult> {
   const started = Date.now();
@@ -155,7 +166,7 @@ async function applyChange(
       if (change.spec === undefined) throw new Error('defense in depth: a deferred change without a spec');
       steps = (await planFleetCreate(change.spec, target, options.version)).steps;
     }
-    await applyPlan(target.host, steps, { storage: target.storage });
+    await applyPlan(hostDoor(target), steps, { storage: target.storage });
     onProgress({ kind: 'step', id: change.jail, title, state: 'done' });
     return { ...base, status: 'ok', ms: Date.now() - started };
   } catch (error) {
@@ -177,7 +188,7 @@ async function runPrepare(entry: FleetPrepare, target: FleetHost, options: Apply
       return;
     }
     case 'steps':
-      await applyPlan(target.host, entry.steps, { storage: target.storage });
+      await applyPlan(hostDoor(target), entry.steps, { storage: target.storage });
       return;
   }
 }

@@ -8,3 +8,4 @@ export { acquireLock } from './acquire-lock.js';
 export type { LockOptions, ReleaseLock } from './acquire-lock.js';
 export { SshHost, parseSshUrl } from './ssh-host.js';
 export type { SshHostOptions, SshTarget } from './ssh-host.js';
+export { serializeCommands } from './serialize-commands.js';
