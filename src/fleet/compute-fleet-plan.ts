@@ -29,6 +29,7 @@ import { planDestroyJail } from '../jail/plan-jail-lifecycle.js';
 import { readRcConf, setRcConfValues } from '../jail/rc-conf.js';
 import { buildJailNetwork } from '../network/build-jail-network.js';
 import { checkFleetNetworks } from '../network/check-fleet-networks.js';
+import { checkVimage } from '../network/check-vimage.js';
 import type { JailNetwork } from '../network/jail-network.js';
 import { nextJailId } from '../network/network-for-jail.js';
 import { jailNetworkFromParams } from '../network/read-jail-networks.js';
@@ -62,6 +63,14 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
   };
   const actualByName = new Map(actual.jails.map((j) => [j.name, j]));
   const specs = resolveSpecs(desired.jails, actual.jails);
+  // VNET modes need a VIMAGE kernel: ask each host once per mode before planning new jails, as `jailbuild create` does.
+  const asked = new Set<string>();
+  for (const jail of desired.jails) {
+    const mode = specs.get(jail.name)?.network?.network.mode;
+    if (mode === undefined || actualByName.has(jail.name) || asked.has(`${jail.host}\0${mode}`)) continue;
+    asked.add(`${jail.host}\0${mode}`);
+    await checkVimage(hostOf(jail.host).host, mode);
+  }
 
   const prepare: FleetPrepare[] = [];
   const prepareIds = new Map<string, string>();

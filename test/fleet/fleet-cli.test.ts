@@ -239,3 +239,17 @@ test('--dry-run renders every step and changes nothing; bad configs are one-line
   }
   await writeConfig(fleetConfig());
 });
+
+test('a VNET jail on a host without VIMAGE is refused at plan time, before anything changes', async () => {
+  const state = await fakes.readState<{ sysctl: Record<string, string> }>();
+  await fakes.writeState({ ...state, sysctl: { ...state.sysctl, 'kern.features.vimage': '0' } });
+  try {
+    await writeConfig(fleetConfig((jails) => void (jails.vnet99 = { network: 'dmz' })));
+    const r = await jb('plan');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /network mode vnet-bridge needs VNET but the kernel on local lacks VIMAGE/);
+  } finally {
+    await fakes.writeState(state);
+    await writeConfig(fleetConfig());
+  }
+});
