@@ -39,9 +39,12 @@ before(async () => {
 });
 
 after(async () => {
-  await pool?.destroy();
-  if (dir) await rm(dir, { recursive: true, force: true });
-  await fakes?.cleanup();
+  try {
+    await pool?.destroy();
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    await fakes?.cleanup();
+  }
 });
 
 async function jb(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

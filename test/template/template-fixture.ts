@@ -18,6 +18,7 @@ import { generateRelease } from '../../src/synthetic/index.js';
 import { collectWarnings } from '../../src/warn.js';
 import { createFakes, FAKES_DIR, type Fakes } from '../helpers/fakes.js';
 import { createZfsPool } from '../helpers/zfs-pool.js';
+import { rmSync } from 'node:fs';
 
 export const RELEASE = '14.2-RELEASE';
 export const TEMPLATE_FAKES_DIR = fileURLToPath(new URL('./fakes', import.meta.url));
@@ -43,7 +44,8 @@ async function syntheticMirror(): Promise<{ mirrorDir: string; manifestSha256: s
   generated ??= (async () => {
     const mirrorDir = await fs.mkdtemp(join(tmpdir(), 'jb-tpl-mirror-'));
     const release = await generateRelease({ outDir: mirrorDir, release: RELEASE, size: 'small' });
-    process.once('exit', () => void fs.rm(mirrorDir, { recursive: true, force: true }));
+    // 'exit' handlers cannot wait for promises: remove synchronously.
+    process.once('exit', () => rmSync(mirrorDir, { recursive: true, force: true }));
     return { mirrorDir, manifestSha256: release.manifestSha256 };
   })();
   return generated;
