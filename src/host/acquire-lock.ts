@@ -24,7 +24,8 @@ export interface LockOptions {
 /** Releases the lock (removes the file). Safe to call twice. */
 export type ReleaseLock = () => Promise<void>;
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid exists (a lock or staging owner still running). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { JailbuildError } from '../errors.js';
 import type { Host } from '../host/host.js';
+import { processAlive } from '../host/acquire-lock.js';
 import { withLock } from '../host/with-lock.js';
 import { basejailDataset, JAIL_PARENT, TEMPLATE_PARENT, templateDataset, TEMPLATE_SNAPSHOT } from '../jail/dataset-names.js';
 import type { OnProgress } from '../progress.js';
@@ -161,15 +162,6 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
       throw error;
     }
   });
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { JailbuildError } from '../errors.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import { generateRelease, type GenerateReleaseOptions, type GeneratedRelease } from './generate-release.js';
+import { processAlive } from '../host/acquire-lock.js';
 
 /** Bump whenever the generator's output for the same options changes, so stale caches are rebuilt. */
 export const GENERATOR_VERSION = 1;
@@ -80,15 +81,6 @@ async function readRecord(dir: string, key: string): Promise<CacheRecord | undef
     return { ...record, release };
   } catch {
     return undefined;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { findSubcommand, main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/context.js';
+import { findSubcommand } from '../../src/cli/main.js';
+import { runCli } from '../helpers/run-cli.js';
 
 let cwd: string;
 before(async () => {
@@ -15,13 +15,7 @@ after(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-async function run(argv: string[], dir = cwd): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, cwd: dir };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], dir = cwd) => runCli(argv, dir);
 
 test('findSubcommand skips global options and their values', () => {
   assert.equal(findSubcommand(['--root', '/x', '--json', 'list']), 'list');

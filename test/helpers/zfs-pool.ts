@@ -17,6 +17,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from '../../src/host/acquire-lock.js';
 
 export interface ZfsPool {
   pool: string;
@@ -77,15 +78,6 @@ async function daemonAnswers(): Promise<boolean> {
   return (await exec('zpool', ['list'], 10_000)).code === 0;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function withStartLock<T>(body: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 150_000;
   for (;;) {
@@ -115,7 +107,7 @@ async function ensureDaemon(): Promise<void> {
     if (await daemonAnswers()) return; // another test file started it while we waited
     const pidText = await fs.readFile(PIDFILE, 'utf8').catch(() => undefined);
     const pid = pidText === undefined ? NaN : Number.parseInt(pidText, 10);
-    if (Number.isInteger(pid) && alive(pid)) {
+    if (Number.isInteger(pid) && processAlive(pid)) {
       // Running but not answering yet: it is still importing pools from zpool.cache, or another test
       // file's pool create/destroy holds it (zfs-fuse serialises them). Give it a minute before judging.
       const deadline = Date.now() + 60_000;
@@ -166,7 +158,7 @@ async function destroyOrphanPools(): Promise<void> {
   const { stdout } = await exec('zpool', ['list', '-H', '-o', 'name']);
   for (const pool of stdout.split('\n')) {
     const pid = /^jbtest(\d+)(?:-|$)/.exec(pool)?.[1];
-    if (pid === undefined || Number(pid) === process.pid || alive(Number(pid))) continue;
+    if (pid === undefined || Number(pid) === process.pid || processAlive(Number(pid))) continue;
     const mountpoint = (await exec('zfs', ['get', '-H', '-o', 'value', 'mountpoint', pool])).stdout.trim();
     await destroyPool(pool).catch(() => undefined);
     // Its temp dir too, when it is one of ours (`<tmp>/jailbuild-zfs-XXXXXX/mnt`).

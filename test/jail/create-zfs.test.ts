@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/context.js';
 import { generateRelease } from '../../src/synthetic/index.js';
 import { createFakes, type Fakes } from '../helpers/fakes.js';
 import { createZfsPool, type ZfsPool } from '../helpers/zfs-pool.js';
+import { runCli } from '../helpers/run-cli.js';
 
 let dir: string;
 let pool: ZfsPool | undefined;
@@ -47,13 +46,7 @@ after(async () => {
   }
 });
 
-async function jb(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, cwd: dir };
-  const code = await main(['--root', join(dir, 'root'), '--mirror', mirror, '--backend', 'zfs', '--dataset', pool?.dataset ?? '', ...argv], io);
-  return { code, stdout, stderr };
-}
+const jb = (...argv: string[]) => runCli(['--root', join(dir, 'root'), '--mirror', mirror, '--backend', 'zfs', '--dataset', pool?.dataset ?? '', ...argv], dir);
 
 const zfsGet = (property: string, dataset: string) => execFileSync('zfs', ['get', '-H', '-p', '-o', 'value', property, dataset], { encoding: 'utf8' }).trim();
 const zfsNames = () => execFileSync('zfs', ['list', '-H', '-o', 'name', '-r', pool?.pool ?? ''], { encoding: 'utf8' }).trim().split('\n');

@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/context.js';
 import { parseJailConf, resolveJailParams } from '../../src/jail/jail-conf/index.js';
 import { generateRelease } from '../../src/synthetic/index.js';
 import { createFakes, type Fakes } from '../helpers/fakes.js';
+import { runCli } from '../helpers/run-cli.js';
 
 let dir: string;
 let root: string;
@@ -37,13 +36,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function jb(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, cwd: dir };
-  const code = await main(['--root', root, '--mirror', mirror, ...argv], io);
-  return { code, stdout, stderr };
-}
+const jb = (...argv: string[]) => runCli(['--root', root, '--mirror', mirror, ...argv], dir);
 
 const calls = async (command: string) => (await fakes.readLog()).filter((c) => c.argv[0] === command).map((c) => c.argv);
 

@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import { buildJailNetwork } from '../../src/network/build-jail-network.js';
+import { test } from 'node:test';
 import { networkHostSetup } from '../../src/network/network-host-setup.js';
 import { parseNetSpec } from '../../src/network/parse-net-spec.js';
-import { resolveJailAddresses } from '../../src/network/resolve-jail-addresses.js';
 import { runNetCommands } from '../../src/network/run-net-commands.js';
 import { stableMac } from '../../src/network/stable-mac.js';
-import { createFakes, type Fakes } from '../helpers/fakes.js';
+import type { Fakes } from '../helpers/fakes.js';
+import { build, fakesWith } from './net-fixtures.js';
 
-const cleanups: Fakes[] = [];
-after(async () => {
-  for (const fakes of cleanups) await fakes.cleanup();
-});
-
-async function fakesWith(state: Record<string, unknown>): Promise<Fakes> {
-  const fakes = await createFakes({ state });
-  cleanups.push(fakes);
-  return fakes;
-}
-
-function build(spec: string) {
-  return buildJailNetwork({ name: 'web1', id: 5, network: resolveJailAddresses('web1', parseNetSpec(spec), []) });
-}
 
 const mac = stableMac('web1');
 

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/context.js';
 import { createTemplateWorld, RELEASE, writeRecipe, type TemplateWorld } from './template-fixture.js';
+import { runCli } from '../helpers/run-cli.js';
 
 let world: TemplateWorld;
 before(async () => {
@@ -23,13 +22,7 @@ after(async () => {
   await world?.cleanup();
 });
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, cwd: world.dir };
-  const code = await main(['--root', world.root, ...argv], io);
-  return { code, stdout, stderr };
-}
+const run = (...argv: string[]) => runCli(['--root', world.root, ...argv], world.dir);
 
 const base = ['--templates', 'TEMPLATES', '--release', '14.2'];
 const args = (...rest: string[]) => [...rest, ...base.map((a) => (a === 'TEMPLATES' ? world.templatesDir : a))];

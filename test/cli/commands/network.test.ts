@@ -3,13 +3,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CliIo } from '../../../src/cli/context.js';
-import { main } from '../../../src/cli/main.js';
 import { renderJailBlock } from '../../../src/jail/jail-conf/index.js';
 import { buildJailNetwork } from '../../../src/network/build-jail-network.js';
 import { parseNetSpec } from '../../../src/network/parse-net-spec.js';
 import { resolveJailAddresses } from '../../../src/network/resolve-jail-addresses.js';
 import { createFakes, type Fakes } from '../../helpers/fakes.js';
+import { runCli } from '../../helpers/run-cli.js';
 
 let cwd: string;
 let fakes: Fakes;
@@ -30,13 +29,7 @@ after(async () => {
   await fakes.cleanup();
 });
 
-async function run(argv: string[], dir = cwd) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, cwd: dir };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], dir = cwd) => runCli(argv, dir);
 
 test('network setup prints the host part and changes nothing', async () => {
   const result = await run(['network', 'setup']);
