@@ -1,5 +1,5 @@
 /**
- * The plan that moves one jail to another release (DESIGN.md recipe step 6),
+ * The plan that moves one jail to another release (docs/ARCHITECTURE.md, recipe step 6),
  * computed from what is on the host and made of ordinary plan steps, so
  * --dry-run prints it and apply undoes it on failure:
  *

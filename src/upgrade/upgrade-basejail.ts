@@ -1,5 +1,5 @@
 /**
- * Patch upgrade of one basejail with freebsd-update (DESIGN.md recipe step 5).
+ * Patch upgrade of one basejail with freebsd-update (docs/ARCHITECTURE.md, recipe step 5).
  *
  * fetch only reads the basejail (it writes the workdir), so it runs first and
  * a basejail that is up to date is never touched. When there are updates:
