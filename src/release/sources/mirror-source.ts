@@ -8,6 +8,10 @@ export interface SourceOptions {
   dispatcherFor?: (url: URL) => Dispatcher;
   /** Gives up on a silent server after this many ms. @default 30000 */
   timeoutMs?: number;
+  /** Validator (ETag or Last-Modified) sent as `If-Range` with a ranged request: a changed file comes back whole. */
+  ifRange?: string;
+  /** Aborts the request; the body then fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** What `open` found: nothing (404 and the like), or a body starting at `start`. */
@@ -20,6 +24,8 @@ export type OpenedFile =
       start: number;
       /** Length of the whole file when the server says so. */
       size?: number;
+      /** ETag (strong), else Last-Modified: what to send as `If-Range` when resuming. */
+      validator?: string;
     };
 
 /** One kind of mirror (http(s), file). Sources stay small: open a file, list a directory. */
