@@ -73,6 +73,7 @@ export class ChecksumError extends JailbuildError {
 
 export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 const DEFAULT_WRITE_CHUNK = 1024 * 1024;
+const MAX_QUEUED_WRITES = 4;
 
 /** What `<file>.part.json` records about the part: where it came from and how to ask for the rest. */
 interface PartMeta {
@@ -211,8 +212,10 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
     let position = start;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    // Writes run in order on the thread pool while the next pieces arrive; at most `MAX_QUEUED_WRITES` wait.
     let writing: Promise<void> = Promise.resolve();
-    // Hash and write one coalesced piece; the next piece fills while this one is written.
+    const queued: Promise<void>[] = [];
+    // Hash and queue one coalesced piece.
     const flush = () => {
       if (pendingBytes === 0) return;
       const piece = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
@@ -223,6 +226,7 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
       partHash.hash.update(piece);
       partHash.bytes += piece.length;
       writing = writing.then(() => writeFully(handle, piece, at));
+      queued.push(writing);
     };
     let streamError: unknown;
     try {
@@ -234,8 +238,8 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
         done += buffer.length;
         report(false);
         if (pendingBytes >= chunkBytes) {
-          await writing;
           flush();
+          while (queued.length > MAX_QUEUED_WRITES) await queued.shift();
         }
       }
     } catch (error) {

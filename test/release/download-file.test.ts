@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { downloadFile, type DownloadFileOptions } from '../../src/release/download-file.js';
 import { JailbuildError } from '../../src/errors.js';
 import type { ProgressEvent } from '../../src/progress.js';
+import { Agent } from 'undici';
 import { startMirrorServer, type MirrorServer } from '../helpers/mirror-server.js';
 import { sha256 } from './release-tree.js';
 
@@ -18,6 +19,8 @@ let body: Buffer;
 let sum: string;
 let mirror: MirrorServer;
 let count = 0;
+// Proxied mirrors go through undici (src/release/sources/http-body.ts): a plain undici Agent takes that path here.
+let undici: Agent;
 
 before(async () => {
   work = await fs.mkdtemp(join(tmpdir(), 'jailbuild-download-file-'));
@@ -27,9 +30,11 @@ before(async () => {
   await fs.mkdir(join(work, 'mirror'));
   await fs.writeFile(join(work, 'mirror', 'big.bin'), body);
   mirror = await startMirrorServer(join(work, 'mirror'));
+  undici = new Agent();
 });
 
 after(async () => {
+  await undici.close();
   await mirror.close();
   await fs.rm(work, { recursive: true, force: true });
 });
@@ -129,20 +134,30 @@ test('416: a part that already holds the whole file is finished without a body; 
   assert.deepEqual(await fs.readFile(longer), body);
 });
 
-for (const [label, fault] of [
+const faults = [
   ['Connection: close, socket ended right after the body (undici#5360)', { kind: 'close-after-body' }],
   ['TCP reset mid-body', { kind: 'reset-after', bytes: 3 * CHUNK + 99 }],
   ['connection closed mid-body', { kind: 'drop-after', bytes: 4 * CHUNK + 1 }],
-] as const) {
-  test(`${label}: 20 downloads, no crash, every one verified`, async () => {
-    for (let i = 0; i < 20; i++) {
-      const dest = fresh();
-      mirror.fault(PATH, fault);
-      const result = await downloadFile(options(dest));
-      assert.equal(result.sha256, sum, `run ${i + 1}`);
-      assert.equal((await fs.stat(dest)).size, body.length);
-      await fs.rm(dest);
-    }
+] as const;
+for (const via of ['direct (node:http)', 'undici (the proxied path)'] as const) {
+  for (const [label, fault] of faults) {
+    test(`${via}: ${label}: 20 downloads, no crash, every one verified`, async () => {
+      for (let i = 0; i < 20; i++) {
+        const dest = fresh();
+        mirror.fault(PATH, fault);
+        const result = await downloadFile(options(dest, via.startsWith('undici') ? { dispatcherFor: () => undici } : {}));
+        assert.equal(result.sha256, sum, `run ${i + 1}`);
+        assert.equal((await fs.stat(dest)).size, body.length);
+        await fs.rm(dest);
+      }
+    });
+  }
+  test(`${via}: a stall is aborted after the stall timeout and the retry resumes from the part`, async () => {
+    const dest = fresh();
+    mirror.fault(PATH, { kind: 'stall-after', bytes: 2 * CHUNK + 3 });
+    const result = await downloadFile(options(dest, { stallTimeoutMs: 200, ...(via.startsWith('undici') ? { dispatcherFor: () => undici } : {}) }));
+    assert.equal(result.sha256, sum);
+    assert.deepEqual(mirror.requests.map((r) => r.range), [undefined, `bytes=${2 * CHUNK + 3}-`]);
   });
 }
 

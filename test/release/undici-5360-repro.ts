@@ -6,7 +6,11 @@
  * child process doing one `downloadFile`; a run "crashed" when the child dies
  * with that assertion.
  *
- *   node --import tsx test/release/undici-5360-repro.ts [--runs 20] [--fault close-after-body|reset-after|drop-after] [--mib 16]
+ *   node --import tsx test/release/undici-5360-repro.ts [--runs 20] [--fault close-after-body|reset-after|drop-after] [--mib 16] [--via undici|direct]
+ *
+ * `--via undici` (the default) sends the download through an undici Agent,
+ * the path proxied mirrors take; `--via direct` lets the http source pick
+ * (node:http for a mirror without a proxy).
  *
  * Prints `crashed N of M runs` and exits 1 when any run crashed. The test
  * `download-file.test.ts` runs it too (no crash allowed).
@@ -24,6 +28,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '20' },
     fault: { type: 'string', default: 'close-after-body' },
     mib: { type: 'string', default: '16' },
+    via: { type: 'string', default: 'undici' },
     child: { type: 'string' },
     dest: { type: 'string' },
     sha256: { type: 'string' },
@@ -33,7 +38,10 @@ const { values: args } = parseArgs({
 if (args.child !== undefined) {
   // Child: one download, nothing else. An uncaught assertion kills this process.
   const { downloadFile } = await import('../../src/release/download-file.js');
+  const { Agent } = await import('undici');
+  const agent = new Agent();
   await downloadFile({
+    ...(args.via === 'undici' ? { dispatcherFor: () => agent } : {}),
     locations: [{ url: new URL(args.child), mirror: args.child, archive: false }],
     file: 'big.bin',
     dest: args.dest as string,
@@ -63,7 +71,7 @@ for (let i = 0; i < runs; i++) {
   else throw new Error(`unknown --fault ${kind}`);
   const dest = join(work, `out-${i}.bin`);
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', self, '--child', mirror.url, '--dest', dest, '--sha256', sha256], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', self, '--child', mirror.url, '--dest', dest, '--sha256', sha256, '--via', String(args.via)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => resolve({ code, stderr }));
@@ -77,5 +85,5 @@ for (let i = 0; i < runs; i++) {
 }
 await mirror.close();
 await fs.rm(work, { recursive: true, force: true });
-console.log(`fault ${args.fault}: crashed ${crashed} of ${runs} runs (other failures: ${failed})`);
+console.log(`fault ${args.fault} via ${String(args.via)}: crashed ${crashed} of ${runs} runs (other failures: ${failed})`);
 process.exit(crashed > 0 || failed > 0 ? 1 : 0);

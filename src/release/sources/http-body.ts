@@ -36,6 +36,8 @@ export interface HttpGetOptions {
   signal?: AbortSignal;
   /** How far the reader may fall behind on a response that may not be paused. @default 64 MiB */
   maxBuffered?: number;
+  /** The body's buffer before the parser is paused (keep-alive responses). @default 4 MiB */
+  highWaterMark?: number;
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string {
@@ -79,7 +81,7 @@ export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpResponse
         canPause = pauseIsSafe(headers);
         let ended = false;
         body = new Readable({
-          highWaterMark: 1024 * 1024,
+          highWaterMark: options.highWaterMark ?? 4 * 1024 * 1024,
           read() {
             if (c.paused) c.resume();
           },
@@ -90,6 +92,9 @@ export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpResponse
           },
         });
         body.once('end', () => (ended = true));
+        // The error also reaches whoever reads the body (iteration rethrows it); without a listener it
+        // would be an uncaught exception when it comes before the reader has started.
+        body.on('error', () => {});
         settled = true;
         resolve({ statusCode, headers, body });
       },

@@ -1,18 +1,21 @@
 import { Readable } from 'node:stream';
 import { TransferError } from '../transfer-error.js';
+import { directGet } from './direct-get.js';
 import { httpGet, type HttpResponse, type IncomingHttpHeaders } from './http-body.js';
 import type { MirrorSource, OpenedFile, SourceOptions } from './mirror-source.js';
 import { parseAutoindex } from './parse-autoindex.js';
 
 const NOT_FOUND = new Set([403, 404, 410]);
 
+/** Direct connections through node:http (cheaper per byte), proxied ones through undici. */
 function get(url: URL, options: SourceOptions, headers: Record<string, string>): Promise<HttpResponse> {
-  return httpGet(url, {
+  const common = {
     headers,
     timeoutMs: options.timeoutMs ?? 30_000,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(options.dispatcherFor === undefined ? {} : { dispatcher: options.dispatcherFor(url) }),
-  });
+  };
+  const dispatcher = options.dispatcherFor?.(url);
+  return dispatcher === undefined ? directGet(url, common) : httpGet(url, { ...common, dispatcher });
 }
 
 function first(header: string | string[] | undefined): string | undefined {
@@ -45,7 +48,7 @@ function validatorOf(headers: IncomingHttpHeaders): string | undefined {
 
 const dump = (response: HttpResponse) => response.body.resume();
 
-/** http:// and https:// mirrors through undici; proxies come in through `dispatcherFor`. */
+/** http:// and https:// mirrors: direct through node:http(s), proxied through undici (`dispatcherFor`). */
 export const httpSource: MirrorSource = {
   protocols: ['http:', 'https:'],
 

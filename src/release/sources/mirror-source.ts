@@ -4,8 +4,8 @@ import type { Dispatcher } from 'undici';
 export interface SourceOptions {
   /** Byte offset to start at (HTTP `Range: bytes=N-`). @default 0 */
   start?: number;
-  /** Picks the undici dispatcher (proxy or direct) for an http(s) URL. @default direct */
-  dispatcherFor?: (url: URL) => Dispatcher;
+  /** The undici dispatcher of the proxy for an http(s) URL; undefined = a direct connection (node:http). @default direct */
+  dispatcherFor?: (url: URL) => Dispatcher | undefined;
   /** Gives up on a silent server after this many ms. @default 30000 */
   timeoutMs?: number;
   /** Validator (ETag or Last-Modified) sent as `If-Range` with a ranged request: a changed file comes back whole. */
