@@ -122,11 +122,19 @@ async function writeMeta(path: string, meta: PartMeta): Promise<void> {
   await fs.rename(temporary, path);
 }
 
-async function writeFully(handle: fs.FileHandle, buffer: Buffer, position: number): Promise<void> {
-  let offset = 0;
-  while (offset < buffer.length) {
-    const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset, position + offset);
-    offset += bytesWritten;
+/** pwritev of the pieces at `position`, again for whatever a short write left (no copying into one buffer). */
+async function writeAllAt(handle: fs.FileHandle, pieces: Buffer[], position: number): Promise<void> {
+  let rest = pieces;
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest, at);
+    at += bytesWritten;
+    let skip = bytesWritten;
+    while (rest.length > 0 && skip >= (rest[0] as Buffer).length) {
+      skip -= (rest[0] as Buffer).length;
+      rest = rest.slice(1);
+    }
+    if (skip > 0 && rest.length > 0) rest = [(rest[0] as Buffer).subarray(skip), ...rest.slice(1)];
   }
 }
 
@@ -215,17 +223,15 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
     // Writes run in order on the thread pool while the next pieces arrive; at most `MAX_QUEUED_WRITES` wait.
     let writing: Promise<void> = Promise.resolve();
     const queued: Promise<void>[] = [];
-    // Hash and queue one coalesced piece.
+    // Queue the pending chunks as one write of ≥ chunkBytes (they were hashed as they came).
     const flush = () => {
       if (pendingBytes === 0) return;
-      const piece = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+      const pieces = pending;
+      const at = position;
+      position += pendingBytes;
       pending = [];
       pendingBytes = 0;
-      const at = position;
-      position += piece.length;
-      partHash.hash.update(piece);
-      partHash.bytes += piece.length;
-      writing = writing.then(() => writeFully(handle, piece, at));
+      writing = writing.then(() => writeAllAt(handle, pieces, at));
       queued.push(writing);
     };
     let streamError: unknown;
@@ -233,6 +239,8 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
       for await (const chunk of body) {
         arm();
         const buffer = chunk as Buffer;
+        partHash.hash.update(buffer);
+        partHash.bytes += buffer.length;
         pending.push(buffer);
         pendingBytes += buffer.length;
         done += buffer.length;
