@@ -176,7 +176,8 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
     const opened = await sourceFor(url).open(url, {
       start,
       signal: abort.signal,
-      timeoutMs: stallMs,
+      // The source's own inactivity timeout is only a backstop: the stall timer above fires first and names the stall.
+      timeoutMs: 2 * stallMs,
       ...(ifRange === undefined ? {} : { ifRange }),
       ...(options.dispatcherFor === undefined ? {} : { dispatcherFor: options.dispatcherFor }),
     });

@@ -57,6 +57,17 @@ function options(dest: string, extra: Partial<DownloadFileOptions> = {}): Downlo
   };
 }
 
+/**
+ * The try after a stall asks for the rest: from the bytes received before it (all of them, unless a
+ * very busy machine let the 200 ms timer fire before they were read), never from zero.
+ */
+function assertResumedAfterStall(stalledAfter: number): void {
+  const [first, second] = mirror.requests;
+  assert.equal(first?.range, undefined);
+  const from = Number(/^bytes=(\d+)-$/.exec(second?.range ?? '')?.[1]);
+  assert.ok(from > 0 && from <= stalledAfter, `second request ${second?.range ?? 'none'} resumes the ${stalledAfter}-byte part`);
+}
+
 const sent = () => mirror.requests.reduce((n, r) => n + r.sent, 0);
 const exists = (path: string) => fs.stat(path).then(() => true, () => false);
 
@@ -157,7 +168,7 @@ for (const via of ['direct (node:http)', 'undici (the proxied path)'] as const) 
     mirror.fault(PATH, { kind: 'stall-after', bytes: 2 * CHUNK + 3 });
     const result = await downloadFile(options(dest, { stallTimeoutMs: 200, ...(via.startsWith('undici') ? { dispatcherFor: () => undici } : {}) }));
     assert.equal(result.sha256, sum);
-    assert.deepEqual(mirror.requests.map((r) => r.range), [undefined, `bytes=${2 * CHUNK + 3}-`]);
+    assertResumedAfterStall(2 * CHUNK + 3);
   });
 }
 
@@ -165,17 +176,20 @@ test('a server that stops sending is aborted after the stall timeout and the ret
   const dest = fresh();
   mirror.fault(PATH, { kind: 'stall-after', bytes: CHUNK + 5, times: 2 });
   const events: ProgressEvent[] = [];
-  const result = await downloadFile(options(dest, { stallTimeoutMs: 200, onProgress: (e) => events.push(e) }));
+  const result = await downloadFile(options(dest, { stallTimeoutMs: 200, retries: 6, onProgress: (e) => events.push(e) }));
   assert.equal(result.sha256, sum);
-  assert.deepEqual(mirror.requests.map((r) => r.range), [undefined, `bytes=${CHUNK + 5}-`, `bytes=${2 * (CHUNK + 5)}-`]);
-  assert.equal(events.filter((e) => e.kind === 'info' && /stall timeout/.test(e.message)).length, 2);
+  assertResumedAfterStall(CHUNK + 5);
+  assert.ok(mirror.requests.every((r, i) => i === 0 || r.range !== undefined), 'every retry resumes');
+  assert.ok(events.filter((e) => e.kind === 'info' && /stall timeout/.test(e.message)).length >= 2);
 });
 
 test('a server that never sends stalls every try: the download fails with the stall named, the part kept', async () => {
   const dest = fresh();
   mirror.fault(PATH, { kind: 'stall-after', bytes: 1000, times: 10 });
   await assert.rejects(downloadFile(options(dest, { stallTimeoutMs: 200, retries: 1 })), /stall timeout/);
-  assert.equal((await fs.stat(`${dest}.part`)).size, 2000);
+  assert.equal(mirror.requests.length, 2);
+  const kept = (await fs.stat(`${dest}.part`)).size;
+  assert.ok(kept > 0 && kept <= 2000, `part of ${kept} bytes`);
   assert.ok(await exists(`${dest}.part.json`));
 });
 

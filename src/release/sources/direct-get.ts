@@ -28,8 +28,17 @@ function once(url: URL, options: DirectGetOptions): Promise<IncomingMessage> {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     // agent: false: one connection per request, closed with it, so nothing lingers after a fetch.
     const req = send(url, { method: 'GET', headers: options.headers, agent: false, ...(options.signal === undefined ? {} : { signal: options.signal }) });
-    req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer for ${options.timeoutMs / 1000} s`)));
-    req.once('response', resolve);
+    let response: IncomingMessage | undefined;
+    req.setTimeout(options.timeoutMs, () => {
+      // Name the timeout on the body too: destroying the request alone makes the body fail with a bare "aborted".
+      const error = new Error(`nothing received for ${options.timeoutMs / 1000} s`);
+      response?.destroy(error);
+      req.destroy(error);
+    });
+    req.once('response', (r) => {
+      response = r;
+      resolve(r);
+    });
     req.once('error', (error) => reject(options.signal?.aborted && options.signal.reason instanceof Error ? options.signal.reason : error));
     req.end();
   });
