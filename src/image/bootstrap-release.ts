@@ -97,6 +97,7 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
       warn: options.warn,
       onProgress,
       trustedManifests: { ...settings.trustedManifests, ...options.trustedManifests },
+      stallTimeoutMs: settings.fetchStallTimeoutMs,
     });
     const archive = cached.files.base;
     if (archive === undefined) throw new JailbuildError('E_BOOTSTRAP_NO_BASE', `release ${release} has no base.txz in its MANIFEST; check the mirror`);
