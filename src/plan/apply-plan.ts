@@ -1,4 +1,6 @@
+import { relative } from 'node:path';
 import type { Host } from '../host/host.js';
+import { copyBeneath } from './copy-beneath.js';
 import type { OnProgress } from '../progress.js';
 import { ignoreProgress } from '../progress.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
@@ -26,15 +28,22 @@ export async function applyStep(host: Host, step: PlanStep, storage?: StorageBac
       return;
     }
     case 'write-file':
+      if (step.beneath !== undefined) return host.beneath(step.beneath).writeFile(relative(step.beneath, step.path), step.content, step.mode === undefined ? {} : { mode: step.mode });
       return host.writeFileAtomic(step.path, step.content, step.mode);
     case 'mkdir':
+      if (step.beneath !== undefined) return host.beneath(step.beneath).mkdir(relative(step.beneath, step.path), { mode: step.mode, recursive: true });
       return host.mkdir(step.path, { mode: step.mode, recursive: true });
     case 'remove':
+      if (step.beneath !== undefined) return host.beneath(step.beneath).remove(relative(step.beneath, step.path));
       return host.remove(step.path);
     case 'symlink':
+      if (step.beneath !== undefined) return host.beneath(step.beneath).symlink(step.target, relative(step.beneath, step.path));
       return host.symlink(step.target, step.path);
     case 'rename':
+      if (step.beneath !== undefined) return host.beneath(step.beneath).rename(relative(step.beneath, step.from), relative(step.beneath, step.to));
       return host.rename(step.from, step.to);
+    case 'copy':
+      return copyBeneath(host.beneath(step.fromBeneath), relative(step.fromBeneath, step.from), host.beneath(step.beneath), relative(step.beneath, step.path), { containSymlinks: step.containSymlinks ?? false });
     case 'storage':
       if (storage === undefined) throw new Error('defense in depth: storage step applied without a storage backend');
       return applyStorageOp(storage, step.op);

@@ -13,12 +13,20 @@ export type PlanStep =
   /** Runs a command. `okExitCodes` defaults to [0]. */
   | { kind: 'run'; title: string; argv: string[]; env?: Record<string, string>; okExitCodes?: number[] }
   /** Writes a whole file atomically (temporary name + rename). */
-  | { kind: 'write-file'; title: string; path: string; content: string; mode?: number }
-  | { kind: 'mkdir'; title: string; path: string; mode?: number }
+  | { kind: 'write-file'; title: string; path: string; content: string; mode?: number; beneath?: string }
+  | { kind: 'mkdir'; title: string; path: string; mode?: number; beneath?: string }
   /** Removes a file or tree; absent is fine. */
-  | { kind: 'remove'; title: string; path: string }
-  | { kind: 'symlink'; title: string; path: string; target: string }
-  | { kind: 'rename'; title: string; from: string; to: string }
+  | { kind: 'remove'; title: string; path: string; beneath?: string }
+  | { kind: 'symlink'; title: string; path: string; target: string; beneath?: string }
+  | { kind: 'rename'; title: string; from: string; to: string; beneath?: string }
+  /**
+   * Copies a file or a whole tree: read through `host.beneath(fromBeneath)`, written through
+   * `host.beneath(beneath)`, so no symlink is followed on either side (a link is copied as a link)
+   * and FIFOs, devices and hard-linked files are refused; modes are kept, files in the destination
+   * tree are replaced, others left alone. `containSymlinks` also refuses a link whose target leaves
+   * the copied tree: for copies into host-owned work directories, where tools follow links.
+   */
+  | { kind: 'copy'; title: string; from: string; fromBeneath: string; path: string; beneath: string; containSymlinks?: boolean }
   /** A dataset operation, applied through the configured storage backend. */
   | { kind: 'storage'; title: string; op: StorageOp };
 
