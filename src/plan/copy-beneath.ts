@@ -12,7 +12,7 @@
  */
 import { posix } from 'node:path';
 import { JailbuildError } from '../errors.js';
-import type { Beneath } from '../host/beneath.js';
+import { UnsafePathError, type Beneath } from '../host/beneath.js';
 
 export interface CopyBeneathOptions {
   /** Refuse links whose target leaves the copied tree. @default false */
@@ -39,7 +39,7 @@ export async function copyBeneath(from: Beneath, fromRel: string, to: Beneath, t
     switch (stat.type) {
       case 'file': {
         if (inner === '' && posix.dirname(dst) !== '.') await to.mkdir(posix.dirname(dst), { mode: 0o755, recursive: true });
-        const data = await from.readFile(src);
+        const data = await from.readFile(src, { refuseHardLinks: true });
         if (data === undefined) throw new JailbuildError('E_COPY_MISSING', `${where(from, src)} vanished while it was being copied; rerun`, { data: { path: where(from, src) } });
         await to.writeFile(dst, data, { mode: stat.mode });
         return;
@@ -47,7 +47,7 @@ export async function copyBeneath(from: Beneath, fromRel: string, to: Beneath, t
       case 'symlink': {
         const target = await from.readlink(src);
         if (options.containSymlinks && !linkStaysInside(inner === '' ? posix.basename(src) : inner, target)) {
-          throw new JailbuildError('E_UNSAFE_PATH', `${where(from, src)} is a symlink to ${target}, outside ${where(from, fromRel)}; jailbuild does not follow links out of a jail's tree — replace it with a regular file and rerun`, { data: { path: where(from, src), target } });
+          throw new UnsafePathError(from.root, src, src, 'escapes', 'read');
         }
         if (inner === '' && posix.dirname(dst) !== '.') await to.mkdir(posix.dirname(dst), { mode: 0o755, recursive: true });
         if ((await to.lstat(dst)) !== undefined) await to.remove(dst);
@@ -62,7 +62,7 @@ export async function copyBeneath(from: Beneath, fromRel: string, to: Beneath, t
         return;
       }
       default:
-        throw new JailbuildError('E_UNSAFE_PATH', `${where(from, src)} is a ${stat.type === 'char' || stat.type === 'block' ? 'device' : stat.type}, not a file; jailbuild copies only files, directories and links — remove it and rerun`, { data: { path: where(from, src) } });
+        throw new UnsafePathError(from.root, src, src, 'special', 'read', stat.type === 'char' || stat.type === 'block' ? 'device' : stat.type);
     }
   };
   await walk('');

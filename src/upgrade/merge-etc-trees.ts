@@ -51,8 +51,6 @@ export interface MergeEtcTreesOptions {
   newDir: string;
   /** The jail's own etc (`etc`). */
   localDir: string;
-  /** The fix a refusal suggests. @default replace the link with a regular file */
-  fix?: string;
 }
 
 interface Entry {
@@ -63,16 +61,16 @@ interface Entry {
 }
 
 /** Regular files of a pristine tree with their modes; links and directories take no part in the merge. */
-async function listFiles(tree: Beneath, dir: string, fix: string): Promise<Map<string, number>> {
+async function listFiles(tree: Beneath, dir: string): Promise<Map<string, number>> {
   const files = new Map<string, number>();
-  for (const [path, entry] of await listTreeBeneath(tree, dir, fix)) if (entry.kind === 'file') files.set(path, entry.mode);
+  for (const [path, entry] of await listTreeBeneath(tree, dir)) if (entry.kind === 'file') files.set(path, entry.mode);
   return files;
 }
 
 async function read(tree: Beneath, dir: string, path: string, modes: Map<string, number>): Promise<Entry | undefined> {
   const mode = modes.get(path);
   if (mode === undefined) return undefined;
-  const data = await tree.readFile(posix.join(dir, path));
+  const data = await tree.readFile(posix.join(dir, path), { refuseHardLinks: true });
   return data === undefined ? undefined : entry(mode, data);
 }
 
@@ -88,15 +86,14 @@ function isText(text: string): boolean {
 
 export async function mergeEtcTrees(options: MergeEtcTreesOptions): Promise<EtcMergeResult> {
   const { jail, upstream, oldDir, newDir, localDir } = options;
-  const fix = options.fix ?? 'replace the link with a regular file and rerun';
-  const [oldFiles, newFiles] = [await listFiles(jail, oldDir, fix), await listFiles(upstream, newDir, fix)];
+  const [oldFiles, newFiles] = [await listFiles(jail, oldDir), await listFiles(upstream, newDir)];
   const result: EtcMergeResult = { actions: [], conflicts: [], notes: [] };
   const paths = [...new Set([...oldFiles.keys(), ...newFiles.keys()])].sort();
   for (const path of paths) {
     const o = await read(jail, oldDir, path, oldFiles);
     const n = await read(upstream, newDir, path, newFiles);
     // Every path a pristine tree names is read from the jail, so a link there is refused even when upstream left the file alone.
-    const local = await readJailFileBeneath(jail, posix.join(localDir, path), fix);
+    const local = await readJailFileBeneath(jail, posix.join(localDir, path));
     const l = local === undefined ? undefined : entry(local.mode, local.data);
     const same = (a: Entry, b: Entry) => a.data.equals(b.data);
     const take = (e: Entry): EtcMergeAction =>

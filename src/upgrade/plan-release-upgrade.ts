@@ -34,9 +34,10 @@
  * what etcupdate changed into the jail, and rolls the jail back to the
  * snapshot when anything conflicts.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { JailbuildError } from '../errors.js';
+import type { Beneath } from '../host/beneath.js';
 import type { Host } from '../host/host.js';
 import { basejailDataset, jailDataset, templateDataset } from '../jail/dataset-names.js';
 import type { JailInfo } from '../jail/read-jails.js';
@@ -100,27 +101,25 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
   const dataset = jailDataset(jail.name);
   const jailTree = host.beneath(jail.path);
   const templateTree = host.beneath(newTemplatePath);
-  const stays = `${jail.name} stays on ${jail.release ?? 'its release'}`;
-  const fix = `make it a regular file or directory inside the jail (etcupdate extract restores the pristine tree) and rerun; ${stays}`;
 
-  if ((await realDirBeneath(jailTree, 'etc', fix)) === undefined) {
+  if ((await realDirBeneath(jailTree, 'etc')) === undefined) {
     throw new JailbuildError('E_UPGRADE_NO_ETC', `jail ${jail.name} has no etc directory (${join(jail.path, 'etc')}); there is nothing to merge — recreate the jail`, { data: { jail: jail.name } });
   }
   for (const [tree, what] of [
     [jailTree, `${jail.name}'s pristine etc of ${jail.release ?? 'its release'}`],
     [templateTree, `the pristine etc of ${release}`],
   ] as const) {
-    if ((await realDirBeneath(tree, `${PRISTINE_DIR}/etc`, fix)) === undefined) {
+    if ((await realDirBeneath(tree, `${PRISTINE_DIR}/etc`)) === undefined) {
       const dir = join(tree.root, PRISTINE_DIR, 'etc');
       throw new JailbuildError('E_UPGRADE_NO_PRISTINE', `${what} is missing (${dir}); without it /etc cannot be merged three-way — restore it (etcupdate extract) and retry`, { data: { jail: jail.name, path: join(tree.root, PRISTINE_DIR) } });
     }
   }
 
   const merger = context.merger ?? ((await host.platform()) === 'freebsd' ? 'etcupdate' : 'portable');
-  const merge = merger === 'portable' ? await mergeEtcTrees({ jail: jailTree, upstream: templateTree, oldDir: `${PRISTINE_DIR}/etc`, newDir: `${PRISTINE_DIR}/etc`, localDir: 'etc', fix }) : undefined;
+  const merge = merger === 'portable' ? await mergeEtcTrees({ jail: jailTree, upstream: templateTree, oldDir: `${PRISTINE_DIR}/etc`, newDir: `${PRISTINE_DIR}/etc`, localDir: 'etc' }) : undefined;
   if (merge !== undefined && merge.conflicts.length > 0) return { kind: 'conflict', conflicts: merge.conflicts, merge };
   // etcupdate reads the jail's copy of every file either pristine tree names: checked (and refused) now, copied at apply time.
-  const staged = merge === undefined ? await jailFilesToStage(jailTree, templateTree, fix) : [];
+  const staged = merge === undefined ? await jailFilesToStage(jailTree, templateTree) : [];
 
   // Read and edit the config before planning anything, so a config jailbuild cannot relink fails up front.
   if (jail.conf === undefined) throw new JailbuildError('E_UPGRADE_NO_CONF', `jail ${jail.name} has no jail.conf.d file; recreate it before upgrading`, { data: { jail: jail.name } });
@@ -170,8 +169,15 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
     steps.push({ step: { kind: 'run', title: `etcupdate: three-way merge of ${jail.name}'s /etc to ${release}, on the copies (what it changes is copied into the jail next)`, argv: etcupdateMergeArgv(destdir, etcupdateDir, tarball) } });
     steps.push({ step: { kind: 'run', title: `etcupdate status: any conflict rolls ${jail.name} back to @${snapshot}`, argv: etcupdateStatusArgv(destdir, etcupdateDir) } });
   }
+  const parents = new Set<string>();
   for (const action of merge?.actions ?? []) {
     const path = inJail(join('etc', action.path));
+    // The primitive writes only into existing directories: a file upstream added in a new directory needs it first.
+    const parent = dirname(path);
+    if (action.kind !== 'remove' && parent !== inJail('etc') && !parents.has(parent)) {
+      parents.add(parent);
+      steps.push({ step: { kind: 'mkdir', title: `etc/${dirname(action.path)}`, path: parent, mode: 0o755, beneath: jail.path } });
+    }
     if (action.kind === 'write') steps.push({ step: { kind: 'write-file', title: `etc/${action.path}: ${action.from === 'merged' ? 'three-way merge' : `take ${release}'s version`}`, path, content: action.content, mode: action.mode, beneath: jail.path } });
     else if (action.kind === 'copy') steps.push({ step: { kind: 'copy', title: `etc/${action.path}: take ${release}'s version`, from: action.source, fromBeneath: newTemplatePath, path, beneath: jail.path } });
     else steps.push({ step: { kind: 'remove', title: `etc/${action.path}: removed in ${release}`, path, beneath: jail.path } });
@@ -233,10 +239,10 @@ function rebuildDatabaseSteps(jailPath: string, db: string, root: string): Plann
  * DESTDIR. Each is checked now, so a link or special file there refuses the
  * move before anything changed.
  */
-async function jailFilesToStage(jailTree: ReturnType<Host['beneath']>, templateTree: ReturnType<Host['beneath']>, fix: string): Promise<string[]> {
-  const [oldTree, newTree] = [await listTreeBeneath(jailTree, PRISTINE_DIR, fix), await listTreeBeneath(templateTree, PRISTINE_DIR, fix)];
+async function jailFilesToStage(jailTree: Beneath, templateTree: Beneath): Promise<string[]> {
+  const [oldTree, newTree] = [await listTreeBeneath(jailTree, PRISTINE_DIR), await listTreeBeneath(templateTree, PRISTINE_DIR)];
   const paths = [...new Set([...oldTree, ...newTree].filter(([, e]) => e.kind === 'file').map(([p]) => p))].sort();
   const staged: string[] = [];
-  for (const rel of paths) if ((await readJailFileBeneath(jailTree, rel, fix)) !== undefined) staged.push(rel);
+  for (const rel of paths) if ((await readJailFileBeneath(jailTree, rel)) !== undefined) staged.push(rel);
   return staged;
 }
