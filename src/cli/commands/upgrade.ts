@@ -62,7 +62,7 @@ export function register(command: Command, io: CliIo): void {
           const { planPatchUpgrade, resolvePatchTarget, upgradeBasejail } = await import('../../upgrade/upgrade-basejail.js');
           if (dryRun) {
             const plans: Plan[] = [];
-            for (const release of releases) plans.push(planPatchUpgrade(await resolvePatchTarget({ settings: ctx.settings, storage, release, conf: flags.conf })));
+            for (const release of releases) plans.push(planPatchUpgrade(await resolvePatchTarget({ settings: ctx.settings, host: ctx.host, storage, release, conf: flags.conf })));
             return { data: { dryRun: true, plans }, text: plans.map((p) => renderPlan(p, render)).join('\n') };
           }
           const reports: BasejailUpgradeReport[] = [];
