@@ -79,7 +79,7 @@ export interface Beneath {
 export type UnsafeReason = 'symlink' | 'final-symlink' | 'special' | 'hardlink' | 'not-dir' | 'not-file' | 'bad-name' | 'escapes';
 
 /** What the caller was doing, for the message: "refusing to <verb> <path>". */
-export type BeneathVerb = 'read' | 'write' | 'create the directory' | 'remove' | 'rename' | 'chmod' | 'chown' | 'create the symlink' | 'list' | 'stat' | 'read the link';
+export type BeneathVerb = 'read' | 'write' | 'create the directory' | 'remove' | 'rename' | 'chmod' | 'chown' | 'create the symlink' | 'list' | 'stat' | 'read the link' | 'mount on';
 
 /** A path beneath a tree root that jailbuild refuses to use. Exit 1; nothing was changed. */
 export class UnsafePathError extends JailbuildError {
@@ -107,7 +107,7 @@ function unsafeMessage(root: string, rel: string, component: string, reason: Uns
     case 'special':
       return `${head} ${component} is a ${detail || 'special file'} inside the tree ${root} where a file or directory is expected (jailbuild never opens FIFOs, sockets or devices there); remove it or recreate the jail`;
     case 'hardlink':
-      return `${head} ${component} has ${detail || 'several'} hard links inside the tree ${root} (it may be a host file linked into the tree); replace it with a copy or recreate the jail`;
+      return `${head} ${component} has ${detail || 'several'} hard links (it may be a host file linked into the tree ${root}); replace it with a copy`;
     case 'not-dir':
       return `${head} ${component} is not a directory inside the tree ${root}; remove it or recreate the jail`;
     case 'not-file':

@@ -72,7 +72,7 @@ function copyBack(merged: ReturnType<typeof parseEtcupdateOutput>, staging: Etcu
     const inJail = posix.join(staging.jailPath, rel);
     if (action === 'C') return [];
     if (action === 'D') return [{ step: { kind: 'remove', title: `${rel}: removed by etcupdate`, path: inJail, beneath: staging.jailPath } }];
-    return [{ step: { kind: 'copy', title: `${rel}: ${action === 'M' ? 'merged' : 'taken'} by etcupdate`, from: posix.join(staging.destdir, rel), fromBeneath: staging.root, path: inJail, beneath: staging.jailPath } }];
+    return [{ step: { kind: 'copy-tree', title: `${rel}: ${action === 'M' ? 'merged' : 'taken'} by etcupdate`, from: posix.join(staging.destdir, rel), fromBeneath: staging.root, path: inJail, beneath: staging.jailPath } }];
   });
 }
 

@@ -160,10 +160,10 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
     const tree = join(work, 'new');
     const tarball = join(work, `jailbuild-${release}.tbz`);
     const etcupdateDir = join(work, 'etcupdate');
-    steps.push({ step: { kind: 'copy', title: `copy the pristine tree of ${release} for etcupdate -t`, from: join(newTemplatePath, PRISTINE_DIR), fromBeneath: newTemplatePath, path: tree, beneath: root, containSymlinks: true } });
-    steps.push({ step: { kind: 'copy', title: `copy ${jail.name}'s pristine tree as etcupdate's work directory`, from: inJail(PRISTINE_DIR), fromBeneath: jail.path, path: join(etcupdateDir, 'current'), beneath: root, containSymlinks: true } });
+    steps.push({ step: { kind: 'copy-tree', title: `copy the pristine tree of ${release} for etcupdate -t`, from: join(newTemplatePath, PRISTINE_DIR), fromBeneath: newTemplatePath, path: tree, beneath: root, containSymlinks: true } });
+    steps.push({ step: { kind: 'copy-tree', title: `copy ${jail.name}'s pristine tree as etcupdate's work directory`, from: inJail(PRISTINE_DIR), fromBeneath: jail.path, path: join(etcupdateDir, 'current'), beneath: root, containSymlinks: true } });
     steps.push({ step: { kind: 'mkdir', title: "etcupdate's DESTDIR: copies of the jail's files the pristine trees name", path: destdir, mode: 0o700, beneath: root } });
-    for (const rel of staged) steps.push({ step: { kind: 'copy', title: `copy ${rel}`, from: inJail(rel), fromBeneath: jail.path, path: join(destdir, rel), beneath: root } });
+    for (const rel of staged) steps.push({ step: { kind: 'copy-tree', title: `copy ${rel}`, from: inJail(rel), fromBeneath: jail.path, path: join(destdir, rel), beneath: root } });
     steps.push({ step: { kind: 'run', title: `pack the pristine tree of ${release} for etcupdate -t`, argv: pristineTarballArgv(tree, tarball) } });
     mergeStep = steps.length;
     steps.push({ step: { kind: 'run', title: `etcupdate: three-way merge of ${jail.name}'s /etc to ${release}, on the copies (what it changes is copied into the jail next)`, argv: etcupdateMergeArgv(destdir, etcupdateDir, tarball) } });
@@ -179,7 +179,7 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
       steps.push({ step: { kind: 'mkdir', title: `etc/${dirname(action.path)}`, path: parent, mode: 0o755, beneath: jail.path } });
     }
     if (action.kind === 'write') steps.push({ step: { kind: 'write-file', title: `etc/${action.path}: ${action.from === 'merged' ? 'three-way merge' : `take ${release}'s version`}`, path, content: action.content, mode: action.mode, beneath: jail.path } });
-    else if (action.kind === 'copy') steps.push({ step: { kind: 'copy', title: `etc/${action.path}: take ${release}'s version`, from: action.source, fromBeneath: newTemplatePath, path, beneath: jail.path } });
+    else if (action.kind === 'copy') steps.push({ step: { kind: 'copy-tree', title: `etc/${action.path}: take ${release}'s version`, from: action.source, fromBeneath: newTemplatePath, path, beneath: jail.path } });
     else steps.push({ step: { kind: 'remove', title: `etc/${action.path}: removed in ${release}`, path, beneath: jail.path } });
   }
 
@@ -187,7 +187,7 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
   const newPristine = merge === undefined ? { from: join(work, 'etcupdate', 'current'), fromBeneath: root } : { from: join(newTemplatePath, PRISTINE_DIR), fromBeneath: newTemplatePath };
   steps.push({ step: { kind: 'remove', title: 'drop the previous-previous pristine tree', path: inJail(PRISTINE_OLD), beneath: jail.path } });
   steps.push({ step: { kind: 'rename', title: `keep ${jail.release ?? 'the old'} pristine tree as ${PRISTINE_OLD}`, from: inJail(PRISTINE_DIR), to: inJail(PRISTINE_OLD), beneath: jail.path } });
-  steps.push({ step: { kind: 'copy', title: `pristine tree of ${release} becomes ${PRISTINE_DIR}`, ...newPristine, path: inJail(PRISTINE_DIR), beneath: jail.path } });
+  steps.push({ step: { kind: 'copy-tree', title: `pristine tree of ${release} becomes ${PRISTINE_DIR}`, ...newPristine, path: inJail(PRISTINE_DIR), beneath: jail.path } });
 
   steps.push(...rebuildDatabaseSteps(jail.path, join(work, 'db'), root));
 
@@ -218,10 +218,10 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
  * only their output is copied into the jail, beneath its root.
  */
 function rebuildDatabaseSteps(jailPath: string, db: string, root: string): PlannedStep[] {
-  const out = (rel: string, from: string): PlannedStep => ({ step: { kind: 'copy', title: `install ${rel}`, from: join(db, from), fromBeneath: root, path: join(jailPath, rel), beneath: jailPath } });
+  const out = (rel: string, from: string): PlannedStep => ({ step: { kind: 'copy-tree', title: `install ${rel}`, from: join(db, from), fromBeneath: root, path: join(jailPath, rel), beneath: jailPath } });
   return [
     { step: { kind: 'mkdir', title: 'work directory of the database tools', path: db, mode: 0o700, beneath: root } },
-    ...['login.conf', 'services', 'master.passwd'].map((name): PlannedStep => ({ step: { kind: 'copy', title: `copy etc/${name} to rebuild its database`, from: join(jailPath, 'etc', name), fromBeneath: jailPath, path: join(db, name), beneath: root } })),
+    ...['login.conf', 'services', 'master.passwd'].map((name): PlannedStep => ({ step: { kind: 'copy-tree', title: `copy etc/${name} to rebuild its database`, from: join(jailPath, 'etc', name), fromBeneath: jailPath, path: join(db, name), beneath: root } })),
     { step: { kind: 'run', title: 'rebuild login.conf.db', argv: ['cap_mkdb', join(db, 'login.conf')] } },
     { step: { kind: 'run', title: 'rebuild services.db', argv: ['services_mkdb', '-q', '-o', join(db, 'services.db'), join(db, 'services')] } },
     { step: { kind: 'run', title: 'rebuild pwd.db and spwd.db', argv: ['pwd_mkdb', '-d', db, '-p', join(db, 'master.passwd')] } },

@@ -114,7 +114,7 @@ describe('upgrade --release on a FreeBSD host (etcupdate)', () => {
     ]);
     // The trees reach the work directory only through beneath-root copies, and every write into the jail is beneath its root.
     const web1 = jailPath('web1');
-    const copies = steps.flatMap((step) => (step.kind === 'copy' ? [step] : []));
+    const copies = steps.flatMap((step) => (step.kind === 'copy-tree' ? [step] : []));
     assert.ok(copies.some((c) => c.from === join(web1, 'var/db/etcupdate/current') && c.fromBeneath === web1 && c.path === join(work, 'etcupdate/current') && c.beneath === root && c.containSymlinks === true));
     assert.ok(copies.some((c) => c.from === join(web1, 'etc/jailbuild-test.conf') && c.path === join(work, 'dest/etc/jailbuild-test.conf')));
     for (const step of steps) {
@@ -123,7 +123,7 @@ describe('upgrade --release on a FreeBSD host (etcupdate)', () => {
         const path = step.kind === 'rename' ? step.to : step.path;
         if (path.startsWith(`${web1}/`)) assert.equal(step.beneath, web1, step.title);
       }
-      if (step.kind === 'copy' && step.path.startsWith(`${web1}/`)) assert.equal(step.beneath, web1, step.title);
+      if (step.kind === 'copy-tree' && step.path.startsWith(`${web1}/`)) assert.equal(step.beneath, web1, step.title);
     }
     // etcupdate rotates the pristine trees itself: no portable rotation steps.
     assert.equal(result.jails[0]?.status, 'planned');
