@@ -27,6 +27,7 @@ import type { Host } from '../host/host.js';
 import { UnsafePathError } from '../host/beneath.js';
 import { HostCommandError } from '../host/host-errors.js';
 import { withLock } from '../host/with-lock.js';
+import { readFreebsdVersion } from '../image/read-freebsd-version.js';
 import { basejailDataset } from '../jail/dataset-names.js';
 import { planLifecycle } from '../jail/plan-jail-lifecycle.js';
 import { readJails } from '../jail/read-jails.js';
@@ -128,12 +129,6 @@ async function requireHostOwnedDir(host: Host, root: string, path: string, mayBe
   }
 }
 
-/** The userland version from the basejail's own bin/freebsd-version (USERLAND_VERSION="14.2-RELEASE-p1"), read beneath its root. */
-async function readBasejailVersion(host: Host, basejail: string): Promise<string | undefined> {
-  const script = await host.beneath(basejail).readText('bin/freebsd-version');
-  return script === undefined ? undefined : /^USERLAND_VERSION="?([^"\s]+)"?/m.exec(script)?.[1];
-}
-
 export async function resolvePatchTarget(options: Pick<PatchUpgradeOptions, 'settings' | 'host' | 'storage' | 'release' | 'conf' | 'now'>): Promise<PatchUpgradeTarget> {
   const { settings, host, storage, release } = options;
   const dataset = basejailDataset(release);
@@ -144,7 +139,7 @@ export async function resolvePatchTarget(options: Pick<PatchUpgradeOptions, 'set
   const workdir = freebsdUpdateWorkdir(settings, release);
   await requireHostOwnedDir(host, settings.root, info.path, false);
   await requireHostOwnedDir(host, settings.root, workdir, true);
-  const currentlyRunning = await readBasejailVersion(host, info.path).catch((error: unknown) => {
+  const currentlyRunning = await readFreebsdVersion(info.path, host).catch((error: unknown) => {
     if (error instanceof UnsafePathError) throw error;
     return undefined;
   });
@@ -256,7 +251,7 @@ export async function upgradeBasejail(options: PatchUpgradeOptions): Promise<Bas
         }
         if (outcome !== 'again') break;
       }
-      const after = await readBasejailVersion(host, target.path).catch(() => undefined);
+      const after = await readFreebsdVersion(target.path, host).catch(() => undefined);
       if (after === undefined) throw new JailbuildError('E_UPGRADE_NO_VERSION', `bin/freebsd-version is unreadable after install`);
       report.after = after;
       await storage.setProperties(target.dataset, { patchlevel: after });
@@ -275,7 +270,7 @@ export async function upgradeBasejail(options: PatchUpgradeOptions): Promise<Bas
           report.snapshot = target.snapshot;
         }
       }
-      report.after = await readBasejailVersion(host, target.path).catch(() => undefined);
+      report.after = await readFreebsdVersion(target.path, host).catch(() => undefined);
     } finally {
       await storage.setReadonly(target.dataset, true);
     }
