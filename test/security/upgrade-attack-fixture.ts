@@ -33,7 +33,7 @@ export const NEW = '31.1-RELEASE';
 const CONF_OLD = 'a=1\nb=2\nc=3\nd=4\ne=5\nf=6\ng=7\n';
 const CONF_NEW = 'a=1\nb=20\nc=3\nd=4\ne=5\nf=6\ng=7\n';
 const RC_OLD = '# /etc/rc.conf shipped by the release\nsendmail_enable="NONE"\nclear_tmp_enable="YES"\nsyslogd_flags="-ss"\n';
-const RC_NEW = '# /etc/rc.conf shipped by the release\nsendmail_enable="NONE"\nclear_tmp_enable="YES"\nsyslogd_flags="-ss -c"\n';
+const RC_NEW = '# /etc/rc.conf shipped by the release (31.1)\nsendmail_enable="NONE"\nclear_tmp_enable="YES"\nsyslogd_flags="-ss"\n';
 
 /** The platform is the only thing that differs from the machine: FreeBSD, so the upgrade uses etcupdate. */
 class FreebsdHost extends LocalHost {
