@@ -149,6 +149,8 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
     step: { kind: 'storage', title: `snapshot ${dataset}@${snapshot}`, op: { op: 'snapshot', name: dataset, snapshot } },
     undo: [{ kind: 'storage', title: `roll ${dataset} back to @${snapshot}`, op: { op: 'rollback', name: dataset, snapshot } }],
   });
+  // A crashed run with the same process id may have left one: the copies below must start empty.
+  steps.push({ step: { kind: 'remove', title: 'clear a stale work directory of this process id', path: work, beneath: root } });
   steps.push({
     step: { kind: 'mkdir', title: 'host-owned work directory for the merge and the databases', path: work, mode: 0o700, beneath: root },
     undo: [{ kind: 'remove', title: 'drop the work directory', path: work, beneath: root }],
