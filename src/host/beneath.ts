@@ -96,8 +96,14 @@ export class UnsafePathError extends JailbuildError {
   }
 }
 
-function unsafeMessage(root: string, rel: string, component: string, reason: UnsafeReason, verb: BeneathVerb, detail: string): string {
-  const full = rel === '' ? root : `${root.replace(/\/+$/, '')}/${rel}`;
+/** A name as it can be shown on one line: JSON-quoted when it holds control characters (a newline would split the message). */
+function show(name: string): string {
+  return /[\u0000-\u001f\u007f]/.test(name) ? JSON.stringify(name) : name;
+}
+
+function unsafeMessage(rootRaw: string, relRaw: string, componentRaw: string, reason: UnsafeReason, verb: BeneathVerb, detail: string): string {
+  const [root, rel, component] = [show(rootRaw), relRaw, show(componentRaw)];
+  const full = show(relRaw === '' ? rootRaw : `${rootRaw.replace(/\/+$/, '')}/${relRaw}`);
   const head = `refusing to ${verb} ${full}:`;
   switch (reason) {
     case 'symlink':
@@ -113,7 +119,7 @@ function unsafeMessage(root: string, rel: string, component: string, reason: Uns
     case 'not-file':
       return `${head} ${component} is a ${detail || 'directory'} inside the tree ${root} where a regular file is expected; remove it or recreate the jail`;
     case 'bad-name':
-      return `${head} ${JSON.stringify(rel)} is not a plain relative path beneath ${root} (absolute paths, empty, . and .. components are refused); rename the file`;
+      return `${head} ${JSON.stringify(rel)} is not a plain relative path beneath ${root} (absolute paths, empty, . and .. components and control characters are refused); rename the file`;
     case 'escapes':
       return `${head} ${component} resolves outside the tree ${root}; replace it with a directory or recreate the jail`;
   }
