@@ -35,7 +35,7 @@ export async function copyBeneath(from: Beneath, fromRel: string, to: Beneath, t
     const src = inner === '' ? fromRel : posix.join(fromRel, inner);
     const dst = inner === '' ? toRel : posix.join(toRel, inner);
     const stat = await from.lstat(src);
-    if (stat === undefined) throw new JailbuildError('E_COPY_MISSING', `${where(from, src)} vanished while it was being copied to ${where(to, dst)}; rerun`, { data: { path: where(from, src) } });
+    if (stat === undefined) throw new JailbuildError('E_COPY_MISSING', `${where(from, src)} does not exist, so it cannot be copied to ${where(to, dst)}; restore it and rerun`, { data: { path: where(from, src) } });
     switch (stat.type) {
       case 'file': {
         if (inner === '' && posix.dirname(dst) !== '.') await to.mkdir(posix.dirname(dst), { mode: 0o755, recursive: true });

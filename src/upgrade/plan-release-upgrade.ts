@@ -45,7 +45,7 @@ import { createPlan, type Plan, type PlannedStep } from '../plan/plan.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { etcupdateMergeArgv, etcupdateStatusArgv, pristineTarballArgv } from './etcupdate-command.js';
 import { mergeEtcTrees, type EtcConflict, type EtcMergeResult } from './merge-etc-trees.js';
-import { listTreeBeneath, readJailFileBeneath, realDirBeneath } from './read-tree-beneath.js';
+import { listTreeBeneath, readJailFileBeneath, realDirBeneath, refuseLinkBeneath } from './read-tree-beneath.js';
 import { relinkFstab, relinkJailConf } from './relink-basejail-mount.js';
 
 export const PRISTINE_DIR = 'var/db/etcupdate/current';
@@ -120,6 +120,8 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
   if (merge !== undefined && merge.conflicts.length > 0) return { kind: 'conflict', conflicts: merge.conflicts, merge };
   // etcupdate reads the jail's copy of every file either pristine tree names: checked (and refused) now, copied at apply time.
   const staged = merge === undefined ? await jailFilesToStage(jailTree, templateTree) : [];
+
+  for (const rel of DATABASES.map((d) => d.install)) await refuseLinkBeneath(jailTree, rel);
 
   // Read and edit the config before planning anything, so a config jailbuild cannot relink fails up front.
   if (jail.conf === undefined) throw new JailbuildError('E_UPGRADE_NO_CONF', `jail ${jail.name} has no jail.conf.d file; recreate it before upgrading`, { data: { jail: jail.name } });
@@ -213,6 +215,15 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
   return { kind: 'plan', plan, merge, snapshot };
 }
 
+/** What the database tools make in the work directory, and where it goes in the jail. */
+const DATABASES = [
+  { made: 'login.conf.db', install: 'etc/login.conf.db' },
+  { made: 'services.db', install: 'var/db/services.db' },
+  { made: 'pwd.db', install: 'etc/pwd.db' },
+  { made: 'spwd.db', install: 'etc/spwd.db' },
+  { made: 'passwd', install: 'etc/passwd' },
+] as const;
+
 /**
  * The databases FreeBSD builds from /etc (cap_mkdb, services_mkdb,
  * pwd_mkdb), rebuilt from the merged files: those tools follow links and
@@ -220,18 +231,13 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
  * only their output is copied into the jail, beneath its root.
  */
 function rebuildDatabaseSteps(jailPath: string, db: string, root: string): PlannedStep[] {
-  const out = (rel: string, from: string): PlannedStep => ({ step: { kind: 'copy-tree', title: `install ${rel}`, from: join(db, from), fromBeneath: root, path: join(jailPath, rel), beneath: jailPath } });
   return [
     { step: { kind: 'mkdir', title: 'work directory of the database tools', path: db, mode: 0o700, beneath: root } },
     ...['login.conf', 'services', 'master.passwd'].map((name): PlannedStep => ({ step: { kind: 'copy-tree', title: `copy etc/${name} to rebuild its database`, from: join(jailPath, 'etc', name), fromBeneath: jailPath, path: join(db, name), beneath: root } })),
     { step: { kind: 'run', title: 'rebuild login.conf.db', argv: ['cap_mkdb', join(db, 'login.conf')] } },
     { step: { kind: 'run', title: 'rebuild services.db', argv: ['services_mkdb', '-q', '-o', join(db, 'services.db'), join(db, 'services')] } },
     { step: { kind: 'run', title: 'rebuild pwd.db and spwd.db', argv: ['pwd_mkdb', '-d', db, '-p', join(db, 'master.passwd')] } },
-    out('etc/login.conf.db', 'login.conf.db'),
-    out('var/db/services.db', 'services.db'),
-    out('etc/pwd.db', 'pwd.db'),
-    out('etc/spwd.db', 'spwd.db'),
-    out('etc/passwd', 'passwd'),
+    ...DATABASES.map(({ install, made }): PlannedStep => ({ step: { kind: 'copy-tree', title: `install ${install}`, from: join(db, made), fromBeneath: root, path: join(jailPath, install), beneath: jailPath } })),
   ];
 }
 

@@ -88,3 +88,15 @@ export async function readJailFileBeneath(tree: Beneath, rel: string): Promise<{
   const data = await tree.readFile(rel, { refuseHardLinks: true });
   return data === undefined ? undefined : { mode: stat.mode, data };
 }
+
+/**
+ * Refuses a link or special file at a path the upgrade will write in the jail
+ * (a database the tools rebuild, a file the merge replaces): the primitive
+ * would refuse it when the write runs, after the jail was stopped and
+ * snapshotted; found now, nothing has changed yet.
+ */
+export async function refuseLinkBeneath(tree: Beneath, rel: string): Promise<void> {
+  const stat = await tree.lstat(rel);
+  if (stat?.type === 'symlink') throw new UnsafePathError(tree.root, rel, rel, 'final-symlink', 'write');
+  if (stat !== undefined && stat.type !== 'file' && stat.type !== 'dir') throw new UnsafePathError(tree.root, rel, rel, 'special', 'write', special(stat));
+}
