@@ -26,5 +26,6 @@ export function serializeCommands(host: Host, commands: readonly string[]): Host
     symlink: (target: string, path: string) => host.symlink(target, path),
     stat: (path: string): Promise<FileStat | undefined> => host.stat(path),
     readdir: (path: string) => host.readdir(path),
+    beneath: (root: string) => host.beneath(root),
   };
 }
