@@ -10,6 +10,7 @@ import { isJailbuildError } from '../errors.js';
 import { commandIndex } from './commands/index.js';
 import type { CliIo } from './context.js';
 import { formatError, oneLine } from './format-error.js';
+import { terminalColumns } from './progress-reporter.js';
 import { version } from './version.js';
 
 const OPTIONS_WITH_VALUES = new Set(['--root', '--cache', '--arch', '--mirror', '--backend', '--dataset', '--config', '-C']);
@@ -45,6 +46,7 @@ function defaultIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
+    columns: terminalColumns(process.env, process.stderr.columns),
     cwd: process.cwd(),
   };
 }

@@ -117,6 +117,11 @@ test('start and stop call jail(8) with the jail.conf.d file; list sees the runni
   ]);
   // one jls per command (start, list, console, restart, stop): the running state is read, never remembered
   assert.deepEqual(await calls('jls'), Array(5).fill(['jls', '--libxo=json', 'jid', 'name', 'path']));
+  // console on a stopped jail fails (it used to print nothing and exit 0), in one line, without running jexec
+  const stopped = await jb('console', 'bsd-test02');
+  assert.equal(stopped.code, 1);
+  assert.equal(stopped.stderr, 'error: jail bsd-test02 is not running; start it with jailbuild start bsd-test02\n');
+  assert.equal((await calls('jexec')).length, 1);
 });
 
 test('--dry-run prints the exact commands and changes nothing', async () => {
