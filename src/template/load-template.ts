@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
+import { describeLoadError } from '../config/load-config.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { readOverlay, type OverlayEntry } from './read-overlay.js';
 import { templateRecipeSchema, TEMPLATE_NAME, type ParsedTemplateRecipe } from './template-schema.js';
@@ -61,8 +62,12 @@ async function readRecipeFile(file: string): Promise<unknown> {
     const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
     return unwrapDefault(mod.default);
   } catch (error) {
-    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-    throw new ConfigError('E_TEMPLATE_LOAD', `cannot load template recipe ${file}: ${reason}; fix the file's syntax`, { cause: error, data: { file } });
+    // the reason is on the loader's second line, after a header (see describeLoadError)
+    const problem = describeLoadError(error);
+    throw new ConfigError('E_TEMPLATE_LOAD', `cannot load template recipe ${problem.where ?? file}: ${problem.reason}; ${problem.syntax ? "fix the file's syntax there" : 'fix what the file does when it is loaded'}`, {
+      cause: error,
+      data: { file, reason: problem.reason },
+    });
   }
 }
 
