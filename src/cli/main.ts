@@ -85,7 +85,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     if (selected !== undefined && !(selected in commandIndex)) {
       const { suggest } = await import('../suggest.js');
       const guess = suggest(selected, Object.keys(commandIndex), (name) => name in commandIndex);
-      io.stderr(`error: unknown command ${JSON.stringify(oneLine(selected).slice(0, 40))}${guess === undefined ? '' : `; did you mean ${guess}?`}; run jailbuild --help for the list\n`);
+      io.stderr(`error: unknown command '${oneLine(selected).slice(0, 40)}'${guess === undefined ? '' : `; did you mean ${guess}?`}; run jailbuild --help for the list\n`);
       return 2;
     }
     if (args.length === 0) {

@@ -85,7 +85,7 @@ const cases: Case[] = [
   // global flags, commands, options
   { why: 'unknown --arch', argv: ['--arch', 'sparc64', 'list'], says: /unknown --arch 'sparc64'; use amd64 or arm64/ },
   { why: 'unknown --backend', argv: ['--backend', 'btrfs', 'list'], says: /unknown --backend 'btrfs'; use dir or zfs/ },
-  { why: 'misspelt command', argv: ['lsit'], says: /unknown command "lsit"; did you mean list\?/, retry: (s) => [s] },
+  { why: 'misspelt command', argv: ['lsit'], says: /unknown command 'lsit'; did you mean list\?/, retry: (s) => [s] },
   { why: 'misspelt option', argv: ['--dry-run', 'create', 'web1', '--relase', '14.2'], says: /unknown option '--relase'; did you mean --release\?/, retry: (s) => ['--dry-run', 'create', 'web1', s, '14.2'] },
   { why: 'missing argument', argv: ['create'], says: /missing required argument 'name'/ },
   // config files
