@@ -46,7 +46,8 @@ function defaultIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
-    columns: terminalColumns(process.env, process.stderr.columns),
+    // listr2 wraps to stdout's width when stdout is a terminal, else to 80
+    columns: terminalColumns(process.env, process.stdout.isTTY ? process.stdout.columns : process.stderr.isTTY ? 80 : undefined),
     cwd: process.cwd(),
   };
 }
@@ -105,6 +106,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       }
       io.stderr(formatError(error, { debug }));
       return error.exitCode;
+    }
+    if (args.includes('--json')) {
+      io.stdout(`${JSON.stringify({ ok: false, error: { code: 'E_INTERNAL', message: error instanceof Error ? error.message : String(error) } }, null, 2)}\n`);
     }
     io.stderr(formatError(error, { debug }));
     return 1;

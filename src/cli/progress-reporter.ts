@@ -175,16 +175,15 @@ export function createTtyReporter(): ProgressReporter {
 export const MIN_TTY_COLUMNS = 20;
 
 /**
- * The terminal width, or undefined when it is unknown: `COLUMNS` when set
- * (a user or a CI system saying how wide the output is; `COLUMNS=0` is not a
- * width), otherwise what the terminal reports.
+ * The terminal width listr2 will draw with, or undefined when it is unknown
+ * or unusable. listr2 wraps to `process.stdout.columns` (`reported`); a
+ * pseudo-terminal without a size (script(1), some CI runners) reports 0, and
+ * listr2 then wraps after every character. `COLUMNS` set to anything but a
+ * positive width (`COLUMNS=0`) also means "no usable width".
  */
 export function terminalColumns(env: NodeJS.ProcessEnv, reported: number | undefined): number | undefined {
   const fromEnv = env.COLUMNS;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    const n = Number(fromEnv);
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  }
+  if (fromEnv !== undefined && fromEnv !== '' && !(Number.isInteger(Number(fromEnv)) && Number(fromEnv) > 0)) return undefined;
   return reported !== undefined && Number.isInteger(reported) && reported > 0 ? reported : undefined;
 }
 

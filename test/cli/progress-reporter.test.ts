@@ -60,7 +60,8 @@ test('a failed step prints its reason only when the command goes on; the error i
 test('progress is plain lines unless stderr is a terminal of known width (COLUMNS=0 or unknown: plain lines)', () => {
   assert.equal(terminalColumns({ COLUMNS: '0' }, 120), undefined);
   assert.equal(terminalColumns({ COLUMNS: 'abc' }, 120), undefined);
-  assert.equal(terminalColumns({ COLUMNS: '100' }, 80), 100);
+  assert.equal(terminalColumns({ COLUMNS: '100' }, 80), 80, 'listr2 draws with the reported width');
+  assert.equal(terminalColumns({ COLUMNS: '100' }, 0), undefined, 'a pty without a size (script(1))');
   assert.equal(terminalColumns({}, 80), 80);
   assert.equal(terminalColumns({}, undefined), undefined);
   assert.equal(terminalColumns({}, 0), undefined);
