@@ -11,8 +11,9 @@
  * (`"foo.*" {` must be quoted: unquoted `foo.*` is two tokens to jail(8)).
  * A parameter whose name is a variable (`$parentdir = …;`) defines a
  * variable. `.include "glob";` is the parameter form jail(8) treats as an
- * include. Jail blocks nest (jail(8) since FreeBSD 14: a block inside a
- * block defines the child jail `parent.child`).
+ * include. Jail blocks nest: a block inside a block defines the child jail
+ * `outer.inner`, as current jail(8) reads it (the older grammar,
+ * `jail : STR '{' param_l '}'`, refused it).
  *
  * Comments and blank lines become items so a human's file survives a
  * read-modify-write; a comment in the middle of a statement moves in front

@@ -34,8 +34,11 @@ describe('CR in line ends: whitespace, as in jaillex.l since FreeBSD 14', () => 
 });
 
 describe('nested jail blocks: `a { b { } }` is jail a.b', () => {
-  // jailparse.y (FreeBSD 14+): a jail block's body is `conf`, which may hold jail blocks again; the
-  // inner block's name is the outer name, a dot, and its own (hierarchical jails, jail(8) "name").
+  // Older jailparse.y has `jail : STR '{' param_l '}'` (a body of parameters only), so a block in a
+  // block is a syntax error there; current jail(8) reads it as the child jail `outer.inner`, the
+  // hierarchical name jail(8) documents for `name`. That a child takes the parameters of the blocks
+  // written around it (theirs first, its own win) is jailbuild's reading, pinned down here; a
+  // separate top-level `a { }` never reaches `a.b` (jail(8) matches blocks by full name only).
   const cases: Array<{ why: string; text: string; jails: string[]; checks: Array<[jail: string, param: string, value: string | undefined]> }> = [
     { why: 'empty child', text: 'a { b { } }', jails: ['a', 'a.b'], checks: [] },
     {
