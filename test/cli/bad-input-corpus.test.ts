@@ -102,7 +102,8 @@ const cases: Case[] = [
   { why: 'fleet jail with a control character in its hostname', argv: ['list'], config: ['jailbuild.config.json', '{"jails": {"web1": {"release": "14.2", "hostname": "a\\nb"}}}'], says: /hostname "a\\nb" contains the control character U\+000A/ },
   // templates
   { why: 'template.json with a syntax error keeps its reason', argv: ['--dry-run', 'template', 'build', 'bad', '--release', '14.2'], template: { 'template.json': '{"packages": ["nginx",]}' }, says: /template\.json: .*(Unexpected token|not valid JSON)/ },
-  { why: 'template.json with an unknown key', argv: ['--dry-run', 'template', 'build', 'bad', '--release', '14.2'], template: { 'template.json': '{"pakages": ["nginx"]}' }, says: /pakages/ },
+  { why: 'template.json with an unknown key', argv: ['--dry-run', 'template', 'build', 'bad', '--release', '14.2'], template: { 'template.json': '{"pakages": ["nginx"]}' }, says: /template error in .*template\.json: pakages: unknown key; did you mean packages\?/ },
+  { why: 'template.json with a key far from every known one', argv: ['--dry-run', 'template', 'build', 'bad', '--release', '14.2'], template: { 'template.json': '{"zzzzzz": 1}' }, says: /zzzzzz: unknown key; use one of description, extends/ },
   { why: 'template.json with a bad package name', argv: ['--dry-run', 'template', 'build', 'bad', '--release', '14.2'], template: { 'template.json': '{"packages": ["nginx; rm -rf /"]}' }, says: /packages\.0: must be a package name/ },
   { why: 'template.json sysrc value with a newline', argv: ['--dry-run', 'template', 'build', 'bad', '--release', '14.2'], template: { 'template.json': '{"sysrc": {"motd": "a\\nb"}}' }, says: /sysrc\.motd: must be one line/ },
   { why: 'template that extends itself', argv: ['--dry-run', 'template', 'build', 'bad', '--release', '14.2'], template: { 'template.json': '{"extends": "bad"}' }, says: /cannot extend itself/ },
@@ -138,10 +139,16 @@ describe('bad input: one line, the right exit code, no stack, suggestions that w
       assert.ok([...r.stderr].length <= 500, `short: ${[...r.stderr].length} characters`);
       const suggestion = suggestionIn(r.stderr);
       if (suggestion !== undefined) {
-        assert.ok(c.retry !== undefined || c.config !== undefined, `case offers ${suggestion} but cannot re-run it`);
+        assert.ok(c.retry !== undefined || c.config !== undefined || c.template !== undefined, `case offers ${suggestion} but cannot re-run it`);
         if (c.retry) {
           const again = await runCli(['--root', root, ...c.retry(suggestion)], dir);
           assert.equal(again.code, 0, `suggestion ${JSON.stringify(suggestion)} must work: ${again.stderr}`);
+        } else if (c.template) {
+          // the recipe with the key renamed as suggested must pass the recipe check
+          const bad = /: (\w+): unknown key/.exec(r.stderr)?.[1] as string;
+          const fixed: Case = { ...c, template: Object.fromEntries(Object.entries(c.template).map(([p, t]) => [p, t.replace(`"${bad}"`, `"${suggestion}"`)])) };
+          const again = await runCase(fixed);
+          assert.doesNotMatch(again.stderr, /template error/, `suggestion ${suggestion} must validate: ${again.stderr}`);
         } else if (c.config) {
           // the config with the key renamed as suggested must load
           const bad = /Unrecognized key: "([^"]+)"/.exec(r.stderr)?.[1] as string;
