@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { JailbuildError } from '../errors.js';
+import { validateHostname } from '../jail/validate-hostname.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
 import { networkSchema } from '../network/network-schema.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
@@ -68,7 +69,7 @@ export const fleetJailSchema = z
     /** @default defaults.template, else 'default' */
     template: templateName.optional(),
     /** @default the jail name */
-    hostname: z.string().min(1).max(253).optional(),
+    hostname: z.string().superRefine(zodCheck(validateHostname)).optional(),
     /** A key of `networks`, or a network inline. */
     network: z.union([name, networkSchema]).optional(),
     /** Without `network`: plain ip4.addr values (`em0|10.0.0.5/24`). With it: the network's ip4 for this jail (`10.0.0.5/24`). */
