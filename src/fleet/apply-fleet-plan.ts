@@ -85,10 +85,10 @@ function hostDoor(target: FleetHost): Host {
  * addresses and ids were chosen against what the hosts held, and no `create`
  * may take one of them before the jails are written.
  */
-async function withHostLocks<T>(targets: readonly FleetHost[], fn: () => Promise<T>): Promise<T> {
+async function withHostLocks<T>(targets: readonly FleetHost[], onProgress: OnProgress, fn: () => Promise<T>): Promise<T> {
   const [first, ...rest] = targets;
   if (first === undefined) return fn();
-  return withAllocationLock(first, () => withHostLocks(rest, fn));
+  return withAllocationLock({ ...first, onProgress }, () => withHostLocks(rest, onProgress, fn));
 }
 
 export async function applyFleetPlan(plan: FleetPlan, options: ApplyFleetOptions): Promise<FleetApplyResult> {
@@ -103,7 +103,7 @@ export async function applyFleetPlan(plan: FleetPlan, options: ApplyFleetOptions
   };
   for (const name of Object.keys(plan.hosts)) hostOf(name);
   const targets = [...new Set(Object.keys(plan.hosts).sort().map(hostOf))];
-  return withHostLocks(targets, () => applyLocked(plan, options, hostOf, started, onProgress));
+  return withHostLocks(targets, onProgress, () => applyLocked(plan, options, hostOf, started, onProgress));
 }
 
 async function applyLocked(plan: FleetPlan, options: ApplyFleetOptions, hostOf: (name: string) => FleetHost, started: number, onProgress: OnProgress): Promise<FleetApplyResult> {

@@ -15,6 +15,11 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { listJails } from '../../src/fleet/jail-api.js';
+import { apply } from '../../src/fleet/run-fleet.js';
+import { acquireLock } from '../../src/host/acquire-lock.js';
+import { allocationLockPath } from '../../src/jail/with-allocation-lock.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import { validateConfig } from '../../src/config/load-config.js';
 import { parseJailConf, resolveJailParams } from '../../src/jail/jail-conf/index.js';
 import { generateRelease } from '../../src/synthetic/index.js';
 import { createFakes, type Fakes } from '../helpers/fakes.js';
@@ -121,4 +126,41 @@ test('auto skips an address on a host interface, one on another jail\'s lo1, and
   } finally {
     await fakes.writeState(state);
   }
+});
+
+test('fleet apply waits for the allocation lock a create holds, then plans against what that create wrote', async () => {
+  const root = join(dir, 'root-fleet');
+  const work = join(dir, 'fleet');
+  await mkdir(work, { recursive: true });
+  const base = JSON.parse(await readFile(join(dir, 'jailbuild.config.json'), 'utf8')) as Record<string, unknown>;
+  const config = { ...base, defaults: { release: '14.2' }, networks: { lan: { mode: 'alias', interface: 'em0', ip4: 'auto', pool: '10.0.2.0/24' } }, jails: { fl1: { network: 'lan' } } };
+  await writeFile(join(work, 'jailbuild.config.json'), JSON.stringify(config));
+  assert.equal((await runCli(['--root', root, '--mirror', mirror, 'bootstrap', '14.2'], work)).code, 0);
+  // Another run holds the lock (here: this test, through the same host door).
+  const settings = resolveSettings(validateConfig(config, '(test)'), { root }, work, work);
+  const release = await acquireLock(fakes.host, allocationLockPath(settings));
+  let waited = false;
+  const applying = apply({
+    config: config as never,
+    flags: { root, mirrors: [mirror] },
+    cwd: work,
+    host: fakes.host,
+    onProgress: (event) => {
+      if (event.kind !== 'info' || !/allocation lock/.test(event.message) || waited) return;
+      waited = true;
+      // While apply waits, a create takes 10.0.2.1 (the holder writes its jail), then lets go.
+      void (async () => {
+        await mkdir(join(root, 'etc/jail.conf.d'), { recursive: true });
+        await writeFile(join(root, 'etc/jail.conf.d/other.conf'), 'other {\n  ip4.addr = "em0|10.0.2.1/32";\n}\n');
+        await release();
+      })();
+    },
+  });
+  await assert.rejects(applying, (e: unknown) => (e as { code?: string }).code === 'E_FLEET_PLAN_STALE');
+  assert.ok(waited, 'apply waited for the lock');
+  // Planned again, the fleet's jail gets the next free address.
+  const { result } = await apply({ config: config as never, flags: { root, mirrors: [mirror] }, cwd: work, host: fakes.host });
+  assert.equal(result.ok, true, JSON.stringify(result));
+  assert.deepEqual((await jailAddresses(root, 'fl1')).filter((a) => a.startsWith('em0|')), ['em0|10.0.2.2/32']);
+  assert.deepEqual(await readdir(join(root, '.locks')), []);
 });
