@@ -45,6 +45,14 @@ export const configSchema = z
     archiveMirrors: z.array(z.string().min(1)).optional(),
     /** Extra trusted MANIFEST sha256 pins, `<release>/<arch>` → hex (private builds, mirrors of your own). */
     trustedManifests: z.record(z.string().regex(/^\d+\.\d+-[A-Z0-9]+\/(amd64|arm64)$/, 'keys look like 14.2-RELEASE/amd64'), z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex')).optional(),
+    /** Release downloads. */
+    fetch: z
+      .object({
+        /** Seconds without a byte before a download is aborted and retried (resuming). @default 60 */
+        stallTimeout: z.number().positive().max(86_400).optional(),
+      })
+      .strict()
+      .optional(),
     /** Refuse releases whose MANIFEST is not in the pinned table. @default false */
     strict: z.boolean().optional(),
     storage: storageSchema.optional(),

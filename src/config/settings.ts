@@ -11,6 +11,7 @@ export type Arch = 'amd64' | 'arm64';
 
 export const DEFAULT_ROOT = '/usr/local/jailbuild';
 export const DEFAULT_MIRRORS = ['https://download.freebsd.org'];
+export const DEFAULT_FETCH_STALL_TIMEOUT_S = 60;
 export const DEFAULT_ARCHIVE_MIRRORS = ['https://ftp-archive.freebsd.org/pub/FreeBSD-Archive/old-releases'];
 
 export type StorageSettings = { backend: 'dir' } | { backend: 'zfs'; dataset: string };
@@ -27,6 +28,8 @@ export interface Settings {
   archiveMirrors: string[];
   /** Refuse unpinned MANIFESTs and turn warnings into errors. */
   strict: boolean;
+  /** A download that receives nothing for this long is aborted and retried (config `fetch.stallTimeout`, seconds). */
+  fetchStallTimeoutMs: number;
   /** MANIFEST pins added to the built-in table, `<release>/<arch>` → sha256. */
   trustedManifests: Record<string, string>;
   storage: StorageSettings;
@@ -102,6 +105,7 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
     archiveMirrors: config.archiveMirrors ?? (flags.mirrors !== undefined || config.mirrors !== undefined ? [] : DEFAULT_ARCHIVE_MIRRORS),
     strict: flags.strict ?? config.strict ?? false,
     trustedManifests: config.trustedManifests ?? {},
+    fetchStallTimeoutMs: (config.fetch?.stallTimeout ?? DEFAULT_FETCH_STALL_TIMEOUT_S) * 1000,
     storage,
     jailConfDir: hostPath(config.jailConf?.dir, '/etc/jail.conf.d'),
     jailConfMain: hostPath(config.jailConf?.main, '/etc/jail.conf'),

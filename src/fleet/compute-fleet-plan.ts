@@ -300,8 +300,9 @@ function planUpdate(spec: JailSpec, jail: ActualJail, target: FleetHost, hostRcC
     for (const [k, v] of Object.entries(changedRc)) details.push({ field: `rc.conf ${k}`, from: haveRc[k], to: v });
     const rcPath = join(jail.path, 'etc/rc.conf');
     steps.push({
-      step: { kind: 'write-file', title: `set ${Object.keys(changedRc).join(', ')} in ${jail.name}'s rc.conf`, path: rcPath, content: setRcConfValues(jail.rcConfText, changedRc), mode: 0o644 },
-      undo: [{ kind: 'write-file', title: `restore ${jail.name}'s rc.conf`, path: rcPath, content: jail.rcConfText, mode: 0o644 }],
+      // Inside the jail's root, which its root user controls: written through host.beneath, never through a link.
+      step: { kind: 'write-file', title: `set ${Object.keys(changedRc).join(', ')} in ${jail.name}'s rc.conf`, path: rcPath, beneath: jail.path, content: setRcConfValues(jail.rcConfText, changedRc), mode: 0o644 },
+      undo: [{ kind: 'write-file', title: `restore ${jail.name}'s rc.conf`, path: rcPath, beneath: jail.path, content: jail.rcConfText, mode: 0o644 }],
     });
   }
 

@@ -5,7 +5,6 @@
  * notice that the hosts changed since it was made.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { readJailNetworks } from '../network/read-jail-networks.js';
 import type { FleetHost } from './open-fleet-hosts.js';
@@ -50,7 +49,7 @@ export async function readFleetState(hosts: ReadonlyMap<string, FleetHost>): Pro
           ...info,
           host: h.name,
           confText: info.conf === undefined ? undefined : await h.host.readFile(info.conf),
-          rcConfText: (await h.host.readFile(join(info.path, 'etc/rc.conf'))) ?? '',
+          rcConfText: (await h.host.beneath(info.path).readText('etc/rc.conf')) ?? '',
           managed: info.release !== undefined,
         })),
       );

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { delimiter, dirname, join } from 'node:path';
 import { platform } from 'node:os';
 import type { FileStat, Host, RunOptions, RunResult } from './host.js';
+import type { Beneath } from './beneath.js';
+import { LocalBeneath } from './local-beneath.js';
 import { HostCommandError, HostMissingCommandError } from './host-errors.js';
 
 /** The machine jailbuild runs on. Commands go through execa, files through node:fs. */
@@ -117,6 +119,10 @@ export class LocalHost implements Host {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  beneath(root: string): Beneath {
+    return new LocalBeneath(root);
   }
 
   async readdir(path: string): Promise<string[]> {

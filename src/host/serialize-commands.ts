@@ -31,5 +31,6 @@ export function serializeCommands(host: Host, commands: readonly string[], lockP
     symlink: (target: string, path: string) => host.symlink(target, path),
     stat: (path: string): Promise<FileStat | undefined> => host.stat(path),
     readdir: (path: string) => host.readdir(path),
+    beneath: (root: string) => host.beneath(root),
   };
 }

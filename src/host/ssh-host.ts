@@ -18,6 +18,8 @@ import { JailbuildError } from '../errors.js';
 import type { FileStat, Host, RunOptions, RunResult } from './host.js';
 import { HostCommandError, HostMissingCommandError, formatArgv, shellQuote } from './host-errors.js';
 import { LocalHost } from './local-host.js';
+import type { Beneath } from './beneath.js';
+import { SshBeneath } from './ssh-beneath.js';
 
 export interface SshTarget {
   user: string | undefined;
@@ -207,6 +209,10 @@ export class SshHost implements Host {
     if (result.exitCode === ABSENT) return [];
     this.#check(['ls', path], result);
     return result.stdout.split('\0').filter((name) => name !== '');
+  }
+
+  beneath(root: string): Beneath {
+    return new SshBeneath(root, this.name, (script, args, options) => this.#script(script, args, options), () => this.platform());
   }
 
   /** Stops the shared master connection (tests, and callers that are done with the host). */

@@ -1,31 +1,30 @@
 /**
- * Everything observable about a directory tree, for "byte-identical
- * before/after" asserts: each path with its type, mode, mtime and content
- * (files) or target (symlinks). Absent root → an empty snapshot.
+ * A tree's observable state — every path with its type, mode, owner, link
+ * count, content hash or link target (and, with `mtimes`, its mtime) — so a
+ * test can assert that a sentinel directory outside the trees, or a root after
+ * a --dry-run, is byte-identical afterwards. Never follows links; FIFOs and
+ * devices are recorded, never opened. An absent root is an empty snapshot.
  */
-import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface TreeEntry {
-  type: 'file' | 'dir' | 'symlink' | 'other';
-  mode: number;
-  mtimeMs: number;
-  content?: string;
-}
+export type TreeSnapshot = Record<string, string>;
 
-export async function snapshotTree(root: string): Promise<Record<string, TreeEntry>> {
-  const out: Record<string, TreeEntry> = {};
-  const walk = async (rel: string): Promise<void> => {
+export function snapshotTree(root: string, options: { mtimes?: boolean } = {}): TreeSnapshot {
+  const out: TreeSnapshot = {};
+  if (lstatSync(root, { throwIfNoEntry: false }) === undefined) return out;
+  const visit = (rel: string): void => {
     const path = rel === '' ? root : join(root, rel);
-    const st = await lstat(path).catch(() => undefined);
-    if (st === undefined) return;
-    const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
-    const entry: TreeEntry = { type, mode: st.mode, mtimeMs: st.mtimeMs };
-    if (type === 'file') entry.content = (await readFile(path)).toString('base64');
-    if (type === 'symlink') entry.content = await readlink(path);
-    out[rel === '' ? '.' : rel] = entry;
-    if (type === 'dir') for (const name of (await readdir(path)).sort()) await walk(rel === '' ? name : join(rel, name));
+    const st = lstatSync(path);
+    const head = `mode=${(st.mode & 0o7777).toString(8)} uid=${st.uid} gid=${st.gid} nlink=${st.isDirectory() ? '-' : st.nlink}${options.mtimes ? ` mtime=${st.mtimeMs}` : ''}`;
+    if (st.isSymbolicLink()) out[rel] = `symlink ${head} -> ${readlinkSync(path)}`;
+    else if (st.isFile()) out[rel] = `file ${head} sha256=${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
+    else if (st.isDirectory()) {
+      out[rel] = `dir ${head}`;
+      for (const name of readdirSync(path).sort()) visit(rel === '' ? name : `${rel}/${name}`);
+    } else out[rel] = `special ${head} type=${(st.mode & 0o170000).toString(8)}`;
   };
-  await walk('');
+  visit('');
   return out;
 }

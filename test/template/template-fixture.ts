@@ -161,4 +161,7 @@ class RealZfsHost implements Host {
   readdir(path: string) {
     return this.inner.readdir(path);
   }
+  beneath(root: string) {
+    return this.inner.beneath(root);
+  }
 }
