@@ -3,8 +3,9 @@
 import { defineConfig } from 'jailbuild';
 
 export default defineConfig({
-  // Data root for the dir backend and default cache (<root>/repos).
-  root: '/usr/local/jailbuild',
+  // Where jailbuild's data lives (dir backend, default cache <dataRoot>/repos); host files stay in /etc.
+  // `root` instead moves everything, /etc files included, like --root (a sandbox).
+  dataRoot: '/usr/local/jailbuild',
   // Keep the release cache in this checkout's git-ignored repos/ folder.
   cache: './repos',
   arch: 'amd64',

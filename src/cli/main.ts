@@ -81,7 +81,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   try {
     for (const [name, entry] of Object.entries(commandIndex)) {
       const command = program.command(name).description(entry.summary);
-      if (name === selected) (await entry.load()).register(command, io);
+      if (name === selected) {
+        (await entry.load()).register(command, io);
+        command.addHelpText('after', `\nHost files: ${entry.hostFiles}. Under --root (or the config's root) they are <root>/etc/…; --dry-run writes none.`);
+      }
     }
     if (selected !== undefined && !(selected in commandIndex)) {
       const { suggest } = await import('../suggest.js');

@@ -27,8 +27,14 @@ export const storageSchema = z.discriminatedUnion('backend', [
 
 export const configSchema = z
   .object({
-    /** Where basejails, templates and jails live (dir backend) and the default cache. @default '/usr/local/jailbuild' */
+    /**
+     * Relocates everything, like `--root`: jailbuild's data (basejails, templates, jails, cache) and the host
+     * files it edits (`<root>/etc/jail.conf`, `jail.conf.d`, `rc.conf`, `pf.jailbuild.conf`). For a sandbox.
+     * Not together with `dataRoot`.
+     */
     root: z.string().min(1).optional(),
+    /** Moves only jailbuild's data (basejails, templates, jails, cache); host files stay in /etc. @default '/usr/local/jailbuild' */
+    dataRoot: z.string().min(1).optional(),
     /** Release cache. @default '<root>/repos' */
     cache: z.string().min(1).optional(),
     /** @default 'amd64' */

@@ -4,6 +4,7 @@
  * repeated elsewhere.
  */
 import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
 import { DEFAULT_WRITABLE, type ParsedConfig } from './schema.js';
 
 export type Arch = 'amd64' | 'arm64';
@@ -16,7 +17,7 @@ export const DEFAULT_ARCHIVE_MIRRORS = ['https://ftp-archive.freebsd.org/pub/Fre
 export type StorageSettings = { backend: 'dir' } | { backend: 'zfs'; dataset: string };
 
 export interface Settings {
-  /** Data root: basejail/, templates/, jails/ live here with the dir backend. */
+  /** Data root: basejail/, templates/, jails/ live here with the dir backend (`--root`, the config's `root` or `dataRoot`). */
   root: string;
   /** Release cache: `<cache>/<release>/<arch>/`. */
   cache: string;
@@ -61,15 +62,28 @@ export interface SettingsFlags {
   json?: boolean;
 }
 
+/**
+ * `root` means one thing, in the config file and as `--root`: everything
+ * jailbuild touches moves under it, the host files (jail.conf, jail.conf.d,
+ * rc.conf, pf) included, like DESTDIR. That is what an admin trying the tool
+ * expects of a key named root, and its failure mode is safe: a sandbox never
+ * writes the real /etc. `dataRoot` (config only) moves just jailbuild's own
+ * data (basejails, templates, jails, cache, locks) and leaves the host files
+ * in /etc, where jail(8) and rc(8) read them: the production setting.
+ * Host paths the config names (jailConf.dir/main) stay as written next to a
+ * config `root`, and go under a `--root` (the flag sandboxes the whole config).
+ */
 export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, baseDir: string, cwd: string): Settings {
   const fromConfig = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const fromCli = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
-  const root = flags.root !== undefined ? fromCli(flags.root) : config.root !== undefined ? fromConfig(config.root) : DEFAULT_ROOT;
-  // --root relocates host paths too, like DESTDIR (tests, demo): /etc/jail.conf.d → <root>/etc/jail.conf.d,
-  // also when the config names them; a config `root` only moves data.
-  const hostPrefix = flags.root !== undefined ? root : '';
+  if (config.root !== undefined && config.dataRoot !== undefined && flags.root === undefined) {
+    throw new ConfigError('E_CONFIG_ROOT', `the config sets both root (moves everything, /etc files included) and dataRoot (moves only jailbuild's data); keep one`);
+  }
+  const configRoot = config.root !== undefined ? fromConfig(config.root) : undefined;
+  const root = flags.root !== undefined ? fromCli(flags.root) : (configRoot ?? (config.dataRoot !== undefined ? fromConfig(config.dataRoot) : DEFAULT_ROOT));
+  const hostPrefix = flags.root !== undefined ? root : (configRoot ?? '');
   const hostPath = (configured: string | undefined, fallback: string) =>
-    configured === undefined ? `${hostPrefix}${fallback}` : hostPrefix === '' ? fromConfig(configured) : join(hostPrefix, fromConfig(configured));
+    configured === undefined ? `${hostPrefix}${fallback}` : flags.root === undefined ? fromConfig(configured) : join(hostPrefix, fromConfig(configured));
   const cache =
     flags.cache !== undefined
       ? fromCli(flags.cache)

@@ -32,8 +32,10 @@ export function createFleetHostSchema<S extends z.ZodType>(storageSchema: S) {
   .object({
     /** `local` or `ssh://user@host[:port]`. */
     url: z.string().regex(HOST_URL, "must be 'local' or ssh://user@host[:port]"),
-    /** Data root on that host (dir backend). @default the config's root (local), '/usr/local/jailbuild' (ssh) */
+    /** Relocates everything on that host, as the config's `root`: data and the host files (`<root>/etc/jail.conf.d`, `rc.conf`) not named here. @default the config's (local), none (ssh) */
     root: z.string().startsWith('/', 'must be an absolute path on that host').optional(),
+    /** Moves only jailbuild's data on that host (dir backend); host files stay in /etc. @default the config's (local), '/usr/local/jailbuild' (ssh) */
+    dataRoot: z.string().startsWith('/', 'must be an absolute path on that host').optional(),
     /** @default the config's storage (local), dir (ssh) */
     storage: storageSchema.optional(),
     /** jail.conf locations on that host. @default '/etc/jail.conf.d' and '/etc/jail.conf' (ssh) */

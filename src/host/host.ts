@@ -47,6 +47,13 @@ export interface Host {
   platform(): Promise<string>;
 
   readFile(path: string): Promise<string | undefined>;
+  /**
+   * Creates `path` holding `content` only when nothing is there, atomically
+   * (a complete temporary file hard-linked into place, so no reader sees it
+   * empty); false when `path` exists. Parent directories are created. The one
+   * building block of lock files (`acquireLock`).
+   */
+  createExclusive(path: string, content: string): Promise<boolean>;
   /** Writes through a temporary name and renames, so readers never see half a file. */
   writeFileAtomic(path: string, content: string, mode?: number): Promise<void>;
   mkdir(path: string, options?: { mode?: number; recursive?: boolean }): Promise<void>;

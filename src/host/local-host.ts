@@ -79,6 +79,21 @@ export class LocalHost implements Host {
     }
   }
 
+  async createExclusive(path: string, content: string): Promise<boolean> {
+    await fs.mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    await fs.writeFile(temporary, content, { mode: 0o644, flag: 'wx' });
+    try {
+      await fs.link(temporary, path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await fs.rm(temporary, { force: true });
+    }
+  }
+
   async mkdir(path: string, options: { mode?: number; recursive?: boolean } = {}): Promise<void> {
     await fs.mkdir(path, { recursive: options.recursive ?? true, mode: options.mode });
   }

@@ -73,7 +73,7 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
     ...extra,
   });
 
-  return withLock(join(settings.lockDir, `bootstrap-${release}.lock`), `bootstrap of ${release}`, async () => {
+  return withLock(host, join(settings.lockDir, `bootstrap-${release}.lock`), `bootstrap of ${release}`, async () => {
     const haveBasejail = await storage.exists(basejail);
     const haveTemplate = (await storage.listSnapshots(tmpl).catch(() => [] as string[])).includes(TEMPLATE_SNAPSHOT);
     if (haveBasejail && haveTemplate && !options.force) {

@@ -26,6 +26,7 @@ export const networkSchema = z
     publish: z.array(z.string().superRefine(zodCheck((v) => parsePublish(v)))).optional(),
     pool: cidr.optional(),
     pool6: cidr.optional(),
+    reserved: z.array(cidr).optional(),
     uplink: ifname.optional(),
     external: ifname.optional(),
     nat: z.boolean().optional(),

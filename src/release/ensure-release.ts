@@ -14,6 +14,7 @@ import { JailbuildError, UsageError } from '../errors.js';
 import { ignoreProgress, step, type OnProgress } from '../progress.js';
 import { createWarn, type Warn } from '../warn.js';
 import { acquireLock } from '../host/acquire-lock.js';
+import { LocalHost } from '../host/local-host.js';
 import { checkManifestTrust, type ManifestTrust } from './check-manifest-trust.js';
 import { downloadFile, type RetryOptions } from './download-file.js';
 import { fetchManifest } from './fetch-manifest.js';
@@ -145,7 +146,8 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
     return { sha256, level };
   };
 
-  const unlock = await acquireLock(join(releaseDir, `.${arch}.lock`), {
+  // The cache lives on this machine (it is read with node:fs here), so its lock does too.
+  const unlock = await acquireLock(new LocalHost(), join(releaseDir, `.${arch}.lock`), {
     what: `fetch of ${release} ${arch}`,
     code: 'E_RELEASE_LOCKED',
     ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),

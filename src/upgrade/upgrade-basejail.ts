@@ -196,7 +196,7 @@ export async function upgradeBasejail(options: PatchUpgradeOptions): Promise<Bas
   const { settings, host, storage } = options;
   const onProgress = options.onProgress ?? ignoreProgress;
   const target = await resolvePatchTarget(options);
-  return withLock(join(settings.lockDir, `upgrade-${target.dataset.replace(/\//g, '_')}.lock`), `upgrade of ${target.dataset}`, async () => {
+  return withLock(host, join(settings.lockDir, `upgrade-${target.dataset.replace(/\//g, '_')}.lock`), `upgrade of ${target.dataset}`, async () => {
     const report: BasejailUpgradeReport = {
       kind: 'basejail',
       release: target.release,

@@ -108,30 +108,35 @@ export function register(command: Command, io: CliIo): void {
         const { version } = await import('../version.js');
         const network = await networkOption(ctx, options);
         const storage = await openStorage(ctx);
-        const { spec, plan, bootstrap } = await prepareCreateJail(
-          {
-            name,
-            release: options.release,
-            template: options.template,
-            hostname: options.hostname,
-            ip4: network === undefined ? options.ip : undefined,
-            ip6: options.ip6,
-            network,
-            rcConf: parseRcPairs(options.rc),
-            params: parseJailParams(options.param ?? [], ctx.warn),
-            boot: options.boot,
-            mountFstab: options.fstab,
-            timezone: options.timezone,
-            securelevel: parseOptionalInteger('--securelevel', options.securelevel),
-            devfsRuleset: parseOptionalInteger('--devfs-ruleset', options.devfsRuleset),
-          },
-          { ...ctx, storage, version: version() },
-        );
-        const { release, template } = spec;
-        const result = await executePlan(ctx, plan, storage, () => ({
-          data: { jail: name, release, template, path: storage.pathOf(`jails/${name}`), conf: plan.steps.find((s) => s.step.kind === 'write-file' && s.step.path.endsWith(`/${name}.conf`))?.step },
-          text: `created jail ${name} (${release}, template ${template}) at ${storage.pathOf(`jails/${name}`)}`,
-        }));
+        const { withAllocationLock } = await import('../../jail/with-allocation-lock.js');
+        // Choosing addresses and id and writing the jail happen under one host-wide lock (none with --dry-run).
+        const { bootstrap, result, release, template } = await withAllocationLock(ctx, async () => {
+          const { spec, plan, bootstrap } = await prepareCreateJail(
+            {
+              name,
+              release: options.release,
+              template: options.template,
+              hostname: options.hostname,
+              ip4: network === undefined ? options.ip : undefined,
+              ip6: options.ip6,
+              network,
+              rcConf: parseRcPairs(options.rc),
+              params: parseJailParams(options.param ?? [], ctx.warn),
+              boot: options.boot,
+              mountFstab: options.fstab,
+              timezone: options.timezone,
+              securelevel: parseOptionalInteger('--securelevel', options.securelevel),
+              devfsRuleset: parseOptionalInteger('--devfs-ruleset', options.devfsRuleset),
+            },
+            { ...ctx, storage, version: version() },
+          );
+          const { release, template } = spec;
+          const result = await executePlan(ctx, plan, storage, () => ({
+            data: { jail: name, release, template, path: storage.pathOf(`jails/${name}`), conf: plan.steps.find((s) => s.step.kind === 'write-file' && s.step.path.endsWith(`/${name}.conf`))?.step },
+            text: `created jail ${name} (${release}, template ${template}) at ${storage.pathOf(`jails/${name}`)}`,
+          }));
+          return { bootstrap, result, release, template };
+        });
         if (bootstrap === 'pending') {
           result.text = `# release ${release} is not bootstrapped yet: jailbuild bootstrap ${release} --template ${template} runs first\n${result.text ?? ''}`;
         }
