@@ -32,7 +32,7 @@ export const PKGBASE_PACKAGE_RULES: readonly PkgbasePackageRule[] = [
   { name: 'FreeBSD-zoneinfo', comment: 'Time zone data', prefixes: ['usr/share/zoneinfo/', 'usr/share/zoneinfo'] },
   { name: 'FreeBSD-locales', comment: 'Locale data', prefixes: ['usr/share/locale/', 'usr/share/locale', 'usr/share/nls/', 'usr/share/nls'] },
   { name: 'FreeBSD-utilities-man', comment: 'Manual pages', prefixes: ['usr/share/man/', 'usr/share/man'] },
-  { name: 'FreeBSD-tests', comment: 'Test suite', prefixes: ['usr/tests/', 'usr/tests'] },
+  { name: 'FreeBSD-csh', comment: 'The C shell (root uses sh since 15.0, so it is optional here)', prefixes: ['bin/csh', 'bin/tcsh', 'etc/csh.', 'usr/share/examples/tcsh'] },
   { name: 'FreeBSD-utilities', comment: 'Userland utilities', prefixes: ['usr/bin/', 'usr/sbin/', 'usr/libexec/', 'usr/bin', 'usr/sbin', 'usr/libexec'], deps: ['FreeBSD-clibs'] },
   { name: 'FreeBSD-runtime', comment: 'Core runtime: /bin, /sbin, /etc and the hierarchy', prefixes: [] },
 ];
@@ -53,7 +53,7 @@ export const PKGBASE_SET_RULES: readonly PkgbaseSetRule[] = [
   { name: 'FreeBSD-set-minimal-jail', comment: 'Basic multi-user jail system (metapackage)', deps: JAIL_MEMBERS },
   { name: 'FreeBSD-set-minimal', comment: 'Basic multi-user system (metapackage)', deps: ['FreeBSD-set-minimal-jail', 'FreeBSD-rescue', 'FreeBSD-bootloader'] },
   { name: 'FreeBSD-set-devel', comment: 'Development tools (metapackage)', deps: ['FreeBSD-clibs-dev', 'FreeBSD-utilities-man'] },
-  { name: 'FreeBSD-set-optional', comment: 'Optional base system software (metapackage)', deps: ['FreeBSD-tests'] },
+  { name: 'FreeBSD-set-optional', comment: 'Optional base system software (metapackage)', deps: ['FreeBSD-csh'] },
   { name: 'FreeBSD-set-base-jail', comment: 'Base jail system (metapackage)', deps: ['FreeBSD-set-minimal-jail', 'FreeBSD-set-devel', 'FreeBSD-set-optional'] },
   { name: 'FreeBSD-set-base', comment: 'Base system (metapackage)', deps: ['FreeBSD-set-minimal', 'FreeBSD-set-devel', 'FreeBSD-set-optional'] },
 ];
