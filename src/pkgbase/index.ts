@@ -9,3 +9,5 @@ export { verifyCatalogue, type VerifyCatalogueOptions, type VerifiedCatalogue } 
 export { parseCatalogue, type CatalogueDependency, type CatalogueLayout, type CataloguePackage } from './parse-catalogue.js';
 export { checkPackageSum, expectedSha256 } from './check-package-sum.js';
 export { resolvePackageSet } from './resolve-package-set.js';
+export { pkgbaseRepository, DEFAULT_PKGBASE_MIRROR, type PkgbaseRepository } from './pkgbase-repository.js';
+export { readPackage, type PackageEntry, type PackageManifest, type PackageSink } from './read-package.js';

@@ -29,7 +29,11 @@ export type PkgbaseErrorCode =
   /** A package depends on a package the catalogue does not have. */
   | 'E_PKGBASE_MISSING_DEPENDENCY'
   /** The native decoder (zstd or xz) refused the compressed bytes. */
-  | 'E_PKGBASE_DECODE';
+  | 'E_PKGBASE_DECODE'
+  /** A `.pkg` is malformed: manifests missing or not first, an entry the manifest does not list, a listed file missing. */
+  | 'E_PKGBASE_PACKAGE'
+  /** The release has no FreeBSD-base repository (before 15.0) or is not a release name. */
+  | 'E_PKGBASE_RELEASE';
 
 export class PkgbaseError extends JailbuildError {
   override name = 'PkgbaseError';
