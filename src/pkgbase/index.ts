@@ -7,7 +7,8 @@ export { readCompressedTar, detectCompression, type TarCompression } from './rea
 export { readCatalogueArchive, type CatalogueArchive } from './read-catalogue-archive.js';
 export { verifyCatalogue, type VerifyCatalogueOptions, type VerifiedCatalogue } from './verify-catalogue.js';
 export { parseCatalogue, type CatalogueDependency, type CatalogueLayout, type CataloguePackage } from './parse-catalogue.js';
-export { checkPackageSum, expectedSha256 } from './check-package-sum.js';
+export { checkPackageSum } from './check-package-sum.js';
+export { computePkgSum, parsePkgSum, pkgBase32, type ParsedPkgSum, type PkgSumType } from './pkg-checksum.js';
 export { resolvePackageSet } from './resolve-package-set.js';
 export { pkgbaseRepository, DEFAULT_PKGBASE_MIRROR, type PkgbaseRepository } from './pkgbase-repository.js';
 export { readPackage, type PackageEntry, type PackageManifest, type PackageSink } from './read-package.js';

@@ -11,6 +11,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { TarEntry, TarEntryType } from '../image/tar-parser.js';
 import { PkgbaseError } from './pkgbase-error.js';
+import { parsePkgSum, pkgBase32, type ParsedPkgSum } from './pkg-checksum.js';
 import { readCompressedTar } from './read-compressed-tar.js';
 
 export interface PackageManifest {
@@ -51,6 +52,8 @@ interface ListedAttrs {
   fflags: string | undefined;
 }
 
+const HASHES: Readonly<Record<ParsedPkgSum['type'], string>> = { sha256_hex: 'sha256', sha256_base32: 'sha256', blake2_base32: 'blake2b512', blake2s_base32: 'blake2s256' };
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -83,7 +86,7 @@ export async function readPackage(bytes: Buffer, label: string, sink: PackageSin
   let files = new Map<string, ListedAttrs>();
   let dirs = new Map<string, ListedAttrs>();
   const seen = new Set<string>();
-  let current: { path: string; hash: Hash | undefined; sum: string | undefined } | undefined;
+  let current: { path: string; hash: Hash | undefined; sum: ParsedPkgSum | undefined } | undefined;
 
   const startManifest = (): void => {
     const text = Buffer.concat(manifestBody ?? []).toString('utf8');
@@ -118,8 +121,9 @@ export async function readPackage(bytes: Buffer, label: string, sink: PackageSin
     if (attrs === undefined) return fail(`entry ${abs} is not listed in +MANIFEST`);
     seen.add(abs);
     const path = abs.slice(1);
-    const sum = entry.type === 'file' ? attrs.sum : undefined;
-    current = { path, hash: sum !== undefined && sum !== '-' ? createHash('sha256') : undefined, sum };
+    const parsed = entry.type === 'file' && attrs.sum !== undefined && attrs.sum !== '-' ? parsePkgSum(attrs.sum) : undefined;
+    if (parsed !== undefined && 'unsupported' in parsed) return fail(`${abs} has a checksum of type ${parsed.unsupported} in +MANIFEST`);
+    current = { path, hash: parsed === undefined ? undefined : createHash(HASHES[parsed.type]), sum: parsed };
     if (entry.type === 'symlink' && attrs.sum !== undefined && attrs.sum !== '-') {
       // pkg checksums a symlink as the text of its target.
       const digest = `1$${createHash('sha256').update(entry.linkpath).digest('hex')}`;
@@ -156,12 +160,10 @@ export async function readPackage(bytes: Buffer, label: string, sink: PackageSin
         }
         if (index <= 2 || current === undefined) return;
         if (current.hash !== undefined && current.sum !== undefined) {
-          const digest = current.hash.digest('hex');
-          const expected = current.sum.includes('$') ? current.sum.slice(current.sum.indexOf('$') + 1) : current.sum;
-          if (current.sum.startsWith('1$') || !current.sum.includes('$')) {
-            if (digest !== expected.toLowerCase()) {
-              throw new PkgbaseError('E_PKGBASE_CHECKSUM', `${label}: /${current.path} does not match its +MANIFEST sha256 (changed or corrupt): fetch the package again`, { data: { package: label, path: current.path } });
-            }
+          const raw = current.hash.digest();
+          const actual = current.sum.type === 'sha256_hex' ? raw.toString('hex') : pkgBase32(raw);
+          if (actual !== current.sum.digest) {
+            throw new PkgbaseError('E_PKGBASE_CHECKSUM', `${label}: /${current.path} does not match its +MANIFEST checksum (changed or corrupt): fetch the package again`, { data: { package: label, path: current.path } });
           }
         }
         current = undefined;

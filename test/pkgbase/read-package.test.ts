@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { isJailbuildError } from '../../src/errors.js';
 import { pkgbaseRepository } from '../../src/pkgbase/pkgbase-repository.js';
+import { computePkgSum } from '../../src/pkgbase/pkg-checksum.js';
 import { readPackage, type PackageEntry } from '../../src/pkgbase/read-package.js';
 import { compressBuffer } from '../../src/synthetic/compress-buffer.js';
 import { writeTarToBuffer, type TarEntry } from '../../src/synthetic/tar-writer.js';
@@ -105,14 +106,15 @@ describe('readPackage', () => {
     assert.match(messages[3]!, /without \.\./);
   });
 
-  it('accepts the older manifest form (path → sum string)', async () => {
+  it('accepts the older manifest form (path → sum string) and blake2 file sums', async () => {
     const bytes = await pkgOf([
       { type: 'file', path: '+COMPACT_MANIFEST', content: '{}' },
-      { type: 'file', path: '+MANIFEST', content: manifestOf({ '/bin/sh': `1$${sha('sh')}` }) },
+      { type: 'file', path: '+MANIFEST', content: manifestOf({ '/bin/sh': `1$${sha('sh')}`, '/bin/foo': { sum: `2$${computePkgSum('foo', 'blake2_base32')}`, uname: 'bin', gname: 'bin', perm: '0444' } }) },
       { type: 'file', path: '/bin/sh', content: 'sh', mode: 0o555 },
+      { type: 'file', path: '/bin/foo', content: 'foo' },
     ]);
     const { entries } = await entriesOf(bytes, 'old.pkg');
-    assert.deepEqual(entries.map((e) => [e.path, e.mode, e.uname]), [['bin/sh', 0o555, 'root']]);
+    assert.deepEqual(entries.map((e) => [e.path, e.mode, e.uname]), [['bin/sh', 0o555, 'root'], ['bin/foo', 0o444, 'bin']]);
   });
 
   it('reads packages of an xz repository the same', async () => {
