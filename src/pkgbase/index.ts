@@ -12,3 +12,4 @@ export { computePkgSum, parsePkgSum, pkgBase32, type ParsedPkgSum, type PkgSumTy
 export { resolvePackageSet } from './resolve-package-set.js';
 export { pkgbaseRepository, DEFAULT_PKGBASE_MIRROR, type PkgbaseRepository } from './pkgbase-repository.js';
 export { readPackage, type PackageEntry, type PackageManifest, type PackageSink } from './read-package.js';
+export { parseMetaConf, DEFAULT_META_CONF, type MetaConf, type PackingFormat } from './parse-meta-conf.js';
