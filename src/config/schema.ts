@@ -45,6 +45,8 @@ export const configSchema = z
     archiveMirrors: z.array(z.string().min(1)).optional(),
     /** Extra trusted MANIFEST sha256 pins, `<release>/<arch>` → hex (private builds, mirrors of your own). */
     trustedManifests: z.record(z.string().regex(/^\d+\.\d+-[A-Z0-9]+\/(amd64|arm64)$/, 'keys look like 14.2-RELEASE/amd64'), z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex')).optional(),
+    /** Extra trusted pkg signing-key fingerprints by set name (`pkgbase-15`, or your own repository's), sha256 hex of the key's PEM, as in /usr/share/keys/pkgbase-15/trusted/ (docs/PKGBASE.md). */
+    trustedPkgFingerprints: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, 'keys are fingerprint set names like pkgbase-15'), z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lowercase hex'))).optional(),
     /** Release downloads. */
     fetch: z
       .object({

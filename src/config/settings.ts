@@ -32,6 +32,8 @@ export interface Settings {
   fetchStallTimeoutMs: number;
   /** MANIFEST pins added to the built-in table, `<release>/<arch>` → sha256. */
   trustedManifests: Record<string, string>;
+  /** pkg signing-key fingerprints added to the pinned ones, set name (`pkgbase-15`) → sha256 hex list. */
+  trustedPkgFingerprints: Record<string, string[]>;
   storage: StorageSettings;
   /** Directory of per-jail `<name>.conf` files. */
   jailConfDir: string;
@@ -105,6 +107,7 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
     archiveMirrors: config.archiveMirrors ?? (flags.mirrors !== undefined || config.mirrors !== undefined ? [] : DEFAULT_ARCHIVE_MIRRORS),
     strict: flags.strict ?? config.strict ?? false,
     trustedManifests: config.trustedManifests ?? {},
+    trustedPkgFingerprints: config.trustedPkgFingerprints ?? {},
     fetchStallTimeoutMs: (config.fetch?.stallTimeout ?? DEFAULT_FETCH_STALL_TIMEOUT_S) * 1000,
     storage,
     jailConfDir: hostPath(config.jailConf?.dir, '/etc/jail.conf.d'),

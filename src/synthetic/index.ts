@@ -15,3 +15,7 @@ export { FREEBSD_GROUPS, FREEBSD_USERS } from './freebsd-accounts.js';
 export { hierarchyRows, specialFileRows } from './freebsd-data.js';
 export type { HierarchyRow, SpecialFileKind, SpecialFileRow } from './freebsd-data.js';
 export { freebsdVersionScript } from './synthetic-content.js';
+export { generatePkgbaseRepo, buildCatalogueArchive } from './generate-pkgbase-repo.js';
+export type { GeneratePkgbaseRepoOptions, GeneratedPkgbasePackage, GeneratedPkgbaseRepo } from './generate-pkgbase-repo.js';
+export { syntheticReleaseTree } from './synthetic-release-tree.js';
+export { PKGBASE_PACKAGE_RULES, PKGBASE_SET_RULES, pkgbasePackageOf } from './pkgbase-package-rules.js';

@@ -1,0 +1,15 @@
+export { PkgbaseError, type PkgbaseErrorCode } from './pkgbase-error.js';
+export { PINNED_PKG_FINGERPRINTS, pkgFingerprintSet } from './pinned-fingerprints.js';
+export { trustedPkgFingerprints } from './trusted-pkg-fingerprints.js';
+export { parseFingerprintFile, type PkgFingerprint } from './parse-fingerprint-file.js';
+export { pkgKeyFingerprint } from './pkg-key-fingerprint.js';
+export { readCompressedTar, detectCompression, type TarCompression } from './read-compressed-tar.js';
+export { readCatalogueArchive, type CatalogueArchive } from './read-catalogue-archive.js';
+export { verifyCatalogue, type VerifyCatalogueOptions, type VerifiedCatalogue } from './verify-catalogue.js';
+export { parseCatalogue, type CatalogueDependency, type CatalogueLayout, type CataloguePackage } from './parse-catalogue.js';
+export { checkPackageSum } from './check-package-sum.js';
+export { computePkgSum, parsePkgSum, pkgBase32, type ParsedPkgSum, type PkgSumType } from './pkg-checksum.js';
+export { resolvePackageSet } from './resolve-package-set.js';
+export { pkgbaseRepository, DEFAULT_PKGBASE_MIRROR, type PkgbaseRepository } from './pkgbase-repository.js';
+export { readPackage, type PackageEntry, type PackageManifest, type PackageSink } from './read-package.js';
+export { parseMetaConf, DEFAULT_META_CONF, type MetaConf, type PackingFormat } from './parse-meta-conf.js';

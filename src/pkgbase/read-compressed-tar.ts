@@ -1,0 +1,83 @@
+/**
+ * Feeds a compressed tar held in memory (a catalogue archive or a `.pkg`)
+ * through a native decoder into the project's streaming tar parser. The
+ * compression is recognised by its magic bytes, not by the file name: pkg
+ * itself opens catalogues with libarchive's "all filters" and the extension
+ * (`.pkg`) does not say which one (docs/PKGBASE.md). Node 20 has no zstd, so
+ * zstd and xz run as processes, like the base.txz split does with xz.
+ */
+import { spawnFilter } from '../host/spawn-filter.js';
+import { isJailbuildError } from '../errors.js';
+import { TarParser, type TarSink } from '../image/tar-parser.js';
+import { PkgbaseError } from './pkgbase-error.js';
+
+export type TarCompression = 'zstd' | 'xz' | 'gzip' | 'bzip2' | 'none';
+
+const DECODERS: Record<Exclude<TarCompression, 'none'>, readonly [string, readonly string[]]> = {
+  zstd: ['zstd', ['-dc', '-q']],
+  xz: ['xz', ['-dc']],
+  gzip: ['gzip', ['-dc']],
+  bzip2: ['bzip2', ['-dc']],
+};
+
+export function detectCompression(bytes: Buffer): TarCompression | undefined {
+  if (bytes.length >= 4 && bytes.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (bytes.length >= 6 && bytes.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return 'gzip';
+  if (bytes.length >= 3 && bytes.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  if (bytes.length >= 512 && bytes.subarray(257, 262).toString('latin1') === 'ustar') return 'none';
+  return undefined;
+}
+
+function message(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
+
+/** Parses every entry of `bytes` into `sink`; `label` names the archive in errors (e.g. `packagesite.pkg`). */
+export async function readCompressedTar(bytes: Buffer, sink: TarSink, label: string): Promise<TarCompression> {
+  const compression = detectCompression(bytes);
+  if (compression === undefined) {
+    throw new PkgbaseError('E_PKGBASE_CATALOGUE', `${label} is neither a tar nor zstd/xz/gzip/bzip2-compressed: the download is not a pkg archive; check the repository url`, { data: { archive: label } });
+  }
+  const parser = new TarParser(sink);
+  const wrap = (error: unknown): PkgbaseError =>
+    isJailbuildError(error) && error instanceof PkgbaseError
+      ? error
+      : new PkgbaseError('E_PKGBASE_CATALOGUE', `${label}: ${message(error)}; fetch it again or check the repository`, { cause: error, data: { archive: label } });
+  if (compression === 'none') {
+    try {
+      parser.write(bytes);
+      parser.end();
+    } catch (error) {
+      throw wrap(error);
+    }
+    return compression;
+  }
+  const [command, args] = DECODERS[compression];
+  const decoder = spawnFilter(command, args);
+  const done = decoder.finished.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  decoder.stdin.end(bytes);
+  try {
+    for await (const chunk of decoder.stdout) parser.write(chunk as Buffer);
+  } catch (error) {
+    decoder.kill();
+    await done;
+    throw wrap(error);
+  }
+  const decodeError = await done;
+  if (decodeError !== undefined) {
+    if (isJailbuildError(decodeError) && decodeError.code === 'E_HOST_MISSING_COMMAND') {
+      throw new PkgbaseError('E_PKGBASE_DECODE', `${label} is ${compression}-compressed and \`${command}\` is not installed: install ${command} (FreeBSD has it in base)`, { cause: decodeError, data: { archive: label, compression } });
+    }
+    throw new PkgbaseError('E_PKGBASE_DECODE', `${command} could not decode ${label} (${message(decodeError)}): the archive is truncated or corrupt; fetch it again`, { cause: decodeError, data: { archive: label, compression } });
+  }
+  try {
+    parser.end();
+  } catch (error) {
+    throw wrap(error);
+  }
+  return compression;
+}
