@@ -1,7 +1,7 @@
 /**
  * `ip4.addr` and `ip6.addr` of a jail.conf.d file without the full parser,
  * for `list` at thousands of jails. Only files shaped exactly as jailbuild
- * writes them (renderJailBlock: one `name {` block, one tab-indented
+ * writes them (whole-line `#` comments, then renderJailBlock: one `name {` block, one tab-indented
  * parameter per line, values as double-quoted strings) are read this way;
  * anything else (comments, variables, several blocks, a hand edit that
  * changes the layout) returns undefined and the caller uses the full parser,
@@ -21,9 +21,12 @@ const VALUE = new RegExp(QUOTED, 'g');
 export function readJailAddresses(text: string, name: string): JailAddresses | undefined {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  if (lines[0] !== `${name} {` || lines.at(-1) !== '}') return undefined;
+  // Whole-line `#` comments before the block (jailbuild's header) end at the newline and change nothing.
+  let first = 0;
+  while (lines[first]?.startsWith('#')) first++;
+  if (lines[first] !== `${name} {` || lines.at(-1) !== '}') return undefined;
   const found: JailAddresses = { ip4: [], ip6: [] };
-  for (let i = 1; i < lines.length - 1; i++) {
+  for (let i = first + 1; i < lines.length - 1; i++) {
     const line = lines[i] as string;
     const m = LINE.exec(line);
     if (m === null) return undefined;

@@ -29,7 +29,7 @@ test('the line reader agrees with the full parser on every block jailbuild write
     [{ name: 'path', value: '/j/none' }],
   ];
   for (const params of cases) {
-    const text = renderJailBlock('web1', params);
+    const text = `# Written by jailbuild\n${renderJailBlock('web1', params)}`;
     const quick = readJailAddresses(text, 'web1');
     assert.ok(quick, `conclusive for ${text}`);
     assert.deepEqual(quick, full(text, 'web1'), text);
@@ -39,7 +39,8 @@ test('the line reader agrees with the full parser on every block jailbuild write
 test('anything not shaped as jailbuild writes it is left to the full parser', () => {
   const inconclusive = [
     'web1 {\n\tip4.addr = "10.0.0.1"; # comment\n}\n',
-    '# hand edit\nweb1 {\n\tip4.addr = "10.0.0.1";\n}\n',
+    'web1 {\n# hand edit\n\tip4.addr = "10.0.0.1";\n}\n',
+    '/* c */\nweb1 {\n\tip4.addr = "10.0.0.1";\n}\n',
     'web1 {\n\tip4.addr = "$ip";\n}\n',
     'web1 {\n\tip4.addr = "10.0.0.1";\n}\nweb1 {\n\tip4.addr += "10.0.0.2";\n}\n',
     'web1 {\n\tip4.addr = 10.0.0.1;\n}\n',
