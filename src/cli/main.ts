@@ -4,9 +4,10 @@
  * 0 ok · 1 an operation failed · 2 usage or config error (nothing touched).
  * An error that is not a JailbuildError is a bug: print the stack, ask for an issue.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { isJailbuildError } from '../errors.js';
 import { commandIndex } from './commands/index.js';
+import { GLOBAL_OPTIONS, PROGRAM_DESCRIPTION, topHelp } from './top-help.js';
 import type { CliIo } from './context.js';
 import { version } from './version.js';
 
@@ -43,20 +44,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   const selected = findSubcommand(args);
   const verbose = args.includes('--verbose');
 
-  const program = new Command('jailbuild')
-    .description('Build and run FreeBSD thin jails: basejail + template, ZFS clones, jail.conf, upgrades, fleets.')
-    .version(version(), '-V, --version')
-    .option('--json', 'machine-readable output on stdout (progress goes to stderr as plain lines)')
-    .option('-n, --dry-run', 'show what would be done (exact commands and files), change nothing')
-    .option('--root <dir>', 'where basejails, templates and jails live; also relocates /etc/jail.conf* (tests, demo)')
-    .option('--cache <dir>', 'release cache (default <root>/repos)')
-    .option('--mirror <url>', 'release mirror (repeatable, tried in order; http(s)://, file:// or a path)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--arch <arch>', 'release architecture: amd64 or arm64 (default amd64)')
-    .addOption(new Option('--backend <backend>', 'storage backend: dir or zfs'))
-    .option('--dataset <name>', 'parent ZFS dataset for the zfs backend (e.g. zroot/jailbuild)')
-    .option('--strict', 'refuse unknown releases and turn warnings into errors')
-    .option('-C, --config <file>', 'config file (default: jailbuild.config.{ts,js,json,yaml} in the current directory)')
-    .option('--verbose', 'show stack traces and command output on errors')
+  const program = new Command('jailbuild').description(PROGRAM_DESCRIPTION).version(version(), '-V, --version');
+  for (const o of GLOBAL_OPTIONS) {
+    if (o.repeatable) program.option(o.flags, o.description, (v: string, prev: string[] = []) => [...prev, v]);
+    else program.option(o.flags, o.description);
+  }
+  // The top-level help comes from the same data as bin/jailbuild.js's fast path (top-help.ts).
+  program.helpInformation = () => topHelp();
+  program
     .showHelpAfterError('(run jailbuild --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
