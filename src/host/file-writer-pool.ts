@@ -24,11 +24,11 @@ import { SLOT, type WorkerBatch, type WorkerData, type WorkerFailure, type Worke
 export interface FileWriterPoolOptions {
   /** Writer threads; 0 writes inline on the calling thread. */
   writers: number;
-  /** Bytes of one batch buffer (files larger than this are sent in pieces). @default 1 MiB */
+  /** Bytes of one batch buffer (files larger than this are sent in pieces). @default 512 KiB */
   batchBytes?: number;
   /** Most jobs in one batch, so small files spread over the writers too. @default 128 */
   batchJobs?: number;
-  /** Batch bytes queued at the writers before the caller waits. @default 24 MiB */
+  /** Batch bytes queued at the writers before the caller waits. @default 8 MiB */
   maxBytesInFlight?: number;
 }
 
@@ -127,9 +127,9 @@ class FileWriterPool implements FileWriter {
 
   constructor(options: FileWriterPoolOptions) {
     const n = options.writers;
-    this.batchBytes = options.batchBytes ?? 1024 * 1024;
+    this.batchBytes = options.batchBytes ?? 512 * 1024;
     this.batchJobs = options.batchJobs ?? 128;
-    this.maxBytesInFlight = Math.max(options.maxBytesInFlight ?? 24 * 1024 * 1024, this.batchBytes);
+    this.maxBytesInFlight = Math.max(options.maxBytesInFlight ?? 8 * 1024 * 1024, this.batchBytes);
     const shared = new SharedArrayBuffer(4 * (SLOT.done + n));
     this.flags = new Int32Array(shared);
     this.sent = new Array<number>(n).fill(0);

@@ -64,8 +64,12 @@ export interface SplitWriterOptions {
 }
 
 /**
- * Picked by measurement (`npm run bench bootstrap` prints 0, 1, 2, 4 and 8):
- * see the constant's history for the figures.
+ * One writer per core of the 2-core machine it was measured on
+ * (`npm run bench bootstrap` prints 0, 1, 2, 4 and 8 writers). One noisy
+ * sweep (load 8–20, one run each, 42,000 entries): 0 writers 74 s, 1: 52 s,
+ * 2: 81 s, 4: 48 s, 8: 73 s: threads beat the main thread, but the order
+ * among 1, 2 and 4 is within that noise; rerun on a quiet machine and set
+ * this from the table. Memory grows by roughly one thread heap per writer.
  */
 export const DEFAULT_SPLIT_WRITERS = 2;
 
