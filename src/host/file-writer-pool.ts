@@ -109,6 +109,8 @@ function spawnWriter(options: { workerData: unknown; transferList: MessagePort[]
 class FileWriterPool implements FileWriter {
   private readonly workers: Worker[] = [];
   private readonly errorPorts: MessagePort[] = [];
+  /** Batch buffers the writers have finished with, for reuse. */
+  private readonly bufferPorts: MessagePort[] = [];
   private readonly flags: Int32Array;
   private readonly batchBytes: number;
   private readonly batchJobs: number;
@@ -137,8 +139,10 @@ class FileWriterPool implements FileWriter {
     this.queued = Array.from({ length: n }, () => []);
     for (let id = 0; id < n; id++) {
       const channel = new MessageChannel();
-      const data: WorkerData & { errors: MessagePort } = { shared, id, errors: channel.port2 };
-      const worker = spawnWriter({ workerData: data, transferList: [channel.port2] });
+      const returned = new MessageChannel();
+      const data: WorkerData & { errors: MessagePort; buffers: MessagePort } = { shared, id, errors: channel.port2, buffers: returned.port2 };
+      const worker = spawnWriter({ workerData: data, transferList: [channel.port2, returned.port2] });
+      this.bufferPorts.push(returned.port1);
       // Writers never keep the process alive; close() ends them.
       worker.unref();
       // A writer catches every job error itself; anything else is reported by the failed flag or the start-up wait.
@@ -236,7 +240,7 @@ class FileWriterPool implements FileWriter {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
-    for (const port of this.errorPorts) port.close();
+    for (const port of [...this.errorPorts, ...this.bufferPorts]) port.close();
   }
 
   // ---- batches -----------------------------------------------------------
@@ -249,8 +253,16 @@ class FileWriterPool implements FileWriter {
   }
 
   private openBatch(worker: number): OpenBatch {
-    this.batch = { worker, jobs: [], buffer: new Uint8Array(new ArrayBuffer(this.batchBytes)), fill: 0 };
+    this.batch = { worker, jobs: [], buffer: new Uint8Array(this.freeBuffer()), fill: 0 };
     return this.batch;
+  }
+
+  private freeBuffer(): ArrayBuffer {
+    for (const port of this.bufferPorts) {
+      const received = receiveMessageOnPort(port);
+      if (received !== undefined) return received.message as ArrayBuffer;
+    }
+    return new ArrayBuffer(this.batchBytes);
   }
 
   private leastLoaded(): number {
