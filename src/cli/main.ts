@@ -8,6 +8,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isJailbuildError } from '../errors.js';
 import { commandIndex } from './commands/index.js';
+import { GLOBAL_OPTIONS, PROGRAM_DESCRIPTION, topHelp } from './top-help.js';
 import type { CliIo } from './context.js';
 import { formatError, oneLine } from './format-error.js';
 import { terminalColumns } from './progress-reporter.js';
@@ -59,21 +60,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   const selected = findSubcommand(args);
   const debug = args.includes('--debug') || args.includes('--verbose');
 
-  const program = new Command('jailbuild')
-    .description('Build and run FreeBSD thin jails: basejail + template, ZFS clones, jail.conf, upgrades, fleets.')
-    .version(version(), '-V, --version')
-    .option('--json', 'machine-readable output on stdout (progress goes to stderr as plain lines)')
-    .option('-n, --dry-run', 'show what would be done (exact commands and files), change nothing')
-    .option('--root <dir>', 'where basejails, templates and jails live; also relocates /etc/jail.conf* (tests, demo)')
-    .option('--cache <dir>', 'release cache (default <root>/repos)')
-    .option('--mirror <url>', 'release mirror (repeatable, tried in order; http(s)://, file:// or a path)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--arch <arch>', 'release architecture: amd64 or arm64 (default amd64)')
-    .addOption(new Option('--backend <backend>', 'storage backend: dir or zfs'))
-    .option('--dataset <name>', 'parent ZFS dataset for the zfs backend (e.g. zroot/jailbuild)')
-    .option('--strict', 'refuse unknown releases and turn warnings into errors')
-    .option('-C, --config <file>', 'config file (default: jailbuild.config.{ts,js,json,yaml} in the current directory)')
-    .option('--debug', 'on errors, also print the full message, the data, causes and stack traces')
-    .addOption(new Option('--verbose', 'same as --debug').hideHelp())
+  const program = new Command('jailbuild').description(PROGRAM_DESCRIPTION).version(version(), '-V, --version');
+  for (const o of GLOBAL_OPTIONS) {
+    const option = o.repeatable ? new Option(o.flags, o.description).argParser((v: string, prev: string[] = []) => [...prev, v]) : new Option(o.flags, o.description);
+    program.addOption(o.hidden ? option.hideHelp() : option);
+  }
+  // The top-level help comes from the same data as bin/jailbuild.js's fast path (top-help.ts).
+  program.helpInformation = () => topHelp();
+  program
     .exitOverride()
     // commander's errors (and its "Did you mean" hint) become one line, like every other error
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(`${commanderErrorLine(text)}; run jailbuild --help for usage\n`) });

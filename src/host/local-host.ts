@@ -1,4 +1,4 @@
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { delimiter, dirname, join } from 'node:path';
 import { platform } from 'node:os';
@@ -59,7 +59,9 @@ export class LocalHost implements Host {
 
   async readFile(path: string): Promise<string | undefined> {
     try {
-      return await fs.readFile(path, 'utf8');
+      // Synchronous on purpose: the files read here are small (configs, jail.conf.d files, metadata)
+      // and fs.promises.readFile costs ~10× more per file (list reads two files per jail).
+      return readFileSync(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;

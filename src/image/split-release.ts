@@ -1,7 +1,7 @@
 /**
  * `splitRelease`: base.txz → basejail + template in one streaming pass
- * (compressed bytes → `xz -dc -T0` → tar parser → sync writes into the final
- * trees). The caller owns the staging directories: on failure it removes
+ * (compressed bytes → `xz -dc -T0` → tar parser → files created by a pool of
+ * writer threads, directories and symlinks on this thread, in the final trees). The caller owns the staging directories: on failure it removes
  * them; this function never writes anywhere else.
  */
 import { createHash } from 'node:crypto';
@@ -38,6 +38,8 @@ export interface SplitReleaseOptions {
   expectedSha256?: string;
   /** `-T` of `xz -dc`: 0 decodes the blocks of a multi-block .txz on all cores. @default 0 */
   xzThreads?: number;
+  /** Threads that create files (0: on the main thread). @default DEFAULT_SPLIT_WRITERS */
+  writers?: number;
   /** chown entries to the archive's uid/gid. @default true when running as root */
   preserveOwner?: boolean;
   /** Applies file flags with `chflags` when `host.platform()` is `freebsd`; otherwise flags are only returned. @default flags only returned */
@@ -87,6 +89,7 @@ export async function splitRelease(options: SplitReleaseOptions): Promise<SplitR
   const pristineEtcDir = options.pristineEtcDir === undefined ? undefined : resolve(options.pristineEtcDir);
   for (const dir of [basejailDir, templateDir, pristineEtcDir]) if (dir !== undefined) await prepareStagingDir(dir);
 
+  const total = options.archiveSize ?? (typeof options.archive === 'string' ? (await statSource(options.archive)).size : undefined);
   const isRoot = process.getuid?.() === 0;
   const writer = new SplitWriter({
     basejailDir,
@@ -96,12 +99,22 @@ export async function splitRelease(options: SplitReleaseOptions): Promise<SplitR
     pristineEtcDir,
     preserveOwner: options.preserveOwner ?? isRoot,
     warn,
+    ...(options.writers === undefined ? {} : { writers: options.writers }),
   });
   const parser = new TarParser(writer);
-  const total = options.archiveSize ?? (typeof options.archive === 'string' ? (await statSource(options.archive)).size : undefined);
   const title = 'Split base.txz into basejail and template';
   onProgress({ kind: 'step', id: PROGRESS_ID, title, state: 'start' });
 
+  // Before xz is spawned: its output must be read from the start (node discards the unread output
+  // of a child that exits), and starting the writer threads is the one wait in between.
+  try {
+    await writer.start();
+  } catch (error) {
+    writer.abort();
+    await writer.close();
+    onProgress({ kind: 'step', id: PROGRESS_ID, title, state: 'fail', detail: errorText(error) });
+    throw error;
+  }
   const input = typeof options.archive === 'string' ? createReadStream(options.archive, { highWaterMark: 1024 * 1024 }) : options.archive;
   const xz = spawnFilter('xz', ['-dc', `-T${options.xzThreads ?? 0}`]);
   const hash = options.expectedSha256 === undefined ? undefined : createHash('sha256');
@@ -127,7 +140,6 @@ export async function splitRelease(options: SplitReleaseOptions): Promise<SplitR
   );
 
   try {
-    writer.start();
     for await (const chunk of xz.stdout) parser.write(chunk as Buffer);
     const xzError = await xzDone;
     if (inputError !== undefined) {
@@ -146,6 +158,7 @@ export async function splitRelease(options: SplitReleaseOptions): Promise<SplitR
       });
     }
     writer.finish();
+    await writer.close();
     const flagsApplied = await applyFlags(options.host, writer.flags, { basejail: basejailDir, template: templateDir });
     onProgress({ kind: 'bytes', id: PROGRESS_ID, title, done: compressedBytes, ...(total === undefined ? {} : { total }) });
     const c = writer.counts;
@@ -172,6 +185,7 @@ export async function splitRelease(options: SplitReleaseOptions): Promise<SplitR
     };
   } catch (error) {
     writer.abort();
+    await writer.close();
     input.unpipe(xz.stdin);
     input.destroy();
     xz.kill();

@@ -10,6 +10,7 @@ import { JAIL_PARENT } from './dataset-names.js';
 import { parseJailConf, resolveJailParams } from './jail-conf/index.js';
 import type { JailParam } from './jail-param.js';
 import { jailConfPath } from './plan-create-jail.js';
+import { readJailAddresses } from './read-jail-addresses.js';
 import { readRunningJails } from './running-jails.js';
 
 export interface JailInfo {
@@ -29,8 +30,8 @@ export interface JailInfo {
   origin: string | undefined;
   /** Path of the jail.conf.d file, undefined when missing (a broken jail). */
   conf: string | undefined;
-  /** Parameters of the jail's block in its jail.conf.d file. */
-  params: JailParam[];
+  /** Parameters of the jail's block in its jail.conf.d file (parsed on first use: list does not need them). */
+  readonly params: JailParam[];
 }
 
 function valuesOf(params: JailParam[], name: string): string[] {
@@ -51,7 +52,10 @@ export async function readJails(context: { settings: Settings; storage: StorageB
       const name = dataset.name.slice(JAIL_PARENT.length + 1);
       const confFile = jailConfPath(settings, name);
       const text = await host.readFile(confFile);
-      const params = text === undefined ? [] : resolveJailParams(parseJailConf(text, { file: confFile }), name);
+      let parsed: JailParam[] | undefined;
+      const params = (): JailParam[] => (parsed ??= text === undefined ? [] : resolveJailParams(parseJailConf(text, { file: confFile }), name));
+      // The addresses straight from the lines when the file is as jailbuild wrote it; the full parser otherwise.
+      const addresses = text === undefined ? { ip4: [], ip6: [] } : (readJailAddresses(text, name) ?? { ip4: valuesOf(params(), 'ip4.addr'), ip6: valuesOf(params(), 'ip6.addr') });
       const live = running?.get(name);
       return {
         name,
@@ -60,13 +64,15 @@ export async function readJails(context: { settings: Settings; storage: StorageB
         release: dataset.properties.release,
         template: dataset.properties.template,
         id: dataset.properties.id === undefined ? undefined : Number(dataset.properties.id),
-        ip4: valuesOf(params, 'ip4.addr'),
-        ip6: valuesOf(params, 'ip6.addr'),
+        ip4: addresses.ip4,
+        ip6: addresses.ip6,
         path: dataset.path,
         backend: storage.kind,
         origin: dataset.origin,
         conf: text === undefined ? undefined : confFile,
-        params,
+        get params(): JailParam[] {
+          return params();
+        },
       };
     }),
   );

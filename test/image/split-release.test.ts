@@ -108,6 +108,22 @@ describe('splitRelease: inputs and results', () => {
     await tmp.cleanup();
   });
 
+  test('files written inline (0 writers) or by 1 and 4 writer threads give the same trees and link groups as the default', async () => {
+    const base = await splitRelease({ archive, basejailDir: join(tmp.dir, 'wd/b'), templateDir: join(tmp.dir, 'wd/t') });
+    for (const writers of [0, 1, 4]) {
+      const result = await splitRelease({ archive, basejailDir: join(tmp.dir, `w${writers}/b`), templateDir: join(tmp.dir, `w${writers}/t`), writers });
+      assert.deepEqual(result.counts, base.counts, `${writers} writers: counts`);
+      for (const tree of ['b', 't']) {
+        const a = await snapshotTree(join(tmp.dir, 'wd', tree));
+        const b = await snapshotTree(join(tmp.dir, `w${writers}`, tree));
+        // Link points (`bin -> /basejail/bin`) are made at split time, so their own mtime differs between runs.
+        const fromArchive = (snapshot: TreeSnapshot): unknown[] => [...snapshot.nodes.entries()].filter(([, n]) => !(n.type === 'symlink' && n.target?.startsWith('/basejail/')));
+        assert.deepEqual(fromArchive(b), fromArchive(a), `${writers} writers: ${tree}`);
+        assert.deepEqual([...b.linkGroups].sort(), [...a.linkGroups].sort(), `${writers} writers: ${tree} hard links`);
+      }
+    }
+  });
+
   test('a stream of compressed bytes gives the same trees as the file, with byte progress', async () => {
     const events: ProgressEvent[] = [];
     const fromFile = await splitRelease({ archive, basejailDir: join(tmp.dir, 'f/b'), templateDir: join(tmp.dir, 'f/t') });

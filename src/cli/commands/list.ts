@@ -25,13 +25,20 @@ export function register(command: Command, io: CliIo): void {
           j.origin ?? '-',
         ]);
         // JSON has no undefined: unknown values are explicit nulls so consumers see every column.
-        const data = jails.map(({ params: _params, ...rest }) => ({
-          ...rest,
-          jid: rest.jid ?? null,
-          release: rest.release ?? null,
-          template: rest.template ?? null,
-          origin: rest.origin ?? null,
-          conf: rest.conf ?? null,
+        // Field by field: `params` is parsed on first access and is not part of the listing.
+        const data = jails.map((j) => ({
+          name: j.name,
+          state: j.state,
+          jid: j.jid ?? null,
+          release: j.release ?? null,
+          template: j.template ?? null,
+          id: j.id,
+          ip4: j.ip4,
+          ip6: j.ip6,
+          path: j.path,
+          backend: j.backend,
+          origin: j.origin ?? null,
+          conf: j.conf ?? null,
         }));
         return {
           data,
