@@ -15,6 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JailbuildError } from '../errors.js';
+import { ANY_EXIT_CODE } from './any-exit-code.js';
 import type { FileStat, Host, RunOptions, RunResult } from './host.js';
 import { HostCommandError, HostMissingCommandError, formatArgv, shellQuote } from './host-errors.js';
 import { LocalHost } from './local-host.js';
@@ -101,7 +102,7 @@ export class SshHost implements Host {
     let result: RunResult;
     try {
       result = await this.#local.run('ssh', args, {
-        okExitCodes: Array.from({ length: 256 }, (_, i) => i),
+        okExitCodes: ANY_EXIT_CODE,
         ...(options.input === undefined ? {} : { input: options.input }),
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.interactive ? { interactive: true } : {}),
@@ -200,7 +201,7 @@ export class SshHost implements Host {
 
   /** Stops the shared master connection (tests, and callers that are done with the host). */
   async close(): Promise<void> {
-    await this.#local.run('ssh', [...this.#baseArgs, '-O', 'exit', '--', this.destination], { okExitCodes: Array.from({ length: 256 }, (_, i) => i) });
+    await this.#local.run('ssh', [...this.#baseArgs, '-O', 'exit', '--', this.destination], { okExitCodes: ANY_EXIT_CODE });
   }
 
   #check(argv: readonly string[], result: RunResult): void {

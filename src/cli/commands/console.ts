@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
+import { ANY_EXIT_CODE } from '../../host/any-exit-code.js';
 import type { CliIo } from '../context.js';
 import { commandAction } from '../run-command.js';
-
-/** The session's own exit status is the user's business, not a jailbuild failure. */
-const ANY_EXIT = Array.from({ length: 256 }, (_, i) => i);
 
 export function register(command: Command, io: CliIo): void {
   command
@@ -17,7 +15,8 @@ export function register(command: Command, io: CliIo): void {
         const [jail] = await findJails(ctx, await openStorage(ctx), [name]);
         const argv = ['jexec', '-l', name, 'login', '-f', options.user];
         if (ctx.settings.dryRun || jail === undefined) return { data: { dryRun: true, argv }, text: formatArgv(argv) };
-        const { exitCode } = await ctx.host.run('jexec', argv.slice(1), { interactive: true, okExitCodes: ANY_EXIT });
+        // The session's own exit status is the user's business, not a jailbuild failure.
+        const { exitCode } = await ctx.host.run('jexec', argv.slice(1), { interactive: true, okExitCodes: ANY_EXIT_CODE });
         return { data: { argv, exitCode }, text: '' };
       }),
     );
