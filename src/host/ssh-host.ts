@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { JailbuildError } from '../errors.js';
 import { ANY_EXIT_CODE } from './any-exit-code.js';
 import type { FileStat, Host, RunOptions, RunResult } from './host.js';
-import { HostCommandError, HostMissingCommandError, formatArgv, shellQuote } from './host-errors.js';
+import { HostCommandError, HostMissingCommandError, formatArgv } from './host-errors.js';
 import { LocalHost } from './local-host.js';
 
 export interface SshTarget {
@@ -132,7 +132,7 @@ export class SshHost implements Host {
     const set = env.flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
     const prefix = env.length === 0 ? [] : ['env', ...unset, ...set];
     let line = remoteLine([...prefix, ...argv]);
-    if (options.cwd !== undefined) line = `cd ${shellQuote(options.cwd)} && ${line}`;
+    if (options.cwd !== undefined) line = `${remoteLine(['cd', options.cwd])} && ${line}`;
     const result = await this.#ssh(line, { ...options, tty: Boolean(options.interactive) });
     // 127 is sh's "command not found"; env(1) says the same with 127.
     if (result.exitCode === 127 && /not found|No such file/.test(result.stderr)) throw new HostMissingCommandError(command, this.name);
