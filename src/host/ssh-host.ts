@@ -64,7 +64,8 @@ const SCRIPTS = {
   // Raw st_mode in hex and size; GNU and BSD stat spell it differently. No -L: like lstat.
   statGnu: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec stat -c '%f %s' -- "$1"`,
   statBsd: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec stat -f '%Xp %z' -- "$1"`,
-  which: 'command -v -- "$1"',
+  // A walk of PATH like LocalHost.which: `command -v` answers a bare name for shell builtins (printf, test, kill).
+  which: 'set -f; IFS=:; for d in $PATH; do [ -n "$d" ] && [ -f "$d/$1" ] && [ -x "$d/$1" ] && { printf \'%s\\n\' "$d/$1"; exit 0; }; done; exit 1',
 } as const;
 
 export class SshHost implements Host {
