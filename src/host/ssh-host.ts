@@ -51,7 +51,8 @@ export function parseSshUrl(url: string): SshTarget {
 const ABSENT = 3;
 
 const SCRIPTS = {
-  readFile: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec cat -- "$1"`,
+  // -e follows links: a dangling link is absent, as ENOENT makes it for LocalHost.readFile.
+  readFile: `[ -e "$1" ] || exit ${ABSENT}; exec cat -- "$1"`,
   // mktemp in the target directory keeps the rename on one filesystem, so it is atomic.
   writeFile:
     'd=$(dirname -- "$1") && mkdir -p -- "$d" && t=$(mktemp "$d/.jailbuild.XXXXXX") || exit 1; ' +
@@ -60,7 +61,8 @@ const SCRIPTS = {
   rename: 'if [ -d "$2" ] && [ ! -L "$2" ]; then rmdir -- "$2" || exit 1; fi; exec mv -f -- "$1" "$2"',
   symlink: '[ -e "$2" ] || [ -L "$2" ] && { echo "ln: $2: File exists" >&2; exit 1; }; exec ln -s -- "$1" "$2"',
   // NUL-separated so any file name survives; globs are sorted by sh, . and .. skipped.
-  readdir: `[ -d "$1" ] || exit ${ABSENT}; cd -- "$1" || exit 1; for f in .* *; do [ -e "$f" ] || [ -L "$f" ] || continue; case $f in .|..) continue;; esac; printf '%s\\0' "$f"; done`,
+  // Like fs.readdir: absent (or a dangling link) is empty, anything else that is not a directory is ENOTDIR.
+  readdir: `[ -d "$1" ] || { [ -e "$1" ] || exit ${ABSENT}; printf '%s: Not a directory\\n' "$1" >&2; exit 1; }; cd -- "$1" || exit 1; for f in .* *; do [ -e "$f" ] || [ -L "$f" ] || continue; case $f in .|..) continue;; esac; printf '%s\\0' "$f"; done`,
   // Raw st_mode in hex and size; GNU and BSD stat spell it differently. No -L: like lstat.
   statGnu: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec stat -c '%f %s' -- "$1"`,
   statBsd: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec stat -f '%Xp %z' -- "$1"`,
