@@ -115,7 +115,9 @@ export class SshHost implements Host {
       throw new JailbuildError('E_HOST_SSH', `ssh to ${this.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     if (result.exitCode === 255) {
-      const line = result.stderr.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'no error output';
+      // ssh prints its reason last, after warnings ("Warning: Identity file … not accessible") that are not the cause.
+      const lines = result.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      const line = lines.filter((l) => !l.startsWith('Warning:')).at(-1) ?? lines.at(-1) ?? 'no error output';
       throw new JailbuildError('E_HOST_SSH', `ssh to ${this.name} failed: ${line}; check that the host is reachable and your key is authorized`, {
         data: { host: this.name, stderr: result.stderr },
       });
