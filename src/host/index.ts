@@ -1,4 +1,5 @@
 export type { FileStat, Host, RunOptions, RunResult } from './host.js';
+export { ANY_EXIT_CODE } from './any-exit-code.js';
 export { LocalHost } from './local-host.js';
 export { HostCommandError, HostMissingCommandError, formatArgv, installHint, shellQuote } from './host-errors.js';
 export { spawnFilter } from './spawn-filter.js';

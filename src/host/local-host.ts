@@ -28,6 +28,8 @@ export class LocalHost implements Host {
       stripFinalNewline: false,
       timeout: options.timeoutMs,
     });
+    // A process that handles SIGTERM (ssh's mux client does) exits with a code of its own; it still timed out.
+    if (result.timedOut) throw new HostCommandError(argv, result.exitCode ?? -1, `timed out after ${options.timeoutMs} ms and was stopped`, this.name);
     if (result.failed && result.exitCode === undefined) {
       const code = (result.cause as NodeJS.ErrnoException | undefined)?.code;
       if (code === 'ENOENT') throw new HostMissingCommandError(command, this.name);

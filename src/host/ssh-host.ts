@@ -15,8 +15,9 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JailbuildError } from '../errors.js';
+import { ANY_EXIT_CODE } from './any-exit-code.js';
 import type { FileStat, Host, RunOptions, RunResult } from './host.js';
-import { HostCommandError, HostMissingCommandError, formatArgv, shellQuote } from './host-errors.js';
+import { HostCommandError, HostMissingCommandError, formatArgv } from './host-errors.js';
 import { LocalHost } from './local-host.js';
 import type { Beneath } from './beneath.js';
 import { SshBeneath } from './ssh-beneath.js';
@@ -52,7 +53,8 @@ export function parseSshUrl(url: string): SshTarget {
 const ABSENT = 3;
 
 const SCRIPTS = {
-  readFile: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec cat -- "$1"`,
+  // -e follows links: a dangling link is absent, as ENOENT makes it for LocalHost.readFile.
+  readFile: `[ -e "$1" ] || exit ${ABSENT}; exec cat -- "$1"`,
   // mktemp in the target directory keeps the rename on one filesystem, so it is atomic.
   writeFile:
     'd=$(dirname -- "$1") && mkdir -p -- "$d" && t=$(mktemp "$d/.jailbuild.XXXXXX") || exit 1; ' +
@@ -65,11 +67,13 @@ const SCRIPTS = {
   rename: 'if [ -d "$2" ] && [ ! -L "$2" ]; then rmdir -- "$2" || exit 1; fi; exec mv -f -- "$1" "$2"',
   symlink: '[ -e "$2" ] || [ -L "$2" ] && { echo "ln: $2: File exists" >&2; exit 1; }; exec ln -s -- "$1" "$2"',
   // NUL-separated so any file name survives; globs are sorted by sh, . and .. skipped.
-  readdir: `[ -d "$1" ] || exit ${ABSENT}; cd -- "$1" || exit 1; for f in .* *; do [ -e "$f" ] || [ -L "$f" ] || continue; case $f in .|..) continue;; esac; printf '%s\\0' "$f"; done`,
+  // Like fs.readdir: absent (or a dangling link) is empty, anything else that is not a directory is ENOTDIR.
+  readdir: `[ -d "$1" ] || { [ -e "$1" ] || exit ${ABSENT}; printf '%s: Not a directory\\n' "$1" >&2; exit 1; }; cd -- "$1" || exit 1; for f in .* *; do [ -e "$f" ] || [ -L "$f" ] || continue; case $f in .|..) continue;; esac; printf '%s\\0' "$f"; done`,
   // Raw st_mode in hex and size; GNU and BSD stat spell it differently. No -L: like lstat.
   statGnu: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec stat -c '%f %s' -- "$1"`,
   statBsd: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec stat -f '%Xp %z' -- "$1"`,
-  which: 'command -v -- "$1"',
+  // A walk of PATH like LocalHost.which: `command -v` answers a bare name for shell builtins (printf, test, kill).
+  which: 'set -f; IFS=:; for d in $PATH; do [ -n "$d" ] && [ -f "$d/$1" ] && [ -x "$d/$1" ] && { printf \'%s\\n\' "$d/$1"; exit 0; }; done; exit 1',
 } as const;
 
 export class SshHost implements Host {
@@ -107,7 +111,7 @@ export class SshHost implements Host {
     let result: RunResult;
     try {
       result = await this.#local.run('ssh', args, {
-        okExitCodes: Array.from({ length: 256 }, (_, i) => i),
+        okExitCodes: ANY_EXIT_CODE,
         ...(options.input === undefined ? {} : { input: options.input }),
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.interactive ? { interactive: true } : {}),
@@ -117,7 +121,9 @@ export class SshHost implements Host {
       throw new JailbuildError('E_HOST_SSH', `ssh to ${this.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     if (result.exitCode === 255) {
-      const line = result.stderr.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'no error output';
+      // ssh prints its reason last, after warnings ("Warning: Identity file … not accessible") that are not the cause.
+      const lines = result.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      const line = lines.filter((l) => !l.startsWith('Warning:')).at(-1) ?? lines.at(-1) ?? 'no error output';
       throw new JailbuildError('E_HOST_SSH', `ssh to ${this.name} failed: ${line}; check that the host is reachable and your key is authorized`, {
         data: { host: this.name, stderr: result.stderr },
       });
@@ -137,7 +143,7 @@ export class SshHost implements Host {
     const set = env.flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
     const prefix = env.length === 0 ? [] : ['env', ...unset, ...set];
     let line = remoteLine([...prefix, ...argv]);
-    if (options.cwd !== undefined) line = `cd ${shellQuote(options.cwd)} && ${line}`;
+    if (options.cwd !== undefined) line = `${remoteLine(['cd', options.cwd])} && ${line}`;
     const result = await this.#ssh(line, { ...options, tty: Boolean(options.interactive) });
     // 127 is sh's "command not found"; env(1) says the same with 127.
     if (result.exitCode === 127 && /not found|No such file/.test(result.stderr)) throw new HostMissingCommandError(command, this.name);
@@ -217,7 +223,7 @@ export class SshHost implements Host {
 
   /** Stops the shared master connection (tests, and callers that are done with the host). */
   async close(): Promise<void> {
-    await this.#local.run('ssh', [...this.#baseArgs, '-O', 'exit', '--', this.destination], { okExitCodes: Array.from({ length: 256 }, (_, i) => i) });
+    await this.#local.run('ssh', [...this.#baseArgs, '-O', 'exit', '--', this.destination], { okExitCodes: ANY_EXIT_CODE });
   }
 
   #check(argv: readonly string[], result: RunResult): void {

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { ANY_EXIT_CODE } from '../host/any-exit-code.js';
 import type { Host } from '../host/host.js';
 import { createPlan, type Plan, type PlannedStep, type PlanStep } from '../plan/plan.js';
 import type { HostSetup } from './host-setup.js';
@@ -18,8 +19,6 @@ export interface HostSetupPlan {
   /** Things a person must do by hand (pf.conf edits jailbuild will not make); the CLI warns with them. */
   notes: { code: string; message: string }[];
 }
-
-const ANY_EXIT = Array.from({ length: 256 }, (_, i) => i);
 
 /**
  * Reads the host's current state (rc.conf values, existing interfaces and
@@ -60,7 +59,7 @@ export async function planHostSetup(host: Host, setup: HostSetup, options: PlanH
   for (const action of setup.actions) {
     if (action.unless !== undefined) {
       const [command, ...args] = action.unless;
-      const probe = await host.run(command as string, args, { okExitCodes: ANY_EXIT });
+      const probe = await host.run(command as string, args, { okExitCodes: ANY_EXIT_CODE });
       if (probe.exitCode === 0) continue;
     }
     action.commands.forEach((argv, i) => {

@@ -22,10 +22,11 @@ export function checkProperties(properties: DatasetProperties): void {
         { exitCode: 2, data: { key } },
       );
     }
-    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_VALUE || /[\t\n\r]/.test(value)) {
+    // Bytes, not characters: zfs limits the encoded value (zfs-fuse aborts on 10,000 bytes of 'é').
+    if (typeof value !== 'string' || value.length === 0 || Buffer.byteLength(value, 'utf8') > MAX_VALUE || /[\t\n\r]/.test(value)) {
       throw new StorageError(
         'E_STORAGE_BAD_PROPERTY',
-        `invalid value for property ${key}: must be non-empty, at most ${MAX_VALUE} characters, without tabs or newlines`,
+        `invalid value for property ${key}: must be non-empty, at most ${MAX_VALUE} bytes (UTF-8), without tabs or newlines`,
         { exitCode: 2, data: { key } },
       );
     }

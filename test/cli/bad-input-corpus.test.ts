@@ -91,7 +91,7 @@ const cases: Case[] = [
   // config files
   { why: 'misspelt top-level key', argv: ['list'], config: ['jailbuild.config.json', '{"mirors": ["https://example.org/"]}'], says: /jailbuild\.config\.json: \(top level\): Unrecognized key: "mirors"; did you mean mirrors\?/ },
   { why: 'misspelt nested key', argv: ['list'], config: ['jailbuild.config.json', '{"storage": {"backend": "zfs", "datset": "zroot/jb"}}'], says: /storage: Unrecognized key: "datset"; did you mean dataset\?/ },
-  { why: 'unknown key far from every known one', argv: ['list'], config: ['jailbuild.config.json', '{"zzzzzz": 1}'], says: /Unrecognized key: "zzzzzz"; remove it or use one of root, cache/ },
+  { why: 'unknown key far from every known one', argv: ['list'], config: ['jailbuild.config.json', '{"zzzzzz": 1}'], says: /Unrecognized key: "zzzzzz"; remove it or use one of root, dataRoot, cache/ },
   { why: 'suggestion whose value would be wrong is not offered', argv: ['list'], config: ['jailbuild.config.json', '{"arhc": "sparc"}'], says: /Unrecognized key: "arhc"; remove it or use one of/ },
   { why: 'wrong type', argv: ['list'], config: ['jailbuild.config.json', '{"mirrors": "https://example.org/"}'], says: /mirrors: Invalid input: expected array/ },
   { why: 'YAML syntax error keeps its reason and position', argv: ['list'], config: ['jailbuild.config.yaml', 'mirrors: [a\n  b: c\n'], says: /jailbuild\.config\.yaml:2:4: missed comma between flow collection entries; fix the file's syntax there/ },

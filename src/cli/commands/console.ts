@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { JailbuildError } from '../../errors.js';
+import { ANY_EXIT_CODE } from '../../host/any-exit-code.js';
 import type { CliIo } from '../context.js';
 import { commandAction } from '../run-command.js';
-
-/** Every status comes back to us: a failed session (jexec cannot enter, login refuses) must fail the command. */
-const ANY_EXIT = Array.from({ length: 256 }, (_, i) => i);
 
 export function register(command: Command, io: CliIo): void {
   command
@@ -21,7 +19,7 @@ export function register(command: Command, io: CliIo): void {
         if (jail?.state === 'stopped') {
           throw new JailbuildError('E_JAIL_NOT_RUNNING', `jail ${name} is not running; start it with jailbuild start ${name}`, { data: { name } });
         }
-        const { exitCode } = await ctx.host.run('jexec', argv.slice(1), { interactive: true, okExitCodes: ANY_EXIT });
+        const { exitCode } = await ctx.host.run('jexec', argv.slice(1), { interactive: true, okExitCodes: ANY_EXIT_CODE });
         // A session that did not end well fails the command (exit 1); its status is in the message and data.
         if (exitCode !== 0) {
           throw new JailbuildError('E_CONSOLE_FAILED', `console session in ${name} ended with exit status ${exitCode} (\`${formatArgv(argv)}\`); check that the jail runs (jailbuild list) and that user ${options.user} exists in it`, {
