@@ -36,14 +36,12 @@ function defaultIo(): CliIo {
   };
 }
 
-export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
-  let args = [...argv];
-  // `jailbuild help fetch` → `jailbuild fetch --help`, so help shows the loaded command's options.
-  if (args[0] === 'help' && args[1] !== undefined) args = [args[1], '--help', ...args.slice(2)];
-  const selected = findSubcommand(args);
-  const verbose = args.includes('--verbose');
-
-  const program = new Command('jailbuild')
+/**
+ * The program with its global options and no subcommands: `main` adds the
+ * chosen one, `loadFullProgram` (man page, completion) adds them all.
+ */
+export function createProgram(io: CliIo): Command {
+  return new Command('jailbuild')
     .description('Build and run FreeBSD thin jails: basejail + template, ZFS clones, jail.conf, upgrades, fleets.')
     .version(version(), '-V, --version')
     .option('--json', 'machine-readable output on stdout (progress goes to stderr as plain lines)')
@@ -60,6 +58,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .showHelpAfterError('(run jailbuild --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+}
+
+export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  let args = [...argv];
+  // `jailbuild help fetch` → `jailbuild fetch --help`, so help shows the loaded command's options.
+  if (args[0] === 'help' && args[1] !== undefined) args = [args[1], '--help', ...args.slice(2)];
+  const selected = findSubcommand(args);
+  const verbose = args.includes('--verbose');
+  const program = createProgram(io);
 
   try {
     for (const [name, entry] of Object.entries(commandIndex)) {

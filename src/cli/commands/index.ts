@@ -35,4 +35,5 @@ export const commandIndex: Record<string, CommandEntry> = {
   apply: { summary: 'apply the fleet plan (or a saved plan file) in parallel dependency waves, per-jail report', load: () => import('./apply.js') },
   upgrade: { summary: 'patch basejails with freebsd-update, or move jails to another release (--release)', load: () => import('./upgrade.js') },
   prune: { summary: 'list basejails and templates no jail uses any more; --yes destroys them', load: () => import('./prune.js') },
+  completion: { summary: 'print a bash or zsh completion script (eval "$(jailbuild completion bash)")', load: () => import('./completion.js') },
 };
