@@ -26,6 +26,7 @@ const repo = join(import.meta.dirname, '../..');
 const NOT_RUN: Record<string, string> = {
   'npm ci && npm run demo': 'npm ci would reinstall the node_modules this test runs from; `npm run demo` runs below on its own',
   'npm test': 'the test suite itself (this test is part of it)',
+  'npm link': 'changes the global npm prefix of this machine; test/cli/install.test.ts installs the packed tarball into a temp prefix instead',
   'jailbuild template build web':
     "the shipped web recipe runs `chown deploy:www` inside the template through chroot(8), which needs the jail's own users: FreeBSD only (template build runs against recipes made for the fakes in test/template)",
 };
@@ -109,6 +110,12 @@ test('every shell line of the README runs and exits 0 (under a temp --root, Free
           const r = spawnSync('npm', ['run', '--silent', 'demo', '--', '--root', join(dir, 'demo')], { cwd: repo, encoding: 'utf8' });
           assert.equal(r.status, 0, `${command}: ${r.stderr}`);
           assert.match(r.stdout, /bsd-demo01/);
+          ran++;
+          continue;
+        }
+        if (argv[0] === 'npx' && argv[1] === 'jailbuild') {
+          const r = spawnSync('npx', ['--no-install', ...argv.slice(1)], { cwd: repo, encoding: 'utf8' });
+          assert.equal(r.status, 0, `${command}: ${r.stderr}`);
           ran++;
           continue;
         }
