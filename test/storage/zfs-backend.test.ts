@@ -177,8 +177,10 @@ describe('zfs backend specifics', () => {
     assert.equal(stdout.trim(), 'yes');
     assert.equal(await fs.readFile(join(backend.pathOf('templates/m1'), 'marker'), 'utf8'), 'm1');
     const verbs = recorder.callsOf('zfs').map((argv) => argv[1]);
-    // zfs-fuse refuses to rename a mounted filesystem; FreeBSD renames at once.
-    if (verbs.includes('umount')) assert.deepEqual(verbs.slice(verbs.indexOf('umount')), ['umount', 'rename', 'mount']);
+    // zfs-fuse refuses to rename a mounted filesystem; FreeBSD renames at once. Right after writes
+    // zfs-fuse may answer busy once more to the unmount or to the rename: those are retried, so
+    // the order is asserted, not the count (an exact count made this test fail now and then).
+    if (verbs.includes('umount')) assert.match(verbs.slice(verbs.indexOf('umount')).join(' '), /^(umount )+(rename )+mount$/);
     console.log(`# zfs: rename ran: ${verbs.join(' ')}`);
   });
 
