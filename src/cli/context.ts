@@ -36,6 +36,8 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   isTTY: boolean;
+  /** Width of the terminal stderr is on; undefined when unknown (then progress is plain lines). */
+  columns?: number | undefined;
   cwd: string;
 }
 

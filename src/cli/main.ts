@@ -2,12 +2,15 @@
  * Entry point: parses argv with commander, loads only the chosen subcommand,
  * and maps every outcome to an exit code in this one place:
  * 0 ok · 1 an operation failed · 2 usage or config error (nothing touched).
- * An error that is not a JailbuildError is a bug: print the stack, ask for an issue.
+ * Every error is one line on stderr (src/cli/format-error.ts); an error that is
+ * not a JailbuildError is a bug, and its stack is printed only with --debug.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { isJailbuildError } from '../errors.js';
 import { commandIndex } from './commands/index.js';
 import type { CliIo } from './context.js';
+import { formatError, oneLine } from './format-error.js';
+import { terminalColumns } from './progress-reporter.js';
 import { version } from './version.js';
 
 const OPTIONS_WITH_VALUES = new Set(['--root', '--cache', '--arch', '--mirror', '--backend', '--dataset', '--config', '-C']);
@@ -27,11 +30,24 @@ export function findSubcommand(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** commander's `error: …\n(Did you mean --release?)` as one line. */
+function commanderErrorLine(text: string): string {
+  return oneLine(
+    text
+      .trim()
+      .split(/\n+/)
+      .map((line) => line.replace(/^\((.*)\)$/, '$1').replace(/^Did you mean/, 'did you mean'))
+      .join('; '),
+  );
+}
+
 function defaultIo(): CliIo {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
+    // listr2 wraps to stdout's width when stdout is a terminal, else to 80
+    columns: terminalColumns(process.env, process.stdout.isTTY ? process.stdout.columns : process.stderr.isTTY ? 80 : undefined),
     cwd: process.cwd(),
   };
 }
@@ -54,10 +70,11 @@ export function createProgram(io: CliIo): Command {
     .option('--dataset <name>', 'parent ZFS dataset for the zfs backend (e.g. zroot/jailbuild)')
     .option('--strict', 'refuse unknown releases and turn warnings into errors')
     .option('-C, --config <file>', 'config file (default: jailbuild.config.{ts,js,json,yaml} in the current directory)')
-    .option('--verbose', 'show stack traces and command output on errors')
-    .showHelpAfterError('(run jailbuild --help for usage)')
+    .option('--debug', 'on errors, also print the full message, the data, causes and stack traces')
+    .addOption(new Option('--verbose', 'same as --debug').hideHelp())
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    // commander's errors (and its "Did you mean" hint) become one line, like every other error
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(`${commanderErrorLine(text)}; run jailbuild --help for usage\n`) });
 }
 
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
@@ -65,16 +82,21 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   // `jailbuild help fetch` → `jailbuild fetch --help`, so help shows the loaded command's options.
   if (args[0] === 'help' && args[1] !== undefined) args = [args[1], '--help', ...args.slice(2)];
   const selected = findSubcommand(args);
-  const verbose = args.includes('--verbose');
+  const debug = args.includes('--debug') || args.includes('--verbose');
   const program = createProgram(io);
 
   try {
     for (const [name, entry] of Object.entries(commandIndex)) {
       const command = program.command(name).description(entry.summary);
-      if (name === selected) (await entry.load()).register(command, io);
+      if (name === selected) {
+        (await entry.load()).register(command, io);
+        command.addHelpText('after', `\nHost files: ${entry.hostFiles}. Under --root (or the config's root) they are <root>/etc/…; --dry-run writes none.`);
+      }
     }
     if (selected !== undefined && !(selected in commandIndex)) {
-      io.stderr(`error: unknown command '${selected}'; run jailbuild --help for the list\n`);
+      const { suggest } = await import('../suggest.js');
+      const guess = suggest(selected, Object.keys(commandIndex), (name) => name in commandIndex);
+      io.stderr(`error: unknown command '${oneLine(selected).slice(0, 40)}'${guess === undefined ? '' : `; did you mean ${guess}?`}; run jailbuild --help for the list\n`);
       return 2;
     }
     if (args.length === 0) {
@@ -92,11 +114,13 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       if (args.includes('--json')) {
         io.stdout(`${JSON.stringify({ ok: false, error: { code: error.code, message: error.message, data: error.data } }, null, 2)}\n`);
       }
-      io.stderr(`error: ${error.message}\n`);
-      if (verbose && error.cause !== undefined) io.stderr(`cause: ${error.cause instanceof Error ? error.cause.stack : String(error.cause)}\n`);
+      io.stderr(formatError(error, { debug }));
       return error.exitCode;
     }
-    io.stderr(`internal error (a bug in jailbuild, please report it with this output):\n${error instanceof Error ? error.stack : String(error)}\n`);
+    if (args.includes('--json')) {
+      io.stdout(`${JSON.stringify({ ok: false, error: { code: 'E_INTERNAL', message: error instanceof Error ? error.message : String(error) } }, null, 2)}\n`);
+    }
+    io.stderr(formatError(error, { debug }));
     return 1;
   }
 }

@@ -23,40 +23,70 @@ export function formatBytes(bytes: number): string {
 
 interface RateState {
   startedAt: number;
+  /** Bytes already done at the first event (a resumed download starts there): not part of the rate. */
+  startDone: number;
   lastPrintAt: number;
 }
 
-function formatByteEvent(event: Extract<ProgressEvent, { kind: 'bytes' }>, state: RateState, now: number): string {
-  const seconds = Math.max((now - state.startedAt) / 1000, 0.001);
-  const rate = event.done / seconds;
+/** `title: done of total (pct%), rate/s, ETA 1m05s`; rate and ETA once there is something to measure. */
+export function formatByteEvent(event: Extract<ProgressEvent, { kind: 'bytes' }>, state: RateState, now: number): string {
+  const seconds = (now - state.startedAt) / 1000;
+  const moved = event.done - state.startDone;
+  const rate = seconds > 0 && moved > 0 ? moved / seconds : undefined;
   let text = `${event.title}: ${formatBytes(event.done)}`;
   if (event.total !== undefined && event.total > 0) {
     const pct = Math.min(100, Math.floor((event.done / event.total) * 100));
-    const eta = rate > 0 ? Math.max(0, Math.round((event.total - event.done) / rate)) : undefined;
     text += ` of ${formatBytes(event.total)} (${pct}%)`;
-    text += `, ${formatBytes(rate)}/s${eta === undefined ? '' : `, ETA ${eta}s`}`;
-  } else {
+    if (rate !== undefined) text += `, ${formatBytes(rate)}/s, ETA ${formatDuration(Math.max(0, Math.round((event.total - event.done) / rate)))}`;
+  } else if (rate !== undefined) {
     text += `, ${formatBytes(rate)}/s`;
   }
   return text;
 }
 
-/** Plain lines: one per step change, byte counters at most every 2 s. */
+/** 45s, 3m05s, 1h02m. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * Plain lines: one per step change, byte counters at most every 2 s.
+ *
+ * A failed step's reason is the error the command then ends with, which main
+ * prints as the one `error:` line; so the last `✗` line is held back until
+ * it is known whether the run ends with that same error (then the line is
+ * printed without the reason, the error follows once) or goes on (a fleet
+ * that carries on after a failed jail: the reason is printed with the line).
+ */
 export function createLineReporter(write: (line: string) => void, now: () => number = Date.now): ProgressReporter {
   const rates = new Map<string, RateState>();
+  let pendingFail: { title: string; detail: string | undefined } | undefined;
+  const failLine = (fail: { title: string; detail: string | undefined }, withDetail: boolean) => `✗ ${fail.title}${withDetail && fail.detail ? `: ${fail.detail}` : ''}`;
+  const flush = (withDetail = true) => {
+    if (pendingFail !== undefined) write(failLine(pendingFail, withDetail));
+    pendingFail = undefined;
+  };
   const onProgress: OnProgress = (event) => {
+    if (event.kind === 'step' && event.state === 'fail') {
+      // An enclosing step failing with the same reason is the same error on its way out.
+      if (pendingFail !== undefined) flush(pendingFail.detail !== event.detail);
+      pendingFail = { title: event.title, detail: event.detail };
+      return;
+    }
+    flush();
     switch (event.kind) {
       case 'step':
         if (event.state === 'start') write(`- ${event.title}`);
         else if (event.state === 'done') write(`✓ ${event.title}${event.detail ? `: ${event.detail}` : ''}`);
-        else if (event.state === 'skip') write(`· ${event.title}${event.detail ? `: ${event.detail}` : ''}`);
-        else write(`✗ ${event.title}${event.detail ? `: ${event.detail}` : ''}`);
+        else write(`· ${event.title}${event.detail ? `: ${event.detail}` : ''}`);
         return;
       case 'bytes': {
         const t = now();
         let state = rates.get(event.id);
         if (state === undefined) {
-          state = { startedAt: t, lastPrintAt: 0 };
+          state = { startedAt: t, startDone: event.done, lastPrintAt: 0 };
           rates.set(event.id, state);
         }
         const finished = event.total !== undefined && event.done >= event.total;
@@ -71,7 +101,19 @@ export function createLineReporter(write: (line: string) => void, now: () => num
         return;
     }
   };
-  return { onProgress, run: (_title, body) => body() };
+  return {
+    onProgress,
+    async run(_title, body) {
+      try {
+        const result = await body();
+        flush();
+        return result;
+      } catch (error) {
+        flush(!(error instanceof Error && pendingFail?.detail === error.message));
+        throw error;
+      }
+    },
+  };
 }
 
 /** listr2 on a TTY: a spinner for the command and one live line below it (the current step or byte counter). */
@@ -82,7 +124,7 @@ export function createTtyReporter(): ProgressReporter {
     if (event.kind === 'bytes') {
       const t = Date.now();
       let state = rates.get(event.id);
-      if (state === undefined) rates.set(event.id, (state = { startedAt: t, lastPrintAt: t }));
+      if (state === undefined) rates.set(event.id, (state = { startedAt: t, startDone: event.done, lastPrintAt: t }));
       setOutput?.(formatByteEvent(event, state, t));
     } else if (event.kind === 'step') {
       const mark = { start: '…', done: '✔', skip: '↓', fail: '✖' }[event.state];
@@ -117,6 +159,8 @@ export function createTtyReporter(): ProgressReporter {
           forceTTY: true,
           rendererOptions: {
             collapseErrors: false,
+            // the error is printed once, by main, as the command's one error line
+            showErrorMessage: false,
             logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) }),
           },
         },
@@ -127,7 +171,31 @@ export function createTtyReporter(): ProgressReporter {
   };
 }
 
-export function createProgressReporter(options: { json: boolean; isTTY: boolean; write: (line: string) => void }): ProgressReporter {
-  if (options.isTTY && !options.json && !process.env.CI) return createTtyReporter();
+/** Narrower than this, a spinner line cannot show a step; plain lines read better. */
+export const MIN_TTY_COLUMNS = 20;
+
+/**
+ * The terminal width listr2 will draw with, or undefined when it is unknown
+ * or unusable. listr2 wraps to `process.stdout.columns` (`reported`); a
+ * pseudo-terminal without a size (script(1), some CI runners) reports 0, and
+ * listr2 then wraps after every character. `COLUMNS` set to anything but a
+ * positive width (`COLUMNS=0`) also means "no usable width".
+ */
+export function terminalColumns(env: NodeJS.ProcessEnv, reported: number | undefined): number | undefined {
+  const fromEnv = env.COLUMNS;
+  if (fromEnv !== undefined && fromEnv !== '' && !(Number.isInteger(Number(fromEnv)) && Number(fromEnv) > 0)) return undefined;
+  return reported !== undefined && Number.isInteger(reported) && reported > 0 ? reported : undefined;
+}
+
+/**
+ * listr2 only on a real, wide-enough terminal; plain lines when stderr is not
+ * a TTY, in CI, with --json, on a dumb terminal, or when the width is unknown
+ * or too small (listr2 wraps to the width it is given: at 0 it printed one
+ * character per line).
+ */
+export function createProgressReporter(options: { json: boolean; isTTY: boolean; columns?: number | undefined; write: (line: string) => void; env?: NodeJS.ProcessEnv }): ProgressReporter {
+  const env = options.env ?? process.env;
+  const wideEnough = options.columns !== undefined && options.columns >= MIN_TTY_COLUMNS;
+  if (options.isTTY && wideEnough && !options.json && !env.CI && env.TERM !== 'dumb') return createTtyReporter();
   return createLineReporter(options.write);
 }

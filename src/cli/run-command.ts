@@ -28,7 +28,7 @@ export function commandAction<A extends unknown[]>(io: CliIo, title: string, bod
         io.stderr(`warning: ${w.message}\n`);
       },
     });
-    const reporter = createProgressReporter({ json: settings.json, isTTY: io.isTTY, write: (line) => io.stderr(`${line}\n`) });
+    const reporter = createProgressReporter({ json: settings.json, isTTY: io.isTTY, columns: io.columns, write: (line) => io.stderr(`${line}\n`) });
     const ctx: CliContext = { settings, loaded, host: new LocalHost(), onProgress: reporter.onProgress, warn, warnings, cwd: io.cwd };
     const result = await reporter.run(title, () => body(ctx, ...positional));
     if (settings.json) {

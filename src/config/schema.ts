@@ -43,8 +43,17 @@ export const configSchema = z
       .string()
       .min(1)
       .optional()
-      .meta({ description: 'Data root: basejails, templates and jails (dir backend), the default cache, and the default for hosts without a root. `--root` relocates host files (`<root>/etc/jail.conf.d`) too.', default: '/usr/local/jailbuild', examples: ['/usr/local/jailbuild', './.jailbuild'] }),
-    cache: z.string().min(1).optional().meta({ description: 'Release cache: `<cache>/<release>/<arch>/base.txz` and the MANIFEST.', defaultText: '`<root>/repos`', examples: ['./repos'] }),
+      .meta({
+        description:
+          'Relocates everything, like `--root`: jailbuild\'s data (basejails, templates, jails, cache) and the host files it edits (`<root>/etc/jail.conf`, `jail.conf.d`, `rc.conf`, `pf.jailbuild.conf`). For a sandbox or a checkout; not together with `dataRoot`.',
+        examples: ['./.jailbuild'],
+      }),
+    dataRoot: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'Moves only jailbuild\'s data (basejails, templates, jails, cache); host files stay in /etc, where jail(8) and rc(8) read them. For production; not together with `root`.', default: '/usr/local/jailbuild', examples: ['/data/jailbuild'] }),
+    cache: z.string().min(1).optional().meta({ description: 'Release cache: `<cache>/<release>/<arch>/base.txz` and the MANIFEST.', defaultText: '`<dataRoot>/repos` (or `<root>/repos`)', examples: ['./repos'] }),
     arch: z.enum(['amd64', 'arm64']).optional().meta({ description: 'Release architecture to fetch and bootstrap.', default: 'amd64', examples: ['arm64'] }),
     mirrors: z
       .array(z.string().min(1))
@@ -70,6 +79,13 @@ export const configSchema = z
           'Extra MANIFEST pins, `<release>/<arch>` → sha256 of that release\'s MANIFEST file; they take precedence over the sums shipped with jailbuild. Needed for a private mirror: your own build of a release FreeBSD published (e.g. 14.2-RELEASE) has another MANIFEST and is refused (`E_RELEASE_MANIFEST_UNTRUSTED`) until pinned here; a release jailbuild knows no sum for is accepted with a warning, or refused under `strict`. Get the sum with `sha256 MANIFEST` where you built it.',
         examples: [{ '14.2-RELEASE/amd64': '3f7c0b9e5a1d2c4b6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d' }],
       }),
+    fetch: z
+      .object({
+        stallTimeout: z.number().positive().max(86_400).optional().meta({ description: 'Seconds without a byte before a download is aborted and retried, resuming from the bytes already on disk. Same as `fetch --stall-timeout`.', default: 60, examples: [120] }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: 'Release downloads.', examples: [{ stallTimeout: 120 }] }),
     strict: z.boolean().optional().meta({ description: 'Refuse releases whose MANIFEST is not pinned (shipped or `trustedManifests`), and turn warnings into errors. Same as `--strict`.', default: false, examples: [true] }),
     storage: storageSchema.optional(),
     jailConf: z

@@ -4,18 +4,20 @@
  * repeated elsewhere.
  */
 import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
 import { DEFAULT_WRITABLE, type ParsedConfig } from './schema.js';
 
 export type Arch = 'amd64' | 'arm64';
 
 export const DEFAULT_ROOT = '/usr/local/jailbuild';
 export const DEFAULT_MIRRORS = ['https://download.freebsd.org'];
+export const DEFAULT_FETCH_STALL_TIMEOUT_S = 60;
 export const DEFAULT_ARCHIVE_MIRRORS = ['https://ftp-archive.freebsd.org/pub/FreeBSD-Archive/old-releases'];
 
 export type StorageSettings = { backend: 'dir' } | { backend: 'zfs'; dataset: string };
 
 export interface Settings {
-  /** Data root: basejail/, templates/, jails/ live here with the dir backend. */
+  /** Data root: basejail/, templates/, jails/ live here with the dir backend (`--root`, the config's `root` or `dataRoot`). */
   root: string;
   /** Release cache: `<cache>/<release>/<arch>/`. */
   cache: string;
@@ -26,6 +28,8 @@ export interface Settings {
   archiveMirrors: string[];
   /** Refuse unpinned MANIFESTs and turn warnings into errors. */
   strict: boolean;
+  /** A download that receives nothing for this long is aborted and retried (config `fetch.stallTimeout`, seconds). */
+  fetchStallTimeoutMs: number;
   /** MANIFEST pins added to the built-in table, `<release>/<arch>` → sha256. */
   trustedManifests: Record<string, string>;
   storage: StorageSettings;
@@ -58,15 +62,28 @@ export interface SettingsFlags {
   json?: boolean;
 }
 
+/**
+ * `root` means one thing, in the config file and as `--root`: everything
+ * jailbuild touches moves under it, the host files (jail.conf, jail.conf.d,
+ * rc.conf, pf) included, like DESTDIR. That is what an admin trying the tool
+ * expects of a key named root, and its failure mode is safe: a sandbox never
+ * writes the real /etc. `dataRoot` (config only) moves just jailbuild's own
+ * data (basejails, templates, jails, cache, locks) and leaves the host files
+ * in /etc, where jail(8) and rc(8) read them: the production setting.
+ * Host paths the config names (jailConf.dir/main) stay as written next to a
+ * config `root`, and go under a `--root` (the flag sandboxes the whole config).
+ */
 export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, baseDir: string, cwd: string): Settings {
   const fromConfig = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const fromCli = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
-  const root = flags.root !== undefined ? fromCli(flags.root) : config.root !== undefined ? fromConfig(config.root) : DEFAULT_ROOT;
-  // --root relocates host paths too, like DESTDIR (tests, demo): /etc/jail.conf.d → <root>/etc/jail.conf.d,
-  // also when the config names them; a config `root` only moves data.
-  const hostPrefix = flags.root !== undefined ? root : '';
+  if (config.root !== undefined && config.dataRoot !== undefined && flags.root === undefined) {
+    throw new ConfigError('E_CONFIG_ROOT', `the config sets both root (moves everything, /etc files included) and dataRoot (moves only jailbuild's data); keep one`);
+  }
+  const configRoot = config.root !== undefined ? fromConfig(config.root) : undefined;
+  const root = flags.root !== undefined ? fromCli(flags.root) : (configRoot ?? (config.dataRoot !== undefined ? fromConfig(config.dataRoot) : DEFAULT_ROOT));
+  const hostPrefix = flags.root !== undefined ? root : (configRoot ?? '');
   const hostPath = (configured: string | undefined, fallback: string) =>
-    configured === undefined ? `${hostPrefix}${fallback}` : hostPrefix === '' ? fromConfig(configured) : join(hostPrefix, fromConfig(configured));
+    configured === undefined ? `${hostPrefix}${fallback}` : flags.root === undefined ? fromConfig(configured) : join(hostPrefix, fromConfig(configured));
   const cache =
     flags.cache !== undefined
       ? fromCli(flags.cache)
@@ -88,6 +105,7 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
     archiveMirrors: config.archiveMirrors ?? (flags.mirrors !== undefined || config.mirrors !== undefined ? [] : DEFAULT_ARCHIVE_MIRRORS),
     strict: flags.strict ?? config.strict ?? false,
     trustedManifests: config.trustedManifests ?? {},
+    fetchStallTimeoutMs: (config.fetch?.stallTimeout ?? DEFAULT_FETCH_STALL_TIMEOUT_S) * 1000,
     storage,
     jailConfDir: hostPath(config.jailConf?.dir, '/etc/jail.conf.d'),
     jailConfMain: hostPath(config.jailConf?.main, '/etc/jail.conf'),

@@ -6,12 +6,14 @@
  * fails); a failure never stops other jails, only the ones that depend on it
  * (transitively), which are reported as skipped naming the failed jail.
  */
+import { join } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { JailbuildError } from '../errors.js';
 import { bootstrapRelease } from '../image/bootstrap-release.js';
 import { applyPlan } from '../plan/apply-plan.js';
 import type { Host } from '../host/host.js';
 import { serializeCommands } from '../host/serialize-commands.js';
+import { withAllocationLock } from '../jail/with-allocation-lock.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import { buildTemplate } from '../template/build-template.js';
 import { loadTemplate } from '../template/load-template.js';
@@ -70,11 +72,23 @@ export const FLEET_PLAN_STALE = 'E_FLEET_PLAN_STALE';
 
 const doors = new WeakMap<FleetHost, Host>();
 
-/** The host as parallel jails use it: `sysrc` edits of the one rc.conf run one at a time. */
+/** The host as parallel jails use it: `sysrc` edits of the one rc.conf run one at a time, under the host's lock. */
 function hostDoor(target: FleetHost): Host {
   let door = doors.get(target);
-  if (door === undefined) doors.set(target, (door = serializeCommands(target.host, ['sysrc'])));
+  if (door === undefined) doors.set(target, (door = serializeCommands(target.host, ['sysrc'], join(target.settings.lockDir, 'rc-conf.lock'))));
   return door;
+}
+
+/**
+ * Holds the allocation lock of every host the plan touches (in name order, so
+ * two applies never wait on each other crosswise) while `fn` runs: the plan's
+ * addresses and ids were chosen against what the hosts held, and no `create`
+ * may take one of them before the jails are written.
+ */
+async function withHostLocks<T>(targets: readonly FleetHost[], onProgress: OnProgress, fn: () => Promise<T>): Promise<T> {
+  const [first, ...rest] = targets;
+  if (first === undefined) return fn();
+  return withAllocationLock({ ...first, onProgress }, () => withHostLocks(rest, onProgress, fn));
 }
 
 export async function applyFleetPlan(plan: FleetPlan, options: ApplyFleetOptions): Promise<FleetApplyResult> {
@@ -88,6 +102,11 @@ export async function applyFleetPlan(plan: FleetPlan, options: ApplyFleetOptions
     return h;
   };
   for (const name of Object.keys(plan.hosts)) hostOf(name);
+  const targets = [...new Set(Object.keys(plan.hosts).sort().map(hostOf))];
+  return withHostLocks(targets, onProgress, () => applyLocked(plan, options, hostOf, started, onProgress));
+}
+
+async function applyLocked(plan: FleetPlan, options: ApplyFleetOptions, hostOf: (name: string) => FleetHost, started: number, onProgress: OnProgress): Promise<FleetApplyResult> {
   if (options.verifyFingerprint ?? true) {
     const now = await readFleetState(options.hosts);
     if (now.fingerprint !== plan.fingerprint) {

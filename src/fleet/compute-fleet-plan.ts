@@ -31,7 +31,8 @@ import { buildJailNetwork } from '../network/build-jail-network.js';
 import { checkFleetNetworks } from '../network/check-fleet-networks.js';
 import { checkVimage } from '../network/check-vimage.js';
 import type { JailNetwork } from '../network/jail-network.js';
-import { nextJailId } from '../network/network-for-jail.js';
+import { idOfLoopback, nextJailId } from '../network/network-for-jail.js';
+import { readHostAddresses } from '../network/read-host-addresses.js';
 import { jailNetworkFromParams } from '../network/read-jail-networks.js';
 import { resolveJailAddresses, type JailAddressUse, type ResolvedNetwork } from '../network/resolve-jail-addresses.js';
 import { createPlan, type PlannedStep } from '../plan/plan.js';
@@ -62,7 +63,11 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
     return h;
   };
   const actualByName = new Map(actual.jails.map((j) => [j.name, j]));
-  const specs = resolveSpecs(desired.jails, actual.jails);
+  // `auto` for a new jail also skips what the hosts' interfaces hold (ifconfig -a), asked only of hosts that get one.
+  const autoHosts = new Set(desired.jails.filter((j) => !actualByName.has(j.name) && (j.network?.ip4 === 'auto' || j.network?.ip6 === 'auto')).map((j) => j.host));
+  const hostAddresses = (await Promise.all([...autoHosts].map((name) => readHostAddresses(hostOf(name).host)))).flat();
+  const foreign = Object.values(actual.hosts).flatMap((h) => h.foreign);
+  const specs = resolveSpecs(desired.jails, actual.jails, hostAddresses, foreign);
   // VNET modes need a VIMAGE kernel: ask each host once per mode before planning new jails, as `jailbuild create` does.
   const asked = new Set<string>();
   for (const jail of desired.jails) {
@@ -179,10 +184,10 @@ function templateSourceOf(template: string, desired: DesiredFleet, dirs: readonl
 }
 
 /** Every desired jail as a JailSpec, networks resolved against the fleet (see the module comment). */
-function resolveSpecs(jails: readonly DesiredJail[], actual: readonly ActualJail[]): Map<string, { spec: JailSpec; network: JailNetwork | undefined }> {
+function resolveSpecs(jails: readonly DesiredJail[], actual: readonly ActualJail[], hostAddresses: readonly string[], foreign: readonly JailAddressUse[]): Map<string, { spec: JailSpec; network: JailNetwork | undefined }> {
   const actualByName = new Map(actual.map((j) => [j.name, j]));
   const actualNets = new Map(actual.map((j) => [j.name, jailNetworkFromParams(j.name, j.params, j.rcConfText)]));
-  const uses: JailAddressUse[] = actual.map((j) => ({ jail: j.name, addresses: actualNets.get(j.name)?.addresses ?? [] }));
+  const uses: JailAddressUse[] = [...foreign, ...actual.map((j) => ({ jail: j.name, addresses: actualNets.get(j.name)?.addresses ?? [] }))];
   const usedIds = new Set(actual.flatMap((j) => (j.id === undefined ? [] : [j.id])));
   const resolved = new Map<string, ResolvedNetwork>();
   const claim = (jail: string, network: ResolvedNetwork) => {
@@ -207,7 +212,7 @@ function resolveSpecs(jails: readonly DesiredJail[], actual: readonly ActualJail
     const network = jail.network as NonNullable<DesiredJail['network']>;
     const had = actualNets.get(jail.name)?.network;
     const kept = { ...network, ...(keeps(jail, 'ip4') ? { ip4: undefined } : {}), ...(keeps(jail, 'ip6') ? { ip6: undefined } : {}) };
-    const fresh = resolveJailAddresses(jail.name, kept.ip4 === undefined && kept.ip6 === undefined && network.mode === 'alias' ? { ...kept, ip4: [] } : kept, uses);
+    const fresh = resolveJailAddresses(jail.name, kept.ip4 === undefined && kept.ip6 === undefined && network.mode === 'alias' ? { ...kept, ip4: [] } : kept, uses, hostAddresses);
     claim(jail.name, { ...fresh, ...(keeps(jail, 'ip4') ? { ip4: had?.ip4 as ResolvedNetwork['ip4'] } : {}), ...(keeps(jail, 'ip6') ? { ip6: had?.ip6 as ResolvedNetwork['ip6'] } : {}) });
   }
   const out = new Map<string, { spec: JailSpec; network: JailNetwork | undefined }>();
@@ -218,7 +223,9 @@ function resolveSpecs(jails: readonly DesiredJail[], actual: readonly ActualJail
     let id = existing?.id;
     if (jail.network !== undefined) {
       if (id === undefined) {
-        id = nextJailId([...usedIds]);
+        // Loopbacks held by jails without a jailbuild:id, or already on the host, rule their ids out too.
+        const taken = new Set([...[...actualNets.values()].flatMap((n) => n.addresses), ...foreign.flatMap((f) => f.addresses), ...hostAddresses]);
+        id = nextJailId([...usedIds, ...[...taken].flatMap((a) => idOfLoopback(a) ?? [])], taken);
         usedIds.add(id);
       }
       network = buildJailNetwork({ name: jail.name, id, network: resolved.get(jail.name) as ResolvedNetwork });
@@ -293,8 +300,9 @@ function planUpdate(spec: JailSpec, jail: ActualJail, target: FleetHost, hostRcC
     for (const [k, v] of Object.entries(changedRc)) details.push({ field: `rc.conf ${k}`, from: haveRc[k], to: v });
     const rcPath = join(jail.path, 'etc/rc.conf');
     steps.push({
-      step: { kind: 'write-file', title: `set ${Object.keys(changedRc).join(', ')} in ${jail.name}'s rc.conf`, path: rcPath, content: setRcConfValues(jail.rcConfText, changedRc), mode: 0o644 },
-      undo: [{ kind: 'write-file', title: `restore ${jail.name}'s rc.conf`, path: rcPath, content: jail.rcConfText, mode: 0o644 }],
+      // Inside the jail's root, which its root user controls: written through host.beneath, never through a link.
+      step: { kind: 'write-file', title: `set ${Object.keys(changedRc).join(', ')} in ${jail.name}'s rc.conf`, path: rcPath, beneath: jail.path, content: setRcConfValues(jail.rcConfText, changedRc), mode: 0o644 },
+      undo: [{ kind: 'write-file', title: `restore ${jail.name}'s rc.conf`, path: rcPath, beneath: jail.path, content: jail.rcConfText, mode: 0o644 }],
     });
   }
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { JailbuildError } from '../errors.js';
+import { validateHostname } from '../jail/validate-hostname.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
 import { networkSchema } from '../network/network-schema.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
@@ -34,7 +35,12 @@ export function createFleetHostSchema<S extends z.ZodType>(storageSchema: S) {
         .string()
         .startsWith('/', 'must be an absolute path on that host')
         .optional()
-        .meta({ description: 'Data root on that host.', defaultText: 'the config\'s `root` (local), `/usr/local/jailbuild` (ssh)', examples: ['/usr/local/jailbuild'] }),
+        .meta({ description: 'Relocates everything on that host, as the config\'s `root`: data and the host files (`<root>/etc/jail.conf.d`, `rc.conf`) not named here.', defaultText: 'the config\'s (local), none (ssh)', examples: ['/var/sandbox'] }),
+      dataRoot: z
+        .string()
+        .startsWith('/', 'must be an absolute path on that host')
+        .optional()
+        .meta({ description: 'Moves only jailbuild\'s data on that host (dir backend); host files stay in /etc.', defaultText: 'the config\'s (local), `/usr/local/jailbuild` (ssh)', examples: ['/usr/local/jailbuild'] }),
       storage: storageSchema.optional().meta({ description: 'Storage on that host.', defaultText: 'the config\'s `storage` (local), `{ backend: \'dir\' }` (ssh)' }),
       jailConf: z
         .object({
@@ -48,7 +54,7 @@ export function createFleetHostSchema<S extends z.ZodType>(storageSchema: S) {
       sshOptions: z.array(z.string()).optional().meta({ description: 'Extra ssh(1) arguments for this host.', examples: [['-i', '/root/.ssh/fleet', '-o', 'UserKnownHostsFile=/root/.ssh/fleet_known_hosts']] }),
     })
     .strict()
-    .meta({ description: 'A machine jails run on.', examples: [{ url: 'ssh://root@jails2.example.org', root: '/usr/local/jailbuild' }] });
+    .meta({ description: 'A machine jails run on.', examples: [{ url: 'ssh://root@jails2.example.org', dataRoot: '/usr/local/jailbuild' }] });
 }
 
 export const fleetTemplateSchema = z
@@ -67,7 +73,7 @@ export const fleetJailSchema = z
   .object({
     release: releaseName.optional().meta({ description: 'Release of the jail.', defaultText: '`defaults.release`', examples: ['14.2'] }),
     template: templateName.optional().meta({ description: 'Template the jail is cloned from.', defaultText: "`defaults.template`, else `'default'`", examples: ['web'] }),
-    hostname: z.string().min(1).max(253).optional().meta({ description: 'host.hostname.', defaultText: 'the jail name', examples: ['web1.example.org'] }),
+    hostname: z.string().superRefine(zodCheck(validateHostname)).optional().meta({ description: 'host.hostname.', defaultText: 'the jail name', examples: ['web1.example.org'] }),
     network: z.union([name, networkSchema]).optional().meta({ description: 'A key of `networks`, or a network inline.', examples: ['lan', { mode: 'alias', interface: 'em0' }] }),
     ip: z
       .array(z.string().min(1))

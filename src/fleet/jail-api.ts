@@ -15,6 +15,7 @@ import { planDestroyJail } from '../jail/plan-jail-lifecycle.js';
 import { prepareCreateJail, type CreateJailRequest } from '../jail/prepare-create-jail.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
+import { withAllocationLock } from '../jail/with-allocation-lock.js';
 import { applyPlan } from '../plan/apply-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { OnProgress } from '../progress.js';
@@ -79,13 +80,16 @@ export interface CreateJailResult {
  */
 export async function createJail(request: CreateJailRequest, options: JailApiOptions = {}): Promise<CreateJailResult> {
   const o = await open(options);
-  const prepared = await prepareCreateJail(request, {
-    ...o,
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.version ? { version: options.version } : {}),
+  // Choosing the addresses and id and writing the jail happen under one host-wide lock (none in a dry run).
+  const { spec, plan } = await withAllocationLock({ ...o, onProgress: options.onProgress }, async () => {
+    const prepared = await prepareCreateJail(request, {
+      ...o,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.version ? { version: options.version } : {}),
+    });
+    if (!o.settings.dryRun) await applyPlan(o.host, prepared.plan, { storage: o.storage, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    return prepared;
   });
-  const { spec, plan } = prepared;
-  if (!o.settings.dryRun) await applyPlan(o.host, plan, { storage: o.storage, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   return { name: spec.name, release: spec.release, template: spec.template, path: o.storage.pathOf(jailDataset(spec.name)), plan, applied: !o.settings.dryRun };
 }
 

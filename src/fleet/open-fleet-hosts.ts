@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { ParsedConfig } from '../config/schema.js';
 import type { Settings } from '../config/settings.js';
+import { ConfigError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { SshHost } from '../host/ssh-host.js';
 import { createStorage } from '../storage/create-storage.js';
@@ -43,15 +44,21 @@ export async function openFleetHosts(config: ParsedConfig, settings: Settings, o
     if (options.only !== undefined && !options.only.includes(name)) continue;
     const remote = entry.url !== 'local';
     const host = remote ? (options.openSsh ?? defaultOpenSsh)(entry.url, entry.sshOptions ?? []) : options.localHost;
-    const root = entry.root ?? (remote ? REMOTE_ROOT : settings.root);
+    if (entry.root !== undefined && entry.dataRoot !== undefined) {
+      throw new ConfigError('E_CONFIG_ROOT', `hosts.${name} sets both root (moves everything, /etc files included) and dataRoot (moves only jailbuild's data); keep one`);
+    }
+    // `root` means what it means at the top of the config: everything moves, host files not named here included.
+    const own = entry.root ?? entry.dataRoot;
+    const root = own ?? (remote ? REMOTE_ROOT : settings.root);
+    const hostFile = (named: string | undefined, file: string, local: string) => named ?? (entry.root !== undefined ? join(entry.root, file) : remote ? file : local);
     const hostSettings: Settings = {
       ...settings,
       root,
       storage: entry.storage ?? (remote ? { backend: 'dir' } : settings.storage),
-      jailConfDir: entry.jailConf?.dir ?? (remote ? '/etc/jail.conf.d' : settings.jailConfDir),
-      jailConfMain: entry.jailConf?.main ?? (remote ? '/etc/jail.conf' : settings.jailConfMain),
-      hostRcConf: entry.rcConf ?? (remote ? '/etc/rc.conf' : settings.hostRcConf),
-      lockDir: remote || entry.root !== undefined ? join(root, '.locks') : settings.lockDir,
+      jailConfDir: hostFile(entry.jailConf?.dir, '/etc/jail.conf.d', settings.jailConfDir),
+      jailConfMain: hostFile(entry.jailConf?.main, '/etc/jail.conf', settings.jailConfMain),
+      hostRcConf: hostFile(entry.rcConf, '/etc/rc.conf', settings.hostRcConf),
+      lockDir: remote || own !== undefined ? join(root, '.locks') : settings.lockDir,
       cache: remote ? join(root, 'repos') : settings.cache,
     };
     hosts.set(name, { name, url: entry.url, host, settings: hostSettings, storage: await createStorage(hostSettings, host) });

@@ -5,8 +5,8 @@
  * notice that the hosts changed since it was made.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
+import { readJailNetworks } from '../network/read-jail-networks.js';
 import type { FleetHost } from './open-fleet-hosts.js';
 
 export interface ActualJail extends JailInfo {
@@ -25,6 +25,12 @@ export interface FleetHostState {
   mainConf: string | undefined;
   /** The host's rc.conf text (jail_list). */
   rcConf: string | undefined;
+  /**
+   * Jails in the host's jail.conf.d that have no dataset here (hand-written,
+   * or another tool's): `auto` must not hand out their addresses, and a new
+   * one makes a plan stale.
+   */
+  foreign: { jail: string; addresses: string[] }[];
 }
 
 export interface FleetState {
@@ -43,12 +49,14 @@ export async function readFleetState(hosts: ReadonlyMap<string, FleetHost>): Pro
           ...info,
           host: h.name,
           confText: info.conf === undefined ? undefined : await h.host.readFile(info.conf),
-          rcConfText: (await h.host.readFile(join(info.path, 'etc/rc.conf'))) ?? '',
+          rcConfText: (await h.host.beneath(info.path).readText('etc/rc.conf')) ?? '',
           managed: info.release !== undefined,
         })),
       );
-      const [mainConf, rcConf] = await Promise.all([h.host.readFile(h.settings.jailConfMain), h.host.readFile(h.settings.hostRcConf)]);
-      return { name: h.name, jails, state: { mainConf, rcConf } };
+      const [mainConf, rcConf, networks] = await Promise.all([h.host.readFile(h.settings.jailConfMain), h.host.readFile(h.settings.hostRcConf), readJailNetworks(h.host, h.settings.jailConfDir)]);
+      const known = new Set(infos.map((i) => i.name));
+      const foreign = networks.filter((n) => !known.has(n.jail)).map((n) => ({ jail: n.jail, addresses: [...n.addresses].sort() }));
+      return { name: h.name, jails, state: { mainConf, rcConf, foreign } };
     }),
   );
   const jails = perHost.flatMap((p) => p.jails).sort((a, b) => a.name.localeCompare(b.name) || a.host.localeCompare(b.host));
@@ -61,7 +69,7 @@ function fingerprintOf(jails: readonly ActualJail[], hosts: Record<string, Fleet
   const hash = createHash('sha256');
   const stable = {
     jails: jails.map((j) => [j.host, j.name, j.release ?? null, j.template ?? null, j.id ?? null, j.origin ?? null, j.confText ?? null, j.rcConfText]),
-    hosts: Object.keys(hosts).sort().map((name) => [name, hosts[name]?.mainConf ?? null, hosts[name]?.rcConf ?? null]),
+    hosts: Object.keys(hosts).sort().map((name) => [name, hosts[name]?.mainConf ?? null, hosts[name]?.rcConf ?? null, hosts[name]?.foreign ?? []]),
   };
   hash.update(JSON.stringify(stable));
   return hash.digest('hex');

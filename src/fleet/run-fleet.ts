@@ -74,12 +74,12 @@ export async function plan(options: FleetOptions): Promise<FleetPlan> {
 export async function apply(options: ApplyOptions): Promise<{ plan: FleetPlan; result: FleetApplyResult }> {
   const session = await openSession(options);
   try {
-    const fresh = options.plan === undefined;
     const fleetPlan = options.plan ?? (await computeWith(session, options));
     const result = await applyFleetPlan(fleetPlan, {
       hosts: session.hosts,
       warn: options.warn ?? collectWarnings().warn,
-      verifyFingerprint: !fresh,
+      // Also a fresh plan: it was computed before the allocation lock was taken, and a parallel create may have taken one of its addresses since.
+      verifyFingerprint: true,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.templateDirs ? { templateDirs: options.templateDirs } : {}),

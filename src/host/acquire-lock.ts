@@ -1,12 +1,15 @@
 /**
- * A lock file made with O_EXCL holding the owner's pid, so two jailbuild runs
- * never work on the same thing (a release's .part file, a bootstrap, an
- * upgrade, a template build). A lock whose pid no longer runs is stale (a
- * killed run) and is taken over.
+ * The one lock of jailbuild: a lock file created whole-or-not-at-all on the
+ * host that holds the state (`Host.createExclusive`), naming its owner as
+ * `<pid> <machine>`. Two jailbuild runs never work on the same thing (a
+ * release's .part file, a bootstrap, an upgrade, a template build, the
+ * allocation of a jail's addresses and id, an rc.conf edit). A lock whose
+ * owner ran on this machine and no longer runs is stale (a killed run) and
+ * is taken over; a lock from another machine waits until its owner ends.
  */
-import { promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
+import { hostname } from 'node:os';
 import { JailbuildError } from '../errors.js';
+import type { Host } from './host.js';
 
 export interface LockOptions {
   /** Give up after waiting this long. @default 600000 (10 min: a slow download holds the lock) */
@@ -35,64 +38,50 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-async function readPid(path: string): Promise<number | undefined> {
-  try {
-    const text = (await fs.readFile(path, 'utf8')).trim();
-    return /^\d+$/.test(text) ? Number(text) : undefined;
-  } catch {
-    return undefined;
-  }
+interface Owner {
+  pid: number;
+  /** The machine the owner runs on; undefined for old `<pid>` lock files (this machine). */
+  machine: string | undefined;
 }
 
-export async function acquireLock(path: string, options: LockOptions = {}): Promise<ReleaseLock> {
+function parseOwner(text: string | undefined): Owner | undefined {
+  const match = /^(\d+)(?: (\S+))?\s*$/.exec(text ?? '');
+  return match === null ? undefined : { pid: Number(match[1]), machine: match[2] };
+}
+
+export async function acquireLock(host: Host, path: string, options: LockOptions = {}): Promise<ReleaseLock> {
   const timeoutMs = options.timeoutMs ?? 600_000;
   const pollMs = options.pollMs ?? 200;
   const deadline = Date.now() + timeoutMs;
-  await fs.mkdir(dirname(path), { recursive: true });
+  const me = `${process.pid} ${hostname()}\n`;
   let waited = false;
   for (;;) {
-    try {
-      const handle = await fs.open(path, 'wx', 0o644);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
+    if (await host.createExclusive(path, me)) {
       let released = false;
       return async () => {
         if (released) return;
         released = true;
-        await fs.rm(path, { force: true });
+        await host.remove(path);
       };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      // ENOENT: another run just removed the (empty) parent directory while cleaning up.
-      if (code === 'ENOENT') {
-        await fs.mkdir(dirname(path), { recursive: true });
-        continue;
-      }
-      if (code !== 'EEXIST') throw error;
     }
-    const pid = await readPid(path);
-    if (pid !== undefined && !processAlive(pid)) {
-      // Stale: the holder died. Remove only if the file still names that pid.
-      if ((await readPid(path)) === pid) await fs.rm(path, { force: true });
+    const text = await host.readFile(path);
+    const owner = parseOwner(text);
+    if (text !== undefined && owner !== undefined && (owner.machine === undefined || owner.machine === hostname()) && !processAlive(owner.pid)) {
+      // Stale: the holder died. Remove only if the file still names that owner.
+      if ((await host.readFile(path)) === text) await host.remove(path);
       continue;
     }
-    if (pid === undefined) {
-      // Being written right now, or garbage left by a crash between open and write.
-      const st = await fs.stat(path).catch(() => undefined);
-      if (st !== undefined && Date.now() - st.mtimeMs > 5_000) {
-        await fs.rm(path, { force: true });
-        continue;
-      }
-    }
+    if (text === undefined) continue; // released between our attempt and the read
     if (Date.now() >= deadline) {
       const what = options.what === undefined ? path : `${options.what} (lock ${path})`;
-      throw new JailbuildError(options.code ?? 'E_LOCKED', `${what} is held by process ${pid ?? '?'}; wait for that run to finish, or remove the lock file if no jailbuild is running`, {
-        data: { path, pid },
+      const holder = owner === undefined ? '?' : `${owner.pid}${owner.machine !== undefined && owner.machine !== hostname() ? ` on ${owner.machine}` : ''}`;
+      throw new JailbuildError(options.code ?? 'E_LOCKED', `${what} is held by process ${holder}; wait for that run to finish, or remove the lock file if no jailbuild is running`, {
+        data: { path, pid: owner?.pid },
       });
     }
     if (!waited) {
       waited = true;
-      options.onWait?.(pid);
+      options.onWait?.(owner?.pid);
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }

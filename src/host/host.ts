@@ -5,13 +5,15 @@
  * argv-recording fakes of FreeBSD commands on PATH and use a real LocalHost.
  */
 
+import type { Beneath } from './beneath.js';
+
 export interface RunOptions {
   /** Extra environment, merged over the host's. A value of `undefined` removes the variable. */
   env?: Record<string, string | undefined>;
   /** Working directory for the command. @default the process's cwd */
   cwd?: string;
-  /** Text written to the command's stdin. @default none (stdin is ignored) */
-  input?: string;
+  /** Text or bytes written to the command's stdin. @default none (stdin is ignored) */
+  input?: string | Uint8Array;
   /** Exit codes that count as success; others throw `HostCommandError`. @default [0] */
   okExitCodes?: readonly number[];
   /** Kill the command after this many ms. @default no limit */
@@ -45,6 +47,13 @@ export interface Host {
   platform(): Promise<string>;
 
   readFile(path: string): Promise<string | undefined>;
+  /**
+   * Creates `path` holding `content` only when nothing is there, atomically
+   * (a complete temporary file hard-linked into place, so no reader sees it
+   * empty); false when `path` exists. Parent directories are created. The one
+   * building block of lock files (`acquireLock`).
+   */
+  createExclusive(path: string, content: string): Promise<boolean>;
   /** Writes through a temporary name and renames, so readers never see half a file. */
   writeFileAtomic(path: string, content: string, mode?: number): Promise<void>;
   mkdir(path: string, options?: { mode?: number; recursive?: boolean }): Promise<void>;
@@ -54,4 +63,11 @@ export interface Host {
   symlink(target: string, path: string): Promise<void>;
   stat(path: string): Promise<FileStat | undefined>;
   readdir(path: string): Promise<string[]>;
+
+  /**
+   * Reads and writes beneath an untrusted tree root (jail, template, basejail,
+   * staging tree) without following links out of it: see `beneath.ts`. Every
+   * access inside such a tree goes through this, never through the path calls above.
+   */
+  beneath(root: string): Beneath;
 }

@@ -9,3 +9,5 @@ export type { LockOptions, ReleaseLock } from './acquire-lock.js';
 export { SshHost, parseSshUrl } from './ssh-host.js';
 export type { SshHostOptions, SshTarget } from './ssh-host.js';
 export { serializeCommands } from './serialize-commands.js';
+export { BeneathIoError, UnsafePathError, splitBeneath } from './beneath.js';
+export type { Beneath, BeneathStat, BeneathType, BeneathReadOptions, BeneathWriteOptions } from './beneath.js';

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { delimiter, dirname, join } from 'node:path';
 import { platform } from 'node:os';
 import type { FileStat, Host, RunOptions, RunResult } from './host.js';
+import type { Beneath } from './beneath.js';
+import { LocalBeneath } from './local-beneath.js';
 import { HostCommandError, HostMissingCommandError } from './host-errors.js';
 
 /** The machine jailbuild runs on. Commands go through execa, files through node:fs. */
@@ -77,6 +79,21 @@ export class LocalHost implements Host {
     }
   }
 
+  async createExclusive(path: string, content: string): Promise<boolean> {
+    await fs.mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    await fs.writeFile(temporary, content, { mode: 0o644, flag: 'wx' });
+    try {
+      await fs.link(temporary, path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await fs.rm(temporary, { force: true });
+    }
+  }
+
   async mkdir(path: string, options: { mode?: number; recursive?: boolean } = {}): Promise<void> {
     await fs.mkdir(path, { recursive: options.recursive ?? true, mode: options.mode });
   }
@@ -102,6 +119,10 @@ export class LocalHost implements Host {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  beneath(root: string): Beneath {
+    return new LocalBeneath(root);
   }
 
   async readdir(path: string): Promise<string[]> {

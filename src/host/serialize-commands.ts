@@ -1,24 +1,29 @@
 /**
- * A Host whose `run` of the named commands happens one at a time. Parallel
+ * A Host whose `run` of the named commands happens one at a time, under the
+ * project's one lock (`acquireLock`) at `lockPath` on that host. Parallel
  * fleet applies edit one rc.conf through `sysrc` (read, change, write): two at
- * once would lose one of the edits.
+ * once would lose one of the edits — from this process or from another run.
  */
+import { acquireLock } from './acquire-lock.js';
 import type { FileStat, Host, RunOptions, RunResult } from './host.js';
 
-export function serializeCommands(host: Host, commands: readonly string[]): Host {
-  let queue: Promise<unknown> = Promise.resolve();
+export function serializeCommands(host: Host, commands: readonly string[], lockPath: string): Host {
   const serialized = new Set(commands);
   return {
     name: host.name,
-    run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
+    async run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
       if (!serialized.has(command)) return host.run(command, args, options);
-      const result = queue.then(() => host.run(command, args, options));
-      queue = result.catch(() => undefined);
-      return result;
+      const release = await acquireLock(host, lockPath, { pollMs: 20, what: `${command} on ${host.name}` });
+      try {
+        return await host.run(command, args, options);
+      } finally {
+        await release();
+      }
     },
     which: (command: string) => host.which(command),
     platform: () => host.platform(),
     readFile: (path: string) => host.readFile(path),
+    createExclusive: (path: string, content: string) => host.createExclusive(path, content),
     writeFileAtomic: (path: string, content: string, mode?: number) => host.writeFileAtomic(path, content, mode),
     mkdir: (path: string, options?: { mode?: number; recursive?: boolean }) => host.mkdir(path, options),
     remove: (path: string) => host.remove(path),
@@ -26,5 +31,6 @@ export function serializeCommands(host: Host, commands: readonly string[]): Host
     symlink: (target: string, path: string) => host.symlink(target, path),
     stat: (path: string): Promise<FileStat | undefined> => host.stat(path),
     readdir: (path: string) => host.readdir(path),
+    beneath: (root: string) => host.beneath(root),
   };
 }

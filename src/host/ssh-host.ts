@@ -18,6 +18,8 @@ import { JailbuildError } from '../errors.js';
 import type { FileStat, Host, RunOptions, RunResult } from './host.js';
 import { HostCommandError, HostMissingCommandError, formatArgv, shellQuote } from './host-errors.js';
 import { LocalHost } from './local-host.js';
+import type { Beneath } from './beneath.js';
+import { SshBeneath } from './ssh-beneath.js';
 
 export interface SshTarget {
   user: string | undefined;
@@ -55,6 +57,10 @@ const SCRIPTS = {
   writeFile:
     'd=$(dirname -- "$1") && mkdir -p -- "$d" && t=$(mktemp "$d/.jailbuild.XXXXXX") || exit 1; ' +
     'if cat > "$t" && chmod "$2" "$t" && mv -f -- "$t" "$1"; then exit 0; fi; rm -f -- "$t"; exit 1',
+  // ln (no -f) of a complete temporary file: fails when the path exists, so the lock is taken whole or not at all.
+  createExclusive:
+    'd=$(dirname -- "$1") && mkdir -p -- "$d" && t=$(mktemp "$d/.jailbuild.XXXXXX") || exit 1; ' +
+    `if ! cat > "$t"; then rm -f -- "$t"; exit 1; fi; if ln -- "$t" "$1" 2>/dev/null; then rm -f -- "$t"; exit 0; fi; rm -f -- "$t"; [ -e "$1" ] && exit ${ABSENT}; exit 1`,
   // fs.rename replaces an empty directory; mv would move into it instead.
   rename: 'if [ -d "$2" ] && [ ! -L "$2" ]; then rmdir -- "$2" || exit 1; fi; exec mv -f -- "$1" "$2"',
   symlink: '[ -e "$2" ] || [ -L "$2" ] && { echo "ln: $2: File exists" >&2; exit 1; }; exec ln -s -- "$1" "$2"',
@@ -161,6 +167,13 @@ export class SshHost implements Host {
     this.#check(['write', path], await this.#script(SCRIPTS.writeFile, [path, mode.toString(8)], { input: content }));
   }
 
+  async createExclusive(path: string, content: string): Promise<boolean> {
+    const result = await this.#script(SCRIPTS.createExclusive, [path], { input: content });
+    if (result.exitCode === ABSENT) return false;
+    this.#check(['ln', path], result);
+    return true;
+  }
+
   async mkdir(path: string, options: { mode?: number; recursive?: boolean } = {}): Promise<void> {
     const argv = ['mkdir', ...(options.recursive ?? true ? ['-p'] : []), ...(options.mode === undefined ? [] : ['-m', options.mode.toString(8)]), '--', path];
     this.#check(argv, await this.#ssh(remoteLine(argv)));
@@ -196,6 +209,10 @@ export class SshHost implements Host {
     if (result.exitCode === ABSENT) return [];
     this.#check(['ls', path], result);
     return result.stdout.split('\0').filter((name) => name !== '');
+  }
+
+  beneath(root: string): Beneath {
+    return new SshBeneath(root, this.name, (script, args, options) => this.#script(script, args, options), () => this.platform());
   }
 
   /** Stops the shared master connection (tests, and callers that are done with the host). */

@@ -73,12 +73,12 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
     ...extra,
   });
 
-  return withLock(join(settings.lockDir, `bootstrap-${release}.lock`), `bootstrap of ${release}`, async () => {
+  return withLock(host, join(settings.lockDir, `bootstrap-${release}.lock`), `bootstrap of ${release}`, async () => {
     const haveBasejail = await storage.exists(basejail);
     const haveTemplate = (await storage.listSnapshots(tmpl).catch(() => [] as string[])).includes(TEMPLATE_SNAPSHOT);
     if (haveBasejail && haveTemplate && !options.force) {
       onProgress({ kind: 'step', id: 'bootstrap', title: `bootstrap ${release}`, state: 'skip', detail: 'basejail and template exist' });
-      const userland = await readFreebsdVersion(storage.pathOf(basejail)).catch(() => undefined);
+      const userland = await readFreebsdVersion(storage.pathOf(basejail), host).catch(() => undefined);
       return result({ basejail: false, template: false }, { skipped: true, userland });
     }
     if (options.force) {
@@ -97,6 +97,7 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
       warn: options.warn,
       onProgress,
       trustedManifests: { ...settings.trustedManifests, ...options.trustedManifests },
+      stallTimeoutMs: settings.fetchStallTimeoutMs,
     });
     const archive = cached.files.base;
     if (archive === undefined) throw new JailbuildError('E_BOOTSTRAP_NO_BASE', `release ${release} has no base.txz in its MANIFEST; check the mirror`);
@@ -127,7 +128,7 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
         flagsFile = join(cached.dir, 'fflags.json');
         await host.writeFileAtomic(flagsFile, `${JSON.stringify(split.flags, null, 2)}\n`);
       }
-      const userland = await readFreebsdVersion(storage.pathOf(stagingBasejail)).catch(() => undefined);
+      const userland = await readFreebsdVersion(storage.pathOf(stagingBasejail), host).catch(() => undefined);
       const properties = {
         release,
         arch: settings.arch,

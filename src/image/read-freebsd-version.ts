@@ -1,12 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { LocalHost } from '../host/local-host.js';
+import type { Host } from '../host/host.js';
 
 /**
  * The userland version of a basejail, read from its own bin/freebsd-version
  * script (USERLAND_VERSION="14.2-RELEASE-p1"), never from a second copy that
- * could drift.
+ * could drift. Read through host.beneath: the basejail is a tree made from an
+ * archive, so `bin` or the script may be a link.
  */
-export async function readFreebsdVersion(basejailDir: string): Promise<string | undefined> {
-  const script = await readFile(join(basejailDir, 'bin/freebsd-version'), 'utf8');
+export async function readFreebsdVersion(basejailDir: string, host: Pick<Host, 'beneath'> = new LocalHost()): Promise<string | undefined> {
+  const script = await host.beneath(basejailDir).readText('bin/freebsd-version');
+  if (script === undefined) throw new Error(`${basejailDir}/bin/freebsd-version is missing`);
   return /^USERLAND_VERSION="?([^"\s]+)"?/m.exec(script)?.[1];
 }

@@ -1,5 +1,5 @@
 /**
- * Where each archive path goes (DESIGN.md recipe step 2): the writable set
+ * Where each archive path goes (docs/ARCHITECTURE.md, recipe step 2): the writable set
  * and everything below it goes to the template; the ancestors of writable
  * paths (`usr` for `usr/local`) are "mixed" directories that exist in both
  * trees; everything else goes to the basejail, and the highest such path

@@ -17,7 +17,7 @@ export function basejailFstabLine(paths: JailPaths): string {
 
 /**
  * The jail.conf parameters of one jail, in the order a person would write
- * them (recipe step 4 of DESIGN.md). Values are data; the writer quotes them.
+ * them (docs/ARCHITECTURE.md, recipe step 4). Values are data; the writer quotes them.
  */
 export function buildJailParams(spec: JailSpec, paths: JailPaths): JailParam[] {
   const params: JailParam[] = [

@@ -86,16 +86,19 @@ export async function planCreateJail(spec: JailSpec, context: CreateJailContext)
   });
 
   // The jail's own files live in its clone; the clone's undo removes them too.
-  const templateRcConf = (await host.readFile(join(storage.pathOf(template), 'etc/rc.conf'))) ?? '';
+  // The clone is a copy of the template, which its recipe (overlay, commands) shaped: every
+  // read and write in it goes through host.beneath, so a link there cannot redirect them.
+  const jailRoot = paths.jailPath;
+  const templateRcConf = (await host.beneath(storage.pathOf(template)).readText('etc/rc.conf')) ?? '';
   const rcConf = setRcConfValues(templateRcConf, { hostname: spec.hostname, ...spec.rcConf });
-  steps.push({ step: { kind: 'write-file', title: `set hostname and services in ${spec.name}'s rc.conf`, path: join(paths.jailPath, 'etc/rc.conf'), content: rcConf, mode: 0o644 } });
+  steps.push({ step: { kind: 'write-file', title: `set hostname and services in ${spec.name}'s rc.conf`, path: join(jailRoot, 'etc/rc.conf'), beneath: jailRoot, content: rcConf, mode: 0o644 } });
   const resolvConf = await host.readFile('/etc/resolv.conf');
   if (resolvConf !== undefined) {
-    steps.push({ step: { kind: 'write-file', title: `copy the host's resolv.conf into ${spec.name}`, path: join(paths.jailPath, 'etc/resolv.conf'), content: resolvConf, mode: 0o644 } });
+    steps.push({ step: { kind: 'write-file', title: `copy the host's resolv.conf into ${spec.name}`, path: join(jailRoot, 'etc/resolv.conf'), beneath: jailRoot, content: resolvConf, mode: 0o644 } });
   }
   const zone = spec.timezone ?? (await hostTimezone(host));
   if (zone !== undefined) {
-    steps.push({ step: { kind: 'symlink', title: `set ${spec.name}'s timezone to ${zone}`, path: join(paths.jailPath, 'etc/localtime'), target: `/usr/share/zoneinfo/${zone}` } });
+    steps.push({ step: { kind: 'symlink', title: `set ${spec.name}'s timezone to ${zone}`, path: join(jailRoot, 'etc/localtime'), beneath: jailRoot, target: `/usr/share/zoneinfo/${zone}` } });
   }
 
   if (spec.mountFstab) {

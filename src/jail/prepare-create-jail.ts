@@ -24,6 +24,7 @@ import type { JailParam } from './jail-param.js';
 import { withJailDefaults, type JailSpec, type JailSpecInput } from './jail-spec.js';
 import { planCreateJail } from './plan-create-jail.js';
 import { readJails } from './read-jails.js';
+import { validateHostname } from './validate-hostname.js';
 import { validateJailName } from './validate-jail-name.js';
 
 export type CreateJailRequest = Omit<JailSpecInput, 'release' | 'extraParams' | 'id'> & {
@@ -58,6 +59,7 @@ export interface PreparedJail {
 export async function prepareCreateJail(request: CreateJailRequest, context: CreateJailContext): Promise<PreparedJail> {
   const { settings, host, storage } = context;
   validateJailName(request.name);
+  if (request.hostname !== undefined) validateHostname(request.hostname);
   const releaseInput = request.release ?? settings.defaultRelease;
   if (releaseInput === undefined) {
     throw new UsageError('E_USAGE_RELEASE', 'no release given; pass --release 14.2 (release: "14.2") or set defaults.release in jailbuild.config.ts');

@@ -3,13 +3,15 @@
  * rc.conf is changed key by key and never by text substitution. Lines we do
  * not touch are kept byte for byte.
  */
+import { UsageError } from '../errors.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ASSIGNMENT = /^\s*([A-Za-z_][A-Za-z0-9_]*)=/;
 
 /** Double-quotes a value for sh, escaping what sh expands inside double quotes. */
 export function quoteRcValue(value: string): string {
-  if (value.includes('\n')) throw new Error(`rc.conf values cannot contain newlines: ${JSON.stringify(value)}`);
+  // sh would read the rest as another command: a value the user gave (--rc, a hostname) that cannot be written is a usage error.
+  if (/[\n\r\0]/.test(value)) throw new UsageError('E_RC_VALUE', `rc.conf value ${JSON.stringify(value.slice(0, 40))} contains a newline, carriage return or NUL, which one rc.conf line cannot hold; give a one-line value`);
   return `"${value.replace(/[\\"$`]/g, (c) => `\\${c}`)}"`;
 }
 
@@ -53,7 +55,7 @@ function unquoteRcValue(raw: string): string {
  */
 export function setRcConfValues(text: string, values: Record<string, string | null>): string {
   for (const name of Object.keys(values)) {
-    if (!NAME.test(name)) throw new Error(`not an rc.conf variable name: ${JSON.stringify(name)}`);
+    if (!NAME.test(name)) throw new UsageError('E_RC_NAME', `not an rc.conf variable name: ${JSON.stringify(name.slice(0, 40))}; use letters, digits and _, starting with a letter or _`);
   }
   const pending = new Map(Object.entries(values));
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');

@@ -53,6 +53,37 @@ function describeChar(char: string): string {
   return `'${char}'`;
 }
 
+/**
+ * A valid name close to `name`, or undefined: every character jailbuild
+ * refuses becomes `-`, runs of `-` collapse, a leading `-` goes, all digits
+ * get a `jail` prefix, and the result is cut to the length limit. The
+ * candidate goes through validateJailName itself before it is offered, so a
+ * "e.g." in a message is always a name the command accepts.
+ */
+export function suggestJailName(name: string): string | undefined {
+  let candidate = [...name]
+    .map((c) => (/^[A-Za-z0-9_-]$/.test(c) ? c : '-'))
+    .join('')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+/, '')
+    .replace(/-+$/, '');
+  if (/^[0-9]+$/.test(candidate)) candidate = `jail${candidate}`;
+  candidate = candidate.slice(0, JAIL_NAME_MAX_LENGTH).replace(/-+$/, '');
+  if (candidate === '' || candidate === name) return undefined;
+  try {
+    validateJailName(candidate);
+    return candidate;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `; e.g. "web-1"` when a valid suggestion exists. */
+function example(name: string): string {
+  const candidate = suggestJailName(name);
+  return candidate === undefined ? '' : `, e.g. ${JSON.stringify(candidate)}`;
+}
+
 function reject(name: string, reason: JailNameProblem, message: string): never {
   throw new UsageError('E_JAIL_NAME', message, { data: { name, reason } });
 }
@@ -67,24 +98,24 @@ export function validateJailName(name: string): void {
   for (const char of chars) {
     if (/^[A-Za-z0-9_-]$/.test(char)) continue;
     if (char === '.') {
-      reject(name, 'dot', `jail name ${show(name)} contains '.', which jail(8) reads as parent.child; use - or _ instead, e.g. ${show(name.replaceAll('.', '-'))}`);
+      reject(name, 'dot', `jail name ${show(name)} contains '.', which jail(8) reads as parent.child; use - or _ instead${example(name)}`);
     }
     const code = char.codePointAt(0)!;
     if (char === ' ' || char === '\t' || (code >= 0xa0 && /^\s$/u.test(char))) {
-      reject(name, 'whitespace', `jail name ${show(name)} contains whitespace; ${ALLOWED}, e.g. ${show(name.replace(/\s+/gu, '-'))}`);
+      reject(name, 'whitespace', `jail name ${show(name)} contains whitespace; ${ALLOWED}${example(name)}`);
     }
     if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) {
-      reject(name, 'control', `jail name ${show(name)} contains ${describeChar(char)}; ${ALLOWED}`);
+      reject(name, 'control', `jail name ${show(name)} contains ${describeChar(char)}; ${ALLOWED}${example(name)}`);
     }
-    reject(name, 'character', `jail name ${show(name)} contains ${describeChar(char)}, which jail.conf, rc.conf or a path cannot hold safely; ${ALLOWED}`);
+    reject(name, 'character', `jail name ${show(name)} contains ${describeChar(char)}, which jail.conf, rc.conf or a path cannot hold safely; ${ALLOWED}${example(name)}`);
   }
   if (chars.length > JAIL_NAME_MAX_LENGTH) {
-    reject(name, 'too-long', `jail name ${show(name)} is ${chars.length} characters long; use at most ${JAIL_NAME_MAX_LENGTH}`);
+    reject(name, 'too-long', `jail name ${show(name)} is ${chars.length} characters long; use at most ${JAIL_NAME_MAX_LENGTH}${example(name)}`);
   }
   if (/^[0-9]+$/.test(name)) {
-    reject(name, 'all-digits', `jail name ${show(name)} is all digits, which jail(8) takes as a jail ID; add a letter, e.g. ${show(`jail${name}`)}`);
+    reject(name, 'all-digits', `jail name ${show(name)} is all digits, which jail(8) takes as a jail ID; add a letter${example(name)}`);
   }
   if (name.startsWith('-')) {
-    reject(name, 'leading-dash', `jail name ${show(name)} starts with '-', which commands read as an option; start with a letter, digit or _`);
+    reject(name, 'leading-dash', `jail name ${show(name)} starts with '-', which commands read as an option; start with a letter, digit or _${example(name)}`);
   }
 }

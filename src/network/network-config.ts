@@ -33,6 +33,8 @@ export interface NetworkConfig {
   pool?: string;
   /** IPv6 pool CIDR for `ip6: 'auto'`. */
   pool6?: string;
+  /** Addresses (`10.0.0.9`) or ranges (`10.0.0.0/28`) of the pools that `auto` never hands out: routers, DHCP ranges, hosts outside jailbuild. */
+  reserved?: string[];
   /** `vnet-bridge`: physical interface added to the bridge (`ifconfig_bridge0="addm em0 up"`). @default none: the host routes for the bridge, with `gateway` on it */
   uplink?: string;
   /** Host interface used for NAT and published ports. @default `interface` for alias, `uplink` otherwise */

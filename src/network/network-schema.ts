@@ -39,6 +39,7 @@ export const networkSchema = z
       .meta({ description: 'Published ports `host:jail[/tcp|udp]`: a pf `rdr` on the `external` interface.', examples: [['80:8080/tcp', '53:53/udp']] }),
     pool: cidr.optional().meta({ description: 'IPv4 pool for `ip4: \'auto\'`; addresses already used by jails (and `gateway`) are skipped.', examples: ['10.0.1.0/24'] }),
     pool6: cidr.optional().meta({ description: 'IPv6 pool for `ip6: \'auto\'`.', examples: ['fd00::/64'] }),
+    reserved: z.array(cidr).optional().meta({ description: 'Addresses and ranges `auto` never hands out (besides those of jails, host interfaces and `gateway`); also `:reserved=…` in `--net`.', examples: [['10.0.0.1', '10.0.0.240/28']] }),
     uplink: ifname.optional().meta({ description: '`vnet-bridge`: physical interface added to the bridge (`addm em0`). Without it the host routes for the bridge, with `gateway` on it.', examples: ['em0'] }),
     external: ifname.optional().meta({ description: 'Host interface for NAT and published ports.', defaultText: '`interface` for alias, `uplink` otherwise', examples: ['em0'] }),
     nat: z.boolean().optional().meta({ description: 'NAT the jail\'s outgoing traffic on `external` through the `<jailbuild_jails>` pf table.', defaultText: '`true` for alias and for a bridge without uplink, else `false`', examples: [false] }),

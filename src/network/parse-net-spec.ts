@@ -4,7 +4,7 @@ import { NETWORK_MODES, type NetworkConfig, type NetworkMode } from './network-c
 import { parseCidr } from './parse-cidr.js';
 import { parsePublish } from './parse-publish.js';
 
-const OPTIONS = ['gw', 'gw6', 'pool', 'pool6', 'publish', 'uplink', 'ext', 'nat'] as const;
+const OPTIONS = ['gw', 'gw6', 'pool', 'pool6', 'reserved', 'publish', 'uplink', 'ext', 'nat'] as const;
 type SpecOption = (typeof OPTIONS)[number];
 
 const EXAMPLES = 'e.g. alias:em0:10.0.0.5/24, vnet-bridge:bridge0:10.0.0.5/24:gw=10.0.0.1, netgraph:em0:dhcp, vnet-if:igb2:dhcp or none';
@@ -14,8 +14,8 @@ const EXAMPLES = 'e.g. alias:em0:10.0.0.5/24, vnet-bridge:bridge0:10.0.0.5/24:gw
  * Addresses are comma separated (`10.0.0.5/24,2001:db8::5/64`) or one of
  * `auto` / `auto6` / `dhcp` / `slaac`. IPv6 addresses contain colons, so a
  * segment starts an option only when it reads `key=`; everything before the
- * first option is the address list. Options: gw, gw6, pool, pool6, publish
- * (comma separated), uplink, ext, nat=yes|no.
+ * first option is the address list. Options: gw, gw6, pool, pool6,
+ * reserved and publish (comma separated), uplink, ext, nat=yes|no.
  */
 export function parseNetSpec(spec: string): NetworkConfig {
   const trimmed = spec.trim();
@@ -66,6 +66,9 @@ export function parseNetSpec(spec: string): NetworkConfig {
       case 'pool6':
         parseCidr(value, 'pool');
         config.pool6 = value;
+        break;
+      case 'reserved':
+        config.reserved = [...(config.reserved ?? []), ...value.split(',').filter((r) => r !== '').map((r) => (parseCidr(r, 'reserved address'), r))];
         break;
       case 'publish':
         config.publish = [...(config.publish ?? []), ...value.split(',').map((p) => (parsePublish(p), p))];

@@ -1,9 +1,12 @@
+import { dirname } from 'node:path';
 import type { Host } from '../host/host.js';
 import { createPlan, type Plan, type PlannedStep, type PlanStep } from '../plan/plan.js';
 import type { HostSetup } from './host-setup.js';
 import { renderPfConf } from './render-pf-conf.js';
 
 export interface PlanHostSetupOptions {
+  /** The rc.conf every `sysrc` reads and edits (`-f`, always: under --root it is the relocated one, never the host's by accident). @default '/etc/rc.conf' */
+  rcConf?: string;
   /** The host's pf.conf, checked for the include of `pfFragment`. @default '/etc/pf.conf' */
   pfConf?: string;
   /** Where the jailbuild pf lines are written. @default '/etc/pf.jailbuild.conf' */
@@ -28,22 +31,28 @@ export async function planHostSetup(host: Host, setup: HostSetup, options: PlanH
   const steps: PlannedStep[] = [];
   const notes: HostSetupPlan['notes'] = [];
   const run = (title: string, argv: string[]): PlanStep => ({ kind: 'run', title, argv });
+  const rcConf = options.rcConf ?? '/etc/rc.conf';
+  const sysrc = ['sysrc', '-f', rcConf];
+  // A relocated root (--root) may have no etc/ yet; sysrc -f does not create directories.
+  if (setup.rcConf.length > 0 && (await host.stat(dirname(rcConf))) === undefined) {
+    steps.push({ step: { kind: 'mkdir', title: `create ${dirname(rcConf)}`, path: dirname(rcConf) } });
+  }
 
   for (const change of setup.rcConf) {
-    const current = await host.run('sysrc', ['-n', change.name], { okExitCodes: [0, 1] });
+    const current = await host.run('sysrc', [...sysrc.slice(1), '-n', change.name], { okExitCodes: [0, 1] });
     const present = current.exitCode === 0;
     const value = present ? current.stdout.trim() : '';
     if (change.append) {
       if (value.split(/\s+/).includes(change.value)) continue;
       steps.push({
-        step: run(`rc.conf: add ${change.value} to ${change.name}`, ['sysrc', `${change.name}+=${change.value}`]),
-        undo: [run(`rc.conf: remove ${change.value} from ${change.name}`, ['sysrc', `${change.name}-=${change.value}`])],
+        step: run(`rc.conf: add ${change.value} to ${change.name}`, [...sysrc, `${change.name}+=${change.value}`]),
+        undo: [run(`rc.conf: remove ${change.value} from ${change.name}`, [...sysrc, `${change.name}-=${change.value}`])],
       });
     } else {
       if (present && value === change.value) continue;
       steps.push({
-        step: run(`rc.conf: ${change.name}=${change.value}`, ['sysrc', `${change.name}=${change.value}`]),
-        undo: [present ? run(`rc.conf: restore ${change.name}`, ['sysrc', `${change.name}=${value}`]) : run(`rc.conf: unset ${change.name}`, ['sysrc', '-x', change.name])],
+        step: run(`rc.conf: ${change.name}=${change.value}`, [...sysrc, `${change.name}=${change.value}`]),
+        undo: [present ? run(`rc.conf: restore ${change.name}`, [...sysrc, `${change.name}=${value}`]) : run(`rc.conf: unset ${change.name}`, [...sysrc, '-x', change.name])],
       });
     }
   }

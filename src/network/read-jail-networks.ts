@@ -26,7 +26,8 @@ export async function readJailNetworks(host: Host, jailConfDir: string): Promise
     for (const jail of listJailConfJails(parsed)) {
       const params: JailParam[] = collectJailConfParams(parsed, jail).map((p) => ({ name: p.name, ...(typeof p.value === 'string' || Array.isArray(p.value) ? { value: p.value as string | string[] } : {}) }));
       const path = stringParam(params, 'path');
-      const rcConf = path === undefined ? '' : ((await host.readFile(join(path, 'etc/rc.conf'))) ?? '');
+      // The jail's root is its own: read through host.beneath so a link there cannot show a host file.
+      const rcConf = path === undefined ? '' : ((await host.beneath(path).readText('etc/rc.conf')) ?? '');
       result.push(jailNetworkFromParams(jail, params, rcConf));
     }
   }

@@ -21,11 +21,12 @@ const VNET_MODES = new Set(['vnet-bridge', 'netgraph', 'vnet-if']);
 
 /**
  * Decides a jail's addresses: `auto` takes the next free address of the pool,
- * static addresses are checked against every other jail of the fleet. A
- * duplicate is refused naming both jails (`E_NET_DUPLICATE_IP`), before
- * anything is created.
+ * skipping every other jail's addresses, `taken` (the host's interface
+ * addresses) and the network's `reserved` ones; static addresses are checked
+ * against every other jail of the fleet. A duplicate is refused naming both
+ * jails (`E_NET_DUPLICATE_IP`), before anything is created.
  */
-export function resolveJailAddresses(jail: string, network: NetworkConfig, fleet: readonly JailAddressUse[]): ResolvedNetwork {
+export function resolveJailAddresses(jail: string, network: NetworkConfig, fleet: readonly JailAddressUse[], taken: readonly string[] = []): ResolvedNetwork {
   const owners = new Map<string, string>();
   for (const use of fleet) {
     if (use.jail === jail) continue;
@@ -42,7 +43,10 @@ export function resolveJailAddresses(jail: string, network: NetworkConfig, fleet
         });
       }
       const gateway = family === 4 ? network.gateway : network.gateway6;
-      return [allocateAddress(pool, new Set(owners.keys()), gateway === undefined ? [] : [gateway])];
+      const used = new Set([...owners.keys(), ...taken.map(canonicalAddress)]);
+      const allocated = allocateAddress(pool, used, gateway === undefined ? [] : [gateway], network.reserved ?? []);
+      owners.set(allocated.address, jail);
+      return [allocated];
     }
     const cidrs = (value ?? []).map((text) => parseCidr(text));
     for (const cidr of cidrs) {

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { JailbuildError } from '../errors.js';
 import type { Host } from '../host/host.js';
+import { copyBeneath } from './copy-beneath.js';
 import type { OnProgress } from '../progress.js';
 import { ignoreProgress } from '../progress.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
@@ -26,19 +29,48 @@ export async function applyStep(host: Host, step: PlanStep, storage?: StorageBac
       return;
     }
     case 'write-file':
+      if (step.beneath !== undefined) return host.beneath(step.beneath).writeFile(inside(step.beneath, step.path), step.content, modeOption(step.mode));
       return host.writeFileAtomic(step.path, step.content, step.mode);
     case 'mkdir':
+      if (step.beneath !== undefined) return host.beneath(step.beneath).mkdir(inside(step.beneath, step.path), { ...modeOption(step.mode), recursive: true });
       return host.mkdir(step.path, { mode: step.mode, recursive: true });
     case 'remove':
+      if (step.beneath !== undefined) return host.beneath(step.beneath).remove(inside(step.beneath, step.path));
       return host.remove(step.path);
     case 'symlink':
+      if (step.beneath !== undefined) return host.beneath(step.beneath).symlink(step.target, inside(step.beneath, step.path));
       return host.symlink(step.target, step.path);
     case 'rename':
+      if (step.beneath !== undefined) return host.beneath(step.beneath).rename(inside(step.beneath, step.from), inside(step.beneath, step.to));
       return host.rename(step.from, step.to);
+    case 'copy-file': {
+      const data = await host.beneath(step.fromBeneath).readFile(inside(step.fromBeneath, step.from));
+      const sha256 = data === undefined ? 'absent' : createHash('sha256').update(data).digest('hex');
+      if (data === undefined || sha256 !== step.sha256) {
+        throw new JailbuildError('E_COPY_CHANGED', `${step.from} changed since the plan was made (it was read with sha256 ${step.sha256.slice(0, 12)}…); run the command again`, {
+          data: { from: step.from, expected: step.sha256, actual: sha256 },
+        });
+      }
+      return host.beneath(step.beneath).writeFile(inside(step.beneath, step.path), data, { mode: step.mode });
+    }
+    case 'copy-tree':
+      return copyBeneath(host.beneath(step.fromBeneath), inside(step.fromBeneath, step.from), host.beneath(step.beneath), inside(step.beneath, step.path), { containSymlinks: step.containSymlinks ?? false });
     case 'storage':
       if (storage === undefined) throw new Error('defense in depth: storage step applied without a storage backend');
       return applyStorageOp(storage, step.op);
   }
+}
+
+function modeOption(mode: number | undefined): { mode?: number } {
+  return mode === undefined ? {} : { mode };
+}
+
+/** `path` relative to the tree root `root`; a step whose path lies outside its tree is a bug in the planner. */
+export function inside(root: string, path: string): string {
+  const base = root.replace(/\/+$/, '');
+  if (path === base) return '';
+  if (!path.startsWith(`${base}/`)) throw new Error(`defense in depth: step path ${path} is not beneath ${root}`);
+  return path.slice(base.length + 1);
 }
 
 /**

@@ -33,6 +33,10 @@ export function renderStep(step: PlanStep, context: RenderContext = defaultConte
       return `ln -s ${shellQuote(step.target)} ${shellQuote(step.path)}`;
     case 'rename':
       return `mv ${shellQuote(step.from)} ${shellQuote(step.to)}`;
+    case 'copy-file':
+      return `install -m ${step.mode.toString(8).padStart(4, '0')} ${shellQuote(step.from)} ${shellQuote(step.path)}`;
+    case 'copy-tree':
+      return `cp -Rp ${shellQuote(step.from)} ${shellQuote(step.path)}`;
     case 'storage':
       return renderStorageOp(step.op, context.storage, context.root);
   }

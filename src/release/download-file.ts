@@ -1,14 +1,21 @@
 /**
- * One dist file from the first location that has it: stream → sha256 →
- * `<file>.part`, renamed to `<file>` only when the sum matches. Resumes an
- * existing .part with `Range: bytes=N-` (re-hashing what is already there),
- * retries network errors with exponential backoff, then moves on to the next
- * location; a 404 moves on at once.
+ * One dist file from the first location that has it, into `<file>.part`,
+ * renamed to `<file>` only when its sha256 matches. The sum is computed while
+ * the bytes arrive (never a second pass), and writes go out in ≥1 MiB pieces.
+ *
+ * Resuming: after a cut connection every byte received is written out before
+ * the next try, which asks for `Range: bytes=<size of the part on disk>-` with
+ * `If-Range: <validator>` (the ETag, else Last-Modified, of the first
+ * response, kept beside the part in `<file>.part.json`): a changed file comes
+ * back whole (200) and the part is restarted cleanly. The hash carries over
+ * between tries; a part left by an earlier run is hashed once, then continued.
+ *
+ * A transfer that sends nothing for `stallTimeoutMs` is aborted and retried
+ * (resuming); network errors are retried with exponential backoff, then the
+ * next location is tried; a 404 moves on at once.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { promises as fs } from 'node:fs';
 import { JailbuildError } from '../errors.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { ReleaseLocation } from './release-locations.js';
@@ -22,6 +29,8 @@ export interface RetryOptions {
   retries?: number;
   /** Delay before the first retry; doubles each time. @default 500 */
   retryDelayMs?: number;
+  /** A download that receives nothing for this long is aborted and retried (resuming). @default 60000 */
+  stallTimeoutMs?: number;
 }
 
 export interface DownloadFileOptions extends RetryOptions {
@@ -29,7 +38,7 @@ export interface DownloadFileOptions extends RetryOptions {
   locations: readonly ReleaseLocation[];
   /** File name inside the release directory, e.g. `base.txz`. */
   file: string;
-  /** Final path; the transfer goes to `<dest>.part`. */
+  /** Final path; the transfer goes to `<dest>.part` (its validator to `<dest>.part.json`). */
   dest: string;
   /** Expected lower-case hex sha256 (from the trusted MANIFEST). */
   sha256: string;
@@ -37,8 +46,8 @@ export interface DownloadFileOptions extends RetryOptions {
   onProgress?: OnProgress;
   /** @default direct connections */
   dispatcherFor?: SourceOptions['dispatcherFor'];
-  /** Per-request inactivity timeout. @default 30000 */
-  timeoutMs?: number;
+  /** Bytes per write to the part file. @default 1 MiB */
+  writeChunkBytes?: number;
 }
 
 export interface DownloadedFile {
@@ -62,6 +71,24 @@ export class ChecksumError extends JailbuildError {
   }
 }
 
+export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
+const DEFAULT_WRITE_CHUNK = 1024 * 1024;
+const MAX_QUEUED_WRITES = 4;
+
+/** What `<file>.part.json` records about the part: where it came from and how to ask for the rest. */
+interface PartMeta {
+  url: string;
+  /** ETag or Last-Modified of the response that started the part. */
+  validator?: string;
+  /** Length of the whole file, when the server said. */
+  size?: number;
+}
+
+/** The running sum of the part's first `bytes` bytes; valid while the part on disk has exactly that length. */
+interface PartHash {
+  hash: Hash;
+  bytes: number;
+}
 
 async function partSize(path: string): Promise<number> {
   try {
@@ -72,81 +99,203 @@ async function partSize(path: string): Promise<number> {
   }
 }
 
-type Attempt = { kind: 'not-found' } | { kind: 'done'; sha256: string; bytes: number; resumed: boolean };
-
-/** One request: continue `part` from its current length, or start over if the server ignores the range. */
-async function transferOnce(url: URL, part: string, options: DownloadFileOptions, id: string): Promise<Attempt> {
-  const onProgress = options.onProgress ?? ignoreProgress;
-  let start = await partSize(part);
-  let hash: Hash = createHash('sha256');
-  if (start > 0) {
-    // What is on disk may come from an earlier run: hash it rather than trust it.
-    start = await hashFileInto(part, hash);
-  }
-  const opened = await sourceFor(url).open(url, {
-    start,
-    ...(options.dispatcherFor === undefined ? {} : { dispatcherFor: options.dispatcherFor }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-  });
-  if (!opened.found) return { kind: 'not-found' };
-  let resumed = start > 0;
-  if (opened.start !== start) {
-    if (opened.start !== 0) {
-      opened.body.destroy();
-      await fs.rm(part, { force: true });
-      throw new TransferError(url.href, `server answered a range request for byte ${start} from byte ${opened.start}`, { retryable: true });
-    }
-    // 200 to a Range request: the server ignored it, so the body is the whole file.
-    if (start > 0) onProgress({ kind: 'info', message: `${url.host || url.pathname} ignored the range request; downloading ${options.file} from the start` });
-    hash = createHash('sha256');
-    start = 0;
-    resumed = false;
-  }
-  const total = opened.size;
-  let done = start;
-  let lastReport = 0;
-  const title = `download ${options.file}`;
-  const report = (force: boolean) => {
-    const now = Date.now();
-    if (!force && now - lastReport < 200) return;
-    lastReport = now;
-    onProgress({ kind: 'bytes', id, title, done, ...(total === undefined ? {} : { total }) });
-  };
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      done += chunk.length;
-      report(false);
-      callback(null, chunk);
-    },
-  });
+async function readMeta(path: string): Promise<PartMeta | undefined> {
   try {
-    await pipeline(opened.body, counter, createWriteStream(part, { flags: start > 0 ? 'a' : 'w' }));
+    const parsed: unknown = JSON.parse(await fs.readFile(path, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || typeof (parsed as PartMeta).url !== 'string') return undefined;
+    const { url, validator, size } = parsed as Record<string, unknown>;
+    return {
+      url: url as string,
+      ...(typeof validator === 'string' ? { validator } : {}),
+      ...(typeof size === 'number' ? { size } : {}),
+    };
+  } catch {
+    // absent or damaged: resume without If-Range (the final sum still decides)
+    return undefined;
+  }
+}
+
+/** Written to a temporary name and renamed, so a crash never leaves half a record. */
+async function writeMeta(path: string, meta: PartMeta): Promise<void> {
+  const temporary = `${path}.tmp`;
+  await fs.writeFile(temporary, JSON.stringify(meta) + '\n');
+  await fs.rename(temporary, path);
+}
+
+/** pwritev of the pieces at `position`, again for whatever a short write left (no copying into one buffer). */
+async function writeAllAt(handle: fs.FileHandle, pieces: Buffer[], position: number): Promise<void> {
+  let rest = pieces;
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest, at);
+    at += bytesWritten;
+    let skip = bytesWritten;
+    while (rest.length > 0 && skip >= (rest[0] as Buffer).length) {
+      skip -= (rest[0] as Buffer).length;
+      rest = rest.slice(1);
+    }
+    if (skip > 0 && rest.length > 0) rest = [(rest[0] as Buffer).subarray(skip), ...rest.slice(1)];
+  }
+}
+
+type Attempt = { kind: 'not-found' } | { kind: 'done'; bytes: number; resumed: boolean };
+
+interface TransferState {
+  part: string;
+  meta: string;
+  id: string;
+  /** Carried from try to try; undefined = hash what is on disk first. */
+  partHash?: PartHash;
+}
+
+/** One request: continue the part from its length on disk, or start over when the server sends the whole file. */
+async function transferOnce(url: URL, options: DownloadFileOptions, state: TransferState): Promise<Attempt> {
+  const onProgress = options.onProgress ?? ignoreProgress;
+  const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  const chunkBytes = options.writeChunkBytes ?? DEFAULT_WRITE_CHUNK;
+  let start = await partSize(state.part);
+  if (state.partHash?.bytes !== start) {
+    // What is on disk may come from an earlier run: hash it once rather than trust it.
+    const hash = createHash('sha256');
+    start = start > 0 ? await hashFileInto(state.part, hash) : 0;
+    state.partHash = { hash, bytes: start };
+  }
+  const meta = start > 0 ? await readMeta(state.meta) : undefined;
+  const ifRange = meta !== undefined && meta.url === url.href ? meta.validator : undefined;
+
+  const abort = new AbortController();
+  let stallTimer: NodeJS.Timeout | undefined;
+  const stalled = () =>
+    abort.abort(new TransferError(url.href, `nothing received for ${stallMs / 1000} s (stall timeout)`, { retryable: true }));
+  const arm = () => {
+    if (stallTimer === undefined) stallTimer = setTimeout(stalled, stallMs);
+    else stallTimer.refresh();
+  };
+  arm();
+  try {
+    const opened = await sourceFor(url).open(url, {
+      start,
+      signal: abort.signal,
+      // The source's own inactivity timeout is only a backstop: the stall timer above fires first and names the stall.
+      timeoutMs: 2 * stallMs,
+      ...(ifRange === undefined ? {} : { ifRange }),
+      ...(options.dispatcherFor === undefined ? {} : { dispatcherFor: options.dispatcherFor }),
+    });
+    if (!opened.found) return { kind: 'not-found' };
+    const body = opened.body;
+    abort.signal.addEventListener('abort', () => body.destroy(abort.signal.reason as Error), { once: true });
+    let resumed = start > 0;
+    if (opened.start !== start) {
+      if (opened.start !== 0) {
+        body.destroy();
+        await fs.rm(state.part, { force: true });
+        state.partHash = undefined;
+        throw new TransferError(url.href, `server answered a range request for byte ${start} from byte ${opened.start}`, { retryable: true });
+      }
+      // 200 to a Range request: the server ignored the range, or the file changed (If-Range did not match).
+      if (start > 0) onProgress({ kind: 'info', message: `${url.host || url.pathname} sent ${options.file} whole instead of from byte ${start}; downloading it from the start` });
+      start = 0;
+      resumed = false;
+    }
+    if (start === 0) {
+      state.partHash = { hash: createHash('sha256'), bytes: 0 };
+      await writeMeta(state.meta, {
+        url: url.href,
+        ...(opened.validator === undefined ? {} : { validator: opened.validator }),
+        ...(opened.size === undefined ? {} : { size: opened.size }),
+      });
+    }
+    const partHash = state.partHash as PartHash;
+    const total = opened.size;
+    let done = start;
+    let lastReport = 0;
+    const title = `download ${options.file}`;
+    const report = (force: boolean) => {
+      const now = Date.now();
+      if (!force && now - lastReport < 200) return;
+      lastReport = now;
+      onProgress({ kind: 'bytes', id: state.id, title, done, ...(total === undefined ? {} : { total }) });
+    };
+
+    const handle = await fs.open(state.part, start > 0 ? 'r+' : 'w');
+    let position = start;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    // Writes run in order on the thread pool while the next pieces arrive; at most `MAX_QUEUED_WRITES` wait.
+    let writing: Promise<void> = Promise.resolve();
+    const queued: Promise<void>[] = [];
+    // Queue the pending chunks as one write of ≥ chunkBytes (they were hashed as they came).
+    const flush = () => {
+      if (pendingBytes === 0) return;
+      const pieces = pending;
+      const at = position;
+      position += pendingBytes;
+      pending = [];
+      pendingBytes = 0;
+      writing = writing.then(() => writeAllAt(handle, pieces, at));
+      queued.push(writing);
+    };
+    let streamError: unknown;
+    try {
+      for await (const chunk of body) {
+        arm();
+        const buffer = chunk as Buffer;
+        partHash.hash.update(buffer);
+        partHash.bytes += buffer.length;
+        pending.push(buffer);
+        pendingBytes += buffer.length;
+        done += buffer.length;
+        report(false);
+        if (pendingBytes >= chunkBytes) {
+          flush();
+          while (queued.length > MAX_QUEUED_WRITES) await queued.shift();
+        }
+      }
+    } catch (error) {
+      streamError = error;
+    }
+    try {
+      // Also after a cut connection: every byte received goes to disk, so the next try resumes after it.
+      flush();
+      await writing;
+    } finally {
+      await handle.close();
+    }
+    if (streamError !== undefined) {
+      if (streamError instanceof JailbuildError) throw streamError;
+      const reason = abort.signal.aborted ? (abort.signal.reason as Error) : streamError;
+      if (reason instanceof TransferError) throw reason;
+      const message = reason instanceof Error ? reason.message : String(reason);
+      throw new TransferError(url.href, `connection lost after ${done} bytes (${message})`, { retryable: true, cause: streamError });
+    }
+    if (total !== undefined && done !== total) {
+      throw new TransferError(url.href, `body ended after ${done} of ${total} bytes`, { retryable: true });
+    }
+    report(true);
+    return { kind: 'done', bytes: done, resumed };
   } catch (error) {
-    if (error instanceof JailbuildError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new TransferError(url.href, `connection lost after ${done} bytes (${message})`, { retryable: true, cause: error });
+    // A header-stage stall surfaces as the request's abort reason.
+    if (abort.signal.aborted && abort.signal.reason instanceof TransferError && !(error instanceof JailbuildError)) throw abort.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(stallTimer);
+    // A write that failed leaves the running sum ahead of the disk: hash the part again next time.
+    if (state.partHash !== undefined && state.partHash.bytes !== (await partSize(state.part))) state.partHash = undefined;
   }
-  if (total !== undefined && done !== total) {
-    throw new TransferError(url.href, `body ended after ${done} of ${total} bytes`, { retryable: true });
-  }
-  report(true);
-  return { kind: 'done', sha256: hash.digest('hex'), bytes: done, resumed };
 }
 
 export async function downloadFile(options: DownloadFileOptions): Promise<DownloadedFile> {
   const onProgress = options.onProgress ?? ignoreProgress;
   const retries = options.retries ?? 4;
   const retryDelayMs = options.retryDelayMs ?? 500;
-  const part = `${options.dest}.part`;
-  const id = `download:${options.dest}`;
+  const state: TransferState = { part: `${options.dest}.part`, meta: `${options.dest}.part.json`, id: `download:${options.dest}` };
   const tried: string[] = [];
   let lastError: TransferError | undefined;
   let everResumed = false;
   for (const location of options.locations) {
     const url = new URL(options.file, location.url);
     tried.push(url.href);
-    const outcome = await retryTransfer(() => transferOnce(url, part, options, id), {
+    const outcome = await retryTransfer(() => transferOnce(url, options, state), {
       retries,
       retryDelayMs,
       onProgress,
@@ -162,12 +311,15 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
       continue;
     }
     everResumed ||= result.resumed;
-    if (result.sha256 !== options.sha256) {
-      await fs.rm(part, { force: true });
-      throw new ChecksumError(options.file, url.href, options.sha256, result.sha256);
+    const actual = (state.partHash as PartHash).hash.digest('hex');
+    if (actual !== options.sha256) {
+      await fs.rm(state.part, { force: true });
+      await fs.rm(state.meta, { force: true });
+      throw new ChecksumError(options.file, url.href, options.sha256, actual);
     }
-    await fs.rename(part, options.dest);
-    return { path: options.dest, sha256: result.sha256, bytes: result.bytes, url: url.href, resumed: everResumed };
+    await fs.rename(state.part, options.dest);
+    await fs.rm(state.meta, { force: true });
+    return { path: options.dest, sha256: actual, bytes: result.bytes, url: url.href, resumed: everResumed };
   }
   if (lastError !== undefined) throw lastError;
   throw new JailbuildError('E_RELEASE_NOT_FOUND', `${options.file} was not found on any mirror (tried ${tried.join(', ')}); check the release name or add a --mirror`, {

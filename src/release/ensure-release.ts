@@ -3,8 +3,8 @@
  * the requested dists. Fetches what is missing, re-verifies what is cached,
  * and keeps one rule for the cache's state: MANIFEST is written last, after
  * every requested dist verified, so a cache directory with a MANIFEST holds a
- * trusted MANIFEST. A failed fetch leaves at most a resumable `.part` (never
- * after a checksum mismatch) and removes directories it created empty.
+ * trusted MANIFEST. A failed fetch leaves at most a resumable `.part` and its
+ * `.part.json` (never after a checksum mismatch) and removes directories it created empty.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -14,6 +14,7 @@ import { JailbuildError, UsageError } from '../errors.js';
 import { ignoreProgress, step, type OnProgress } from '../progress.js';
 import { createWarn, type Warn } from '../warn.js';
 import { acquireLock } from '../host/acquire-lock.js';
+import { LocalHost } from '../host/local-host.js';
 import { checkManifestTrust, type ManifestTrust } from './check-manifest-trust.js';
 import { downloadFile, type RetryOptions } from './download-file.js';
 import { fetchManifest } from './fetch-manifest.js';
@@ -48,7 +49,7 @@ export interface EnsureReleaseOptions extends RetryOptions {
   trustedManifests?: Readonly<Record<string, string>>;
   /** Environment read for HTTP(S)_PROXY / NO_PROXY. @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Per-request inactivity timeout. @default 30000 */
+  /** Inactivity timeout of the MANIFEST request (dists use `stallTimeoutMs`). @default 30000 */
   timeoutMs?: number;
   /** How long to wait for another run fetching the same release. @default 600000 */
   lockTimeoutMs?: number;
@@ -145,7 +146,8 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
     return { sha256, level };
   };
 
-  const unlock = await acquireLock(join(releaseDir, `.${arch}.lock`), {
+  // The cache lives on this machine (it is read with node:fs here), so its lock does too.
+  const unlock = await acquireLock(new LocalHost(), join(releaseDir, `.${arch}.lock`), {
     what: `fetch of ${release} ${arch}`,
     code: 'E_RELEASE_LOCKED',
     ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
@@ -210,6 +212,7 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
       if (options.force) {
         await fs.rm(path, { force: true });
         await fs.rm(`${path}.part`, { force: true });
+        await fs.rm(`${path}.part.json`, { force: true });
       } else if (await verifyCached(path, entry, onProgress)) {
         files[entry.dist] = path;
         sha256[entry.dist] = entry.sha256;
@@ -225,7 +228,7 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
           dispatcherFor: dispatchers.dispatcherFor,
           ...(options.retries === undefined ? {} : { retries: options.retries }),
           ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
-          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+          ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
         }),
       );
       files[entry.dist] = result.path;

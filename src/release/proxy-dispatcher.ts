@@ -4,7 +4,7 @@
  * stops the search: undici's EnvHttpProxyAgent instead falls back from an
  * empty HTTPS_PROXY to HTTP_PROXY, which is why the choice is made here.
  */
-import { Agent, ProxyAgent, interceptors, type Dispatcher } from 'undici';
+import { ProxyAgent, interceptors, type Dispatcher } from 'undici';
 
 export interface ProxyEnv {
   /** Proxy for http:// URLs; undefined = direct. */
@@ -66,8 +66,11 @@ export function proxyFor(url: URL, proxy: ProxyEnv): string | undefined {
 }
 
 export interface ProxyDispatchers {
-  /** Direct or proxied dispatcher for one URL, following up to 5 redirects. */
-  dispatcherFor(url: URL): Dispatcher;
+  /**
+   * The proxy's dispatcher for one URL, following up to 5 redirects; undefined
+   * when the URL is reached directly (the http source then uses node:http).
+   */
+  dispatcherFor(url: URL): Dispatcher | undefined;
   /** Closes every connection opened; call once when done. */
   close(): Promise<void>;
 }
@@ -79,10 +82,11 @@ export function createProxyDispatchers(env: Readonly<Record<string, string | und
   const redirect = interceptors.redirect({ maxRedirections: 5 });
   return {
     dispatcherFor(url) {
-      const key = proxyFor(url, proxy) ?? '';
+      const key = proxyFor(url, proxy);
+      if (key === undefined) return undefined;
       let dispatcher = composed.get(key);
       if (dispatcher === undefined) {
-        const agent = key === '' ? new Agent() : new ProxyAgent(key);
+        const agent = new ProxyAgent(key);
         agents.set(key, agent);
         dispatcher = agent.compose(redirect);
         composed.set(key, dispatcher);

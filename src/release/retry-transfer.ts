@@ -27,7 +27,8 @@ export async function retryTransfer<T>(attempt: () => Promise<T>, options: Retry
       if (!(error instanceof TransferError)) throw error;
       const reason = error.message.split(';')[0];
       if (!error.retryable || n >= options.retries) {
-        options.onProgress({ kind: 'info', message: `${options.giveUp}: ${reason}` });
+        // after retries the reason was just said on each retry line; say it only when it is new
+        options.onProgress({ kind: 'info', message: n > 0 ? `${options.giveUp} after ${n + 1} tries` : `${options.giveUp}: ${reason}` });
         return { error };
       }
       const delay = options.retryDelayMs * 2 ** n;

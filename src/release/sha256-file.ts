@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 /** Feeds a file into `hash` (streamed, bounded memory); returns the bytes read. */
 export async function hashFileInto(path: string, hash: Hash): Promise<number> {
   let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
     hash.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;
   }

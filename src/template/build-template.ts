@@ -51,7 +51,7 @@ export interface BuildTemplateResult {
 export async function buildTemplate(options: BuildTemplateOptions): Promise<BuildTemplateResult> {
   const { settings, host, storage, source, release } = options;
   const onProgress = options.onProgress ?? ignoreProgress;
-  return withLock(join(settings.lockDir, `template-${source.name}-${release}.lock`), `template build of ${source.name} for ${release}`, async () => {
+  return withLock(host, join(settings.lockDir, `template-${source.name}-${release}.lock`), `template build of ${source.name} for ${release}`, async () => {
     const target = await resolveTemplateBuild(source, { settings, storage, host, release, ...(options.stagingId ? { stagingId: options.stagingId } : {}) });
     const result = (built: boolean, snapshot: string, plan: Plan): BuildTemplateResult => ({
       template: target.template,

@@ -4,7 +4,6 @@
  * each changed field, and overlay files added, removed or changed. The built
  * side is read from the template's own record (`var/db/jailbuild/template.json`).
  */
-import { join } from 'node:path';
 import type { Host } from '../host/host.js';
 import { templateDataset } from '../jail/dataset-names.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
@@ -59,7 +58,7 @@ export async function diffTemplate(source: TemplateSource, context: DiffTemplate
   const dataset = templateDataset(source.name, release);
   const after = resolveRecipe(source.name, source.recipe, source.overlay);
   const info = await storage.get(dataset);
-  const record = info === undefined ? undefined : await readRecord(host, join(info.path, TEMPLATE_RECORD_PATH));
+  const record = info === undefined ? undefined : await readRecord(host, info.path);
   const before = record?.recipe;
   const parentNow = await findParent(storage, source.name, after.extends, release).then(
     (p) => `${p.dataset}@${p.snapshot}`,
@@ -84,8 +83,9 @@ export async function diffTemplate(source: TemplateSource, context: DiffTemplate
   };
 }
 
-async function readRecord(host: Host, path: string): Promise<TemplateRecord | undefined> {
-  const text = await host.readFile(path);
+/** The build record inside the template's tree, which its recipe's commands could have changed: read through host.beneath. */
+async function readRecord(host: Host, treePath: string): Promise<TemplateRecord | undefined> {
+  const text = await host.beneath(treePath).readText(TEMPLATE_RECORD_PATH);
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as TemplateRecord;

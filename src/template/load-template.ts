@@ -2,6 +2,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
+import { describeLoadError } from '../config/load-config.js';
+import { keysAt, suggestKey } from '../config/suggest-key.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { readOverlay, type OverlayEntry } from './read-overlay.js';
 import { templateRecipeSchema, TEMPLATE_NAME, type ParsedTemplateRecipe } from './template-schema.js';
@@ -61,8 +63,12 @@ async function readRecipeFile(file: string): Promise<unknown> {
     const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
     return unwrapDefault(mod.default);
   } catch (error) {
-    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-    throw new ConfigError('E_TEMPLATE_LOAD', `cannot load template recipe ${file}: ${reason}; fix the file's syntax`, { cause: error, data: { file } });
+    // the reason is on the loader's second line, after a header (see describeLoadError)
+    const problem = describeLoadError(error);
+    throw new ConfigError('E_TEMPLATE_LOAD', `cannot load template recipe ${problem.where ?? file}: ${problem.reason}; ${problem.syntax ? "fix the file's syntax there" : 'fix what the file does when it is loaded'}`, {
+      cause: error,
+      data: { file, reason: problem.reason },
+    });
   }
 }
 
@@ -76,22 +82,26 @@ function unwrapDefault(value: unknown): unknown {
 }
 
 /** One line naming the key: `template error in <file>: packages.1: …; fix this key`. */
-function formatIssue(issue: z.core.$ZodIssue, file: string): { key: string; line: string } {
+function formatIssue(issue: z.core.$ZodIssue, file: string, raw: unknown): { key: string; line: string } {
   let path = issue.path.map(String);
   let message = issue.message;
+  let fix = 'fix this key';
   if (issue.code === 'unrecognized_keys') {
     path = [...path, issue.keys[0] ?? '?'];
-    message = `unknown key${issue.keys.length > 1 ? ` (also ${issue.keys.slice(1).join(', ')})` : ''}; known keys are described in templates/default/README.md`;
+    message = `unknown key${issue.keys.length > 1 ? ` (also ${issue.keys.slice(1).join(', ')})` : ''}`;
+    const guess = suggestKey(templateRecipeSchema, raw, issue);
+    fix = guess !== undefined ? `did you mean ${guess}?` : `use one of ${keysAt(templateRecipeSchema, issue.path).join(', ')} (see templates/default/README.md)`;
   }
   const key = path.length > 0 ? path.join('.') : '(top level)';
-  return { key, line: `template error in ${file}: ${key}: ${message}; fix this key` };
+  return { key, line: `template error in ${file}: ${key}: ${message}; ${fix}` };
 }
 
 export function validateTemplate(raw: unknown, file: string, name: string): ParsedTemplateRecipe {
   const result = templateRecipeSchema.safeParse(raw ?? {});
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const { key, line } = issue === undefined ? { key: '(top level)', line: `template error in ${file}` } : formatIssue(issue, file);
+    // an unknown key first: a misspelt key also makes the real one look missing
+    const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0];
+    const { key, line } = issue === undefined ? { key: '(top level)', line: `template error in ${file}` } : formatIssue(issue, file, raw ?? {});
     throw new ConfigError('E_TEMPLATE_INVALID', line, {
       data: { file, key, issues: result.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
     });

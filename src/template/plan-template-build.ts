@@ -35,6 +35,7 @@
 import { join } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { ConfigError, JailbuildError } from '../errors.js';
+import { UnsafePathError, type Beneath } from '../host/beneath.js';
 import type { Host } from '../host/host.js';
 import { basejailDataset, templateDataset, TEMPLATE_SNAPSHOT } from '../jail/dataset-names.js';
 import { setRcConfValues } from '../jail/rc-conf.js';
@@ -185,27 +186,46 @@ export async function planRecipeSteps(source: TemplateSource, target: TemplateBu
   const steps: PlannedStep[] = [];
   const run = (title: string, argv: string[], env?: Record<string, string>): PlanStep => ({ kind: 'run', title, argv, ...(env ? { env } : {}) });
 
-  // Overlay: directories the tree lacks, then files and symlinks, modes exact (install -m), owned by root.
+  // Overlay: directories the tree lacks, then files and symlinks, modes exact, owned by root.
+  // Both trees are untrusted (the overlay is the recipe author's, the tree its parent's), so
+  // every step goes through host.beneath: a link is copied as a link and never written through.
+  const tree = host.beneath(treePath);
   for (const entry of source.overlay) {
-    await checkOverlayPath(host, treePath, entry.path, source.file);
+    await checkOverlayPath(tree, entry.path, source.file);
     const dest = join(root, entry.path);
-    const existing = await host.stat(join(treePath, entry.path));
+    const existing = await tree.lstat(entry.path);
     if (entry.type === 'dir') {
-      if (existing === undefined) steps.push({ step: run(`overlay: make /${entry.path}`, ['install', '-d', '-m', octal(entry.mode), dest]) });
+      if (existing?.type === 'symlink') steps.push({ step: { kind: 'remove', title: `overlay: replace /${entry.path}`, path: dest, beneath: root } });
+      if (existing === undefined || existing.type === 'symlink') {
+        steps.push({ step: { kind: 'mkdir', title: `overlay: make /${entry.path}`, path: dest, beneath: root, mode: entry.mode } });
+      }
       continue;
     }
     if (existing !== undefined && (existing.type === 'symlink' || entry.type === 'symlink')) {
-      steps.push({ step: { kind: 'remove', title: `overlay: replace /${entry.path}`, path: dest } });
+      steps.push({ step: { kind: 'remove', title: `overlay: replace /${entry.path}`, path: dest, beneath: root } });
     }
     if (entry.type === 'file') {
-      steps.push({ step: run(`overlay: install /${entry.path}`, ['install', '-m', octal(entry.mode), join(source.overlayDir, entry.path), dest]) });
+      steps.push({
+        step: {
+          kind: 'copy-file',
+          title: `overlay: install /${entry.path}`,
+          from: join(source.overlayDir, entry.path),
+          fromBeneath: source.overlayDir,
+          sha256: entry.sha256,
+          path: dest,
+          beneath: root,
+          mode: entry.mode,
+        },
+      });
     } else {
-      steps.push({ step: { kind: 'symlink', title: `overlay: link /${entry.path} -> ${entry.target}`, path: dest, target: entry.target } });
+      steps.push({ step: { kind: 'symlink', title: `overlay: link /${entry.path} -> ${entry.target}`, path: dest, beneath: root, target: entry.target } });
     }
   }
 
   const needsMounts = recipe.packages.length > 0 || recipe.users.length > 0 || recipe.commands.length > 0;
   if (needsMounts) {
+    // mount(8) follows links: a `dev` or `basejail` link in the tree would put devfs or the basejail over a host directory.
+    for (const point of ['basejail', 'dev']) await checkMountPoint(tree, source, point);
     const basejail = storage.pathOf(basejailDataset(target.release));
     // An undo may find the file system unmounted already by the closing step: umount then exits 1, which is fine.
     const unmount = (path: string): PlanStep => ({ kind: 'run', title: `unmount ${path}`, argv: ['umount', path], okExitCodes: [0, 1] });
@@ -229,12 +249,12 @@ export async function planRecipeSteps(source: TemplateSource, target: TemplateBu
   const rcBase = async (): Promise<string> => {
     if (rcText !== undefined) return rcText;
     const fromOverlay = source.overlay.some((e) => e.path === 'etc/rc.conf' && e.type === 'file');
-    rcText = (await host.readFile(fromOverlay ? join(source.overlayDir, 'etc/rc.conf') : join(treePath, 'etc/rc.conf'))) ?? '';
+    rcText = (await (fromOverlay ? host.beneath(source.overlayDir) : tree).readText('etc/rc.conf')) ?? '';
     return rcText;
   };
   if (Object.keys(recipe.sysrc).length > 0) {
     rcText = setRcConfValues(await rcBase(), recipe.sysrc);
-    steps.push({ step: { kind: 'write-file', title: `rc.conf: set ${Object.keys(recipe.sysrc).join(', ')}`, path: rcPath, content: rcText, mode: 0o644 } });
+    steps.push({ step: { kind: 'write-file', title: `rc.conf: set ${Object.keys(recipe.sysrc).join(', ')}`, path: rcPath, beneath: root, content: rcText, mode: 0o644 } });
   }
 
   for (const user of recipe.users) {
@@ -248,7 +268,7 @@ export async function planRecipeSteps(source: TemplateSource, target: TemplateBu
 
   if (recipe.services.length > 0) {
     rcText = setRcConfValues(await rcBase(), Object.fromEntries(recipe.services.map((s) => [`${s}_enable`, 'YES'])));
-    steps.push({ step: { kind: 'write-file', title: `rc.conf: enable ${recipe.services.join(', ')}`, path: rcPath, content: rcText, mode: 0o644 } });
+    steps.push({ step: { kind: 'write-file', title: `rc.conf: enable ${recipe.services.join(', ')}`, path: rcPath, beneath: root, content: rcText, mode: 0o644 } });
   }
 
   for (const [index, command] of recipe.commands.entries()) {
@@ -270,27 +290,39 @@ export async function planRecipeSteps(source: TemplateSource, target: TemplateBu
     builtAt: (context.now ?? new Date()).toISOString(),
     recipe,
   };
+  const recordDir = TEMPLATE_RECORD_PATH.slice(0, TEMPLATE_RECORD_PATH.lastIndexOf('/'));
+  steps.push({ step: { kind: 'mkdir', title: `make /${recordDir}`, path: join(root, recordDir), beneath: root } });
   steps.push({
-    step: { kind: 'write-file', title: `record the recipe in /${TEMPLATE_RECORD_PATH}`, path: join(root, TEMPLATE_RECORD_PATH), content: `${JSON.stringify(record, null, 2)}\n`, mode: 0o644 },
+    step: { kind: 'write-file', title: `record the recipe in /${TEMPLATE_RECORD_PATH}`, path: join(root, TEMPLATE_RECORD_PATH), beneath: root, content: `${JSON.stringify(record, null, 2)}\n`, mode: 0o644 },
   });
   return steps;
 }
 
 /** Refuses overlay paths that would be written through a symlink of the template (e.g. `usr/share` → `/basejail/usr/share`, which resolves on the host). */
-async function checkOverlayPath(host: Host, treePath: string, path: string, file: string): Promise<void> {
+async function checkOverlayPath(tree: Beneath, path: string, file: string): Promise<void> {
   const parts = path.split('/');
   if (parts[0] === 'basejail') {
     throw new ConfigError('E_TEMPLATE_OVERLAY', `overlay path ${path} in ${file} is under /basejail, the basejail's mount point; move it to a writable path (etc, usr/local, root, var)`, { data: { path } });
   }
   for (let i = 1; i < parts.length; i++) {
     const prefix = parts.slice(0, i).join('/');
-    if ((await host.stat(join(treePath, prefix)))?.type === 'symlink') {
+    if ((await tree.lstat(prefix))?.type === 'symlink') {
       throw new ConfigError(
         'E_TEMPLATE_OVERLAY',
         `overlay path ${path} in ${file} goes through /${prefix}, a symlink into the shared basejail; move it to a writable path (etc, usr/local, root, var)`,
         { data: { path, symlink: prefix } },
       );
     }
+  }
+}
+
+/** A mount point of the build (`dev`, `basejail`) must be a real directory in the tree, and the overlay must not replace it. */
+async function checkMountPoint(tree: Beneath, source: TemplateSource, point: string): Promise<void> {
+  const replaced = source.overlay.find((e) => e.path === point && e.type !== 'dir');
+  const existing = await tree.lstat(point);
+  if (replaced !== undefined || (existing !== undefined && existing.type !== 'dir')) {
+    const type = replaced?.type ?? existing?.type ?? 'file';
+    throw new UnsafePathError(tree.root, point, point, type === 'symlink' ? 'symlink' : 'not-dir', 'mount on');
   }
 }
 
@@ -343,10 +375,6 @@ export async function planPromote(target: TemplateBuildTarget, context: PromoteC
     steps.push({ step: { kind: 'storage', title: `destroy ${staging}`, op: { op: 'destroy', name: staging } } });
   }
   return steps;
-}
-
-function octal(mode: number): string {
-  return mode.toString(8).padStart(4, '0');
 }
 
 /** The whole build as one plan, for --dry-run: the recipe is planned against the parent's current tree. */

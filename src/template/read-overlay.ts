@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { UnsafePathError, describeType, type Beneath } from '../host/beneath.js';
+import { LocalHost } from '../host/local-host.js';
 
 /** One entry of a recipe's `overlay/` tree, as recorded in the built template and hashed into the recipe. */
 export type OverlayEntry =
@@ -14,34 +15,53 @@ export type OverlayEntry =
  * template root, sorted so the hash does not depend on directory-read order.
  * Modes keep setuid/setgid/sticky bits; owners are not kept — everything lands
  * as root, as a checkout's uid means nothing inside a jail.
+ *
+ * The overlay is hostile input (whoever wrote the template controls it), so it
+ * is read through `host.beneath`: a symlink is recorded as a symlink (and
+ * copied as one), never followed; FIFOs, sockets and devices are refused (a
+ * FIFO would block the read); a hard link is refused unless all its links lie
+ * inside the overlay (else it may be a host file such as master.passwd); the
+ * overlay directory itself must not be a link. Names holding a newline are
+ * refused: no remote shell can carry them.
  */
-export async function readOverlay(dir: string): Promise<OverlayEntry[]> {
-  const top = await fs.lstat(dir).catch(() => undefined);
+export async function readOverlay(dir: string, host: { beneath(root: string): Beneath } = new LocalHost()): Promise<OverlayEntry[]> {
+  const top = await host.beneath(dirname(dir)).lstat(basename(dir));
   if (top === undefined) return [];
-  if (!top.isDirectory()) throw new ConfigError('E_TEMPLATE_OVERLAY', `${dir} is not a directory; the overlay must be a tree mirroring the template root`);
+  if (top.type === 'symlink') throw new UnsafePathError(dirname(dir), basename(dir), basename(dir), 'final-symlink', 'read');
+  if (top.type !== 'dir') throw new ConfigError('E_TEMPLATE_OVERLAY', `${dir} is not a directory; the overlay must be a tree mirroring the template root`);
+  const overlay = host.beneath(dir);
   const entries: OverlayEntry[] = [];
+  // Files with several links: every path of each inode seen here, checked against its link count at the end.
+  const linked = new Map<string, { nlink: number; paths: string[] }>();
   const walk = async (relative: string): Promise<void> => {
-    const names = (await fs.readdir(join(dir, relative))).sort();
-    for (const name of names) {
+    for (const name of await overlay.readdir(relative)) {
       const path = relative === '' ? name : `${relative}/${name}`;
-      const full = join(dir, path);
-      const stat = await fs.lstat(full);
-      const mode = stat.mode & 0o7777;
-      if (stat.isDirectory()) {
-        entries.push({ path, type: 'dir', mode });
+      if (/[\n\r]/.test(name)) throw new UnsafePathError(dir, path, path, 'bad-name', 'read');
+      const stat = await overlay.lstat(path);
+      if (stat === undefined) continue; // removed while we read: the sha256 check at copy time catches a change
+      if (stat.type === 'dir') {
+        entries.push({ path, type: 'dir', mode: stat.mode });
         await walk(path);
-      } else if (stat.isFile()) {
-        const sha256 = createHash('sha256').update(await fs.readFile(full)).digest('hex');
-        entries.push({ path, type: 'file', mode, size: stat.size, sha256 });
-      } else if (stat.isSymbolicLink()) {
-        entries.push({ path, type: 'symlink', target: await fs.readlink(full) });
+      } else if (stat.type === 'file') {
+        const data = await overlay.readFile(path);
+        if (data === undefined) continue;
+        if (stat.nlink > 1) {
+          const key = `${stat.dev}:${stat.ino}`;
+          const seen = linked.get(key) ?? { nlink: stat.nlink, paths: [] };
+          seen.paths.push(path);
+          linked.set(key, seen);
+        }
+        entries.push({ path, type: 'file', mode: stat.mode, size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
+      } else if (stat.type === 'symlink') {
+        entries.push({ path, type: 'symlink', target: await overlay.readlink(path) });
       } else {
-        throw new ConfigError('E_TEMPLATE_OVERLAY', `overlay entry ${full} is a device, socket or fifo; only files, directories and symlinks can be copied into a template`, {
-          data: { path: full },
-        });
+        throw new UnsafePathError(dir, path, path, 'special', 'read', describeType(stat.type));
       }
     }
   };
   await walk('');
+  for (const { nlink, paths } of linked.values()) {
+    if (paths.length < nlink) throw new UnsafePathError(dir, paths[0] as string, paths[0] as string, 'hardlink', 'read', String(nlink));
+  }
   return entries;
 }

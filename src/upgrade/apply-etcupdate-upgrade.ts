@@ -4,21 +4,26 @@
  * only then says what conflicted, so this runs in three parts under one
  * all-or-nothing rule:
  *
- * 1. the steps before the merge (stop, snapshot, tarball) through applyPlan;
+ * 1. the steps before the merge (stop, snapshot, copies, tarball) through applyPlan;
  * 2. the merge and `etcupdate status` through the host, reading their output;
- * 3. the rest (databases, relink, record, start) through applyPlan.
+ * 3. copy every file etcupdate reported as added, updated or merged from its
+ *    DESTDIR (a host-owned copy) into the jail, and remove what it deleted —
+ *    plan steps beneath the jail root, computed from that output — then the
+ *    rest (pristine trees, databases, relink, record, start) through applyPlan.
  *
  * A conflict after 2, or a failure anywhere, runs the undo steps of part 1 —
  * roll back to the snapshot, start the jail again — after applyPlan has
  * undone whatever part 3 did, so the jail is left as it was.
  */
 import { applyPlan, applyStep } from '../plan/apply-plan.js';
+import { posix } from 'node:path';
 import { createPlan, type Plan, type PlannedStep } from '../plan/plan.js';
 import { ignoreProgress, type OnProgress, type ProgressEvent } from '../progress.js';
 import type { Host } from '../host/host.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { etcRelativePath, parseEtcupdateOutput } from './etcupdate-command.js';
 import type { EtcConflict } from './merge-etc-trees.js';
+import type { EtcupdateStaging } from './plan-release-upgrade.js';
 
 export interface EtcupdateUpgradeOutcome {
   /** `conflict`: etcupdate left conflicts; the jail was rolled back to the snapshot. */
@@ -31,8 +36,8 @@ export interface EtcupdateUpgradeOutcome {
 
 export interface ApplyEtcupdateUpgradeOptions {
   storage: StorageBackend;
-  /** The jail's root: etcupdate's -D, stripped from paths in its warnings. */
-  jailPath: string;
+  /** Where etcupdate ran (its DESTDIR is stripped from paths in its warnings) and the jail its changes go to. */
+  staging: EtcupdateStaging;
   /** @default ignore */
   onProgress?: OnProgress;
 }
@@ -60,8 +65,19 @@ function runArgv(plan: Plan, index: number): string[] {
   return step.argv;
 }
 
+/** What etcupdate changed in its DESTDIR, as steps that bring it into the jail beneath its root. */
+function copyBack(merged: ReturnType<typeof parseEtcupdateOutput>, staging: EtcupdateStaging): PlannedStep[] {
+  return merged.files.flatMap(({ action, path }): PlannedStep[] => {
+    const rel = posix.normalize(path).replace(/^\/+/, '');
+    const inJail = posix.join(staging.jailPath, rel);
+    if (action === 'C') return [];
+    if (action === 'D') return [{ step: { kind: 'remove', title: `${rel}: removed by etcupdate`, path: inJail, beneath: staging.jailPath } }];
+    return [{ step: { kind: 'copy-tree', title: `${rel}: ${action === 'M' ? 'merged' : 'taken'} by etcupdate`, from: posix.join(staging.destdir, rel), fromBeneath: staging.root, path: inJail, beneath: staging.jailPath } }];
+  });
+}
+
 export async function applyEtcupdateUpgrade(host: Host, plan: Plan, mergeStep: number, options: ApplyEtcupdateUpgradeOptions): Promise<EtcupdateUpgradeOutcome> {
-  const { storage, jailPath } = options;
+  const { storage, staging } = options;
   const onProgress = options.onProgress ?? ignoreProgress;
   // Step ids continue across the three parts, so a progress view sees one plan.
   const offset = (by: number): OnProgress => (event: ProgressEvent) =>
@@ -90,8 +106,8 @@ export async function applyEtcupdateUpgrade(host: Host, plan: Plan, mergeStep: n
     }
   };
 
-  const merged = parseEtcupdateOutput(await run(mergeStep), jailPath);
-  const status = parseEtcupdateOutput(await run(mergeStep + 1), jailPath);
+  const merged = parseEtcupdateOutput(await run(mergeStep), staging.destdir);
+  const status = parseEtcupdateOutput(await run(mergeStep + 1), staging.destdir);
   const outcome: EtcupdateUpgradeOutcome = {
     status: 'upgraded',
     conflicts: status.files.filter((f) => f.action === 'C').map((f) => ({ path: etcRelativePath(f.path), reason: 'etcupdate could not merge the local and upstream changes' })),
@@ -106,7 +122,7 @@ export async function applyEtcupdateUpgrade(host: Host, plan: Plan, mergeStep: n
     return { ...outcome, status: 'conflict' };
   }
   try {
-    await applyPlan(host, createPlan(plan.summary, after), { storage, onProgress: offset(mergeStep + 2) });
+    await applyPlan(host, createPlan(plan.summary, [...copyBack(merged, staging), ...after]), { storage, onProgress: offset(mergeStep + 2) });
   } catch (error) {
     return fail(error);
   }

@@ -3,9 +3,9 @@
  * way the manual documents it for another root (usr.sbin/etcupdate/etcupdate.8,
  * etcupdate.sh in freebsd/freebsd-src):
  *
- * - `-D <jail root>`: the destination directory (DESTDIR) of the merge;
- * - `-d <jail root>/var/db/etcupdate`: its work directory, whose `current/` is
- *   the old release's pristine tree (shipped in base.txz) — the merge base;
+ * - `-D <destdir>`: the destination directory (DESTDIR) of the merge;
+ * - `-d <workdir>`: its work directory, whose `current/` is the old release's
+ *   pristine tree (shipped in base.txz) — the merge base;
  * - `-t <tarball>`: the new release's pristine tree, packed the way
  *   `etcupdate build` packs one (`tar cjf <tarball> -C <tree> .`), so
  *   etcupdate neither builds from /usr/src nor looks at the host's tree;
@@ -18,26 +18,30 @@
  * the conflicted version under `<workdir>/conflicts/`. `etcupdate status`
  * lists those, so the conflict check reads that, not the exit code. It also
  * rotates the pristine trees itself (current → old, new → current).
+ *
+ * etcupdate is a shell script that follows every symlink, and a jail's root
+ * owns every path in the jail: pointed at the jail itself, a link at
+ * `var/db/etcupdate` or `etc` would make it write on the host. So it never
+ * sees the jail: DESTDIR and the work directory are copies in a host-owned
+ * work directory (planReleaseUpgrade), made and read back through the
+ * beneath-root primitive.
  */
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 
+/** The jail's etcupdate state, relative to its root: etcupdate's default work directory for that root. */
 export const ETCUPDATE_WORKDIR = 'var/db/etcupdate';
-
-export function etcupdateWorkdir(jailPath: string): string {
-  return join(jailPath, ETCUPDATE_WORKDIR);
-}
 
 /** `tar -cjf <tarball> -C <pristine tree> .`: the format `etcupdate build` writes and `-t` reads. */
 export function pristineTarballArgv(pristineTree: string, tarball: string): string[] {
   return ['tar', '-cjf', tarball, '-C', pristineTree, '.'];
 }
 
-export function etcupdateMergeArgv(jailPath: string, tarball: string): string[] {
-  return ['etcupdate', '-F', '-D', jailPath, '-d', etcupdateWorkdir(jailPath), '-t', tarball];
+export function etcupdateMergeArgv(destdir: string, workdir: string, tarball: string): string[] {
+  return ['etcupdate', '-F', '-D', destdir, '-d', workdir, '-t', tarball];
 }
 
-export function etcupdateStatusArgv(jailPath: string): string[] {
-  return ['etcupdate', 'status', '-D', jailPath, '-d', etcupdateWorkdir(jailPath)];
+export function etcupdateStatusArgv(destdir: string, workdir: string): string[] {
+  return ['etcupdate', 'status', '-D', destdir, '-d', workdir];
 }
 
 /** What etcupdate prints per file: Added, Conflict, Deleted, Merged, Updated. */

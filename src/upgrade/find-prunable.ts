@@ -1,6 +1,6 @@
 /**
  * Which basejails and templates nothing uses any more, derived from the host
- * every time (DESIGN.md: derived state, no state file):
+ * every time (docs/ARCHITECTURE.md § Layers: derived state, no state file):
  *
  * - a basejail is used by every jail whose config mounts it (the nullfs line
  *   on `<jail>/basejail`, in jail.conf.d or its fstab: read-basejail-mount.ts);

@@ -22,7 +22,7 @@ export { planReleaseUpgrade, PRISTINE_DIR } from './plan-release-upgrade.js';
 export type { EtcMerger, ReleaseUpgradeContext, ReleaseUpgradePlan } from './plan-release-upgrade.js';
 export { upgradeJailsRelease } from './upgrade-jails-release.js';
 export type { JailUpgradeReport, ReleaseUpgradeOptions, ReleaseUpgradeResult } from './upgrade-jails-release.js';
-export { etcRelativePath, etcupdateMergeArgv, etcupdateStatusArgv, etcupdateWorkdir, ETCUPDATE_WORKDIR, parseEtcupdateOutput, pristineTarballArgv } from './etcupdate-command.js';
+export { etcRelativePath, etcupdateMergeArgv, etcupdateStatusArgv, ETCUPDATE_WORKDIR, parseEtcupdateOutput, pristineTarballArgv } from './etcupdate-command.js';
 export type { EtcupdateAction, EtcupdateOutput } from './etcupdate-command.js';
 export { applyEtcupdateUpgrade } from './apply-etcupdate-upgrade.js';
 export type { ApplyEtcupdateUpgradeOptions, EtcupdateUpgradeOutcome } from './apply-etcupdate-upgrade.js';

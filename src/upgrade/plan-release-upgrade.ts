@@ -1,40 +1,60 @@
 /**
- * The plan that moves one jail to another release (DESIGN.md recipe step 6),
+ * The plan that moves one jail to another release (docs/ARCHITECTURE.md, recipe step 6),
  * computed from what is on the host and made of ordinary plan steps, so
  * --dry-run prints it and apply undoes it on failure:
  *
  * 1. stop the jail when it runs; snapshot its dataset (undo: roll back to it);
+ *    make a host-owned work directory `<root>/.work/upgrade-<jail>-<pid>`
+ *    (0700, outside every tree; removed at the end and by the undo);
  * 2. apply the three-way merge of its /etc (computed here, read-only);
  * 3. rotate its pristine tree: var/db/etcupdate/current → old, the new
  *    release's pristine tree → current, so the next merge has the right base;
- * 4. regenerate login.conf.db, services.db, pwd.db/spwd.db inside the jail root;
+ * 4. regenerate login.conf.db, services.db, pwd.db/spwd.db: the tools run on
+ *    copies in the work directory and their output is copied into the jail;
  * 5. repoint the basejail mount (structured edit of jail.conf or its fstab;
  *    undo: the old file back); record `release`; start the jail again.
  *
  * When the merge conflicts there is no plan: the result lists the files and
  * nothing is changed.
  *
+ * A jail's root owns every path in the jail, so nothing here opens a jail
+ * path with a plain host call or hands one to a command: the trees are read
+ * through the beneath-root primitive (a link at `etc`, `var/db/etcupdate`,
+ * `…/current` or at a file the merge reads is refused with E_UNSAFE_PATH
+ * before anything changed), every step that writes into the jail carries
+ * `beneath: <jail root>`, and commands (tar, etcupdate, the database tools)
+ * only ever see copies in the work directory.
+ *
  * On a FreeBSD host step 2–3 are FreeBSD's own etcupdate(8) instead
- * (etcupdate-command.ts): pack the new pristine tree as a tarball, run
- * `etcupdate -F -D <jail> -d <jail>/var/db/etcupdate -t <tarball>` (it merges
- * and rotates the pristine trees itself), then `etcupdate status`. Its
- * conflicts are only known after it ran, so that plan (`kind: 'etcupdate'`)
- * marks where the merge and the status check sit; applyEtcupdateUpgrade runs
- * it and rolls the jail back to the snapshot when anything conflicts.
+ * (etcupdate-command.ts), run on copies: the new pristine tree, packed as a
+ * tarball; the jail's pristine tree as etcupdate's work directory; the jail's
+ * files the trees name as its DESTDIR; then `etcupdate status`. Its changes
+ * are only known after it ran, so that plan (`kind: 'etcupdate'`) marks where
+ * the merge and the status check sit; applyEtcupdateUpgrade runs them, copies
+ * what etcupdate changed into the jail, and rolls the jail back to the
+ * snapshot when anything conflicts.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { JailbuildError } from '../errors.js';
+import type { Beneath } from '../host/beneath.js';
 import type { Host } from '../host/host.js';
 import { basejailDataset, jailDataset, templateDataset } from '../jail/dataset-names.js';
 import type { JailInfo } from '../jail/read-jails.js';
 import { createPlan, type Plan, type PlannedStep } from '../plan/plan.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
-import { etcupdateMergeArgv, etcupdateStatusArgv, etcupdateWorkdir, pristineTarballArgv } from './etcupdate-command.js';
+import { etcupdateMergeArgv, etcupdateStatusArgv, pristineTarballArgv } from './etcupdate-command.js';
 import { mergeEtcTrees, type EtcConflict, type EtcMergeResult } from './merge-etc-trees.js';
+import { listTreeBeneath, readJailFileBeneath, realDirBeneath, refuseLinkBeneath } from './read-tree-beneath.js';
 import { relinkFstab, relinkJailConf } from './relink-basejail-mount.js';
 
 export const PRISTINE_DIR = 'var/db/etcupdate/current';
+const PRISTINE_OLD = 'var/db/etcupdate/old';
+
+/** The host-owned work directory of one jail's move: under the data root, outside every tree, one per process. */
+export function upgradeWorkdir(root: string, jail: string, pid: number = process.pid): string {
+  return join(root, '.work', `upgrade-${jail}-${pid}`);
+}
 
 export interface ReleaseUpgradeContext {
   settings: Settings;
@@ -61,7 +81,17 @@ export type ReleaseUpgradePlan =
    * `plan.steps[mergeStep + 1]` is `etcupdate status`, whose output decides
    * whether the rest runs or the jail is rolled back (applyEtcupdateUpgrade).
    */
-  | { kind: 'etcupdate'; plan: Plan; mergeStep: number; snapshot: string };
+  | { kind: 'etcupdate'; plan: Plan; mergeStep: number; snapshot: string; staging: EtcupdateStaging };
+
+/** Where etcupdate's copies live, so its changes can be copied back into the jail. */
+export interface EtcupdateStaging {
+  /** The data root: every work-directory path is reached beneath it. */
+  root: string;
+  /** etcupdate's DESTDIR: copies of the jail's files the pristine trees name. */
+  destdir: string;
+  /** The jail's root, where the changed files go back (beneath it). */
+  jailPath: string;
+}
 
 export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgradeContext): Promise<ReleaseUpgradePlan> {
   const { settings, host, storage, release, snapshot } = context;
@@ -69,20 +99,29 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
   const newTemplatePath = storage.pathOf(templateDataset(template, release));
   const newBasejailPath = storage.pathOf(basejailDataset(release));
   const dataset = jailDataset(jail.name);
-  const oldPristine = join(jail.path, PRISTINE_DIR);
-  const newPristine = join(newTemplatePath, PRISTINE_DIR);
-  for (const [dir, what] of [
-    [oldPristine, `${jail.name}'s pristine etc of ${jail.release ?? 'its release'}`],
-    [newPristine, `the pristine etc of ${release}`],
+  const jailTree = host.beneath(jail.path);
+  const templateTree = host.beneath(newTemplatePath);
+
+  if ((await realDirBeneath(jailTree, 'etc')) === undefined) {
+    throw new JailbuildError('E_UPGRADE_NO_ETC', `jail ${jail.name} has no etc directory (${join(jail.path, 'etc')}); there is nothing to merge — recreate the jail`, { data: { jail: jail.name } });
+  }
+  for (const [tree, what] of [
+    [jailTree, `${jail.name}'s pristine etc of ${jail.release ?? 'its release'}`],
+    [templateTree, `the pristine etc of ${release}`],
   ] as const) {
-    if ((await host.stat(join(dir, 'etc')))?.type !== 'dir') {
-      throw new JailbuildError('E_UPGRADE_NO_PRISTINE', `${what} is missing (${join(dir, 'etc')}); without it /etc cannot be merged three-way — restore it (etcupdate extract) and retry`, { data: { jail: jail.name, path: dir } });
+    if ((await realDirBeneath(tree, `${PRISTINE_DIR}/etc`)) === undefined) {
+      const dir = join(tree.root, PRISTINE_DIR, 'etc');
+      throw new JailbuildError('E_UPGRADE_NO_PRISTINE', `${what} is missing (${dir}); without it /etc cannot be merged three-way — restore it (etcupdate extract) and retry`, { data: { jail: jail.name, path: join(tree.root, PRISTINE_DIR) } });
     }
   }
 
   const merger = context.merger ?? ((await host.platform()) === 'freebsd' ? 'etcupdate' : 'portable');
-  const merge = merger === 'portable' ? await mergeEtcTrees({ host, oldDir: join(oldPristine, 'etc'), newDir: join(newPristine, 'etc'), localDir: join(jail.path, 'etc') }) : undefined;
+  const merge = merger === 'portable' ? await mergeEtcTrees({ jail: jailTree, upstream: templateTree, oldDir: `${PRISTINE_DIR}/etc`, newDir: `${PRISTINE_DIR}/etc`, localDir: 'etc' }) : undefined;
   if (merge !== undefined && merge.conflicts.length > 0) return { kind: 'conflict', conflicts: merge.conflicts, merge };
+  // etcupdate reads the jail's copy of every file either pristine tree names: checked (and refused) now, copied at apply time.
+  const staged = merge === undefined ? await jailFilesToStage(jailTree, templateTree) : [];
+
+  for (const rel of DATABASES.map((d) => d.install)) await refuseLinkBeneath(jailTree, rel);
 
   // Read and edit the config before planning anything, so a config jailbuild cannot relink fails up front.
   if (jail.conf === undefined) throw new JailbuildError('E_UPGRADE_NO_CONF', `jail ${jail.name} has no jail.conf.d file; recreate it before upgrading`, { data: { jail: jail.name } });
@@ -97,6 +136,9 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
     fstabEdit = { path, before, after: relinkFstab(before, { ...relinkOptions, file: path }) };
   }
 
+  const root = settings.root;
+  const work = upgradeWorkdir(root, jail.name);
+  const inJail = (rel: string) => join(jail.path, rel);
   const steps: PlannedStep[] = [];
   const running = jail.state === 'running';
   if (running) {
@@ -109,36 +151,49 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
     step: { kind: 'storage', title: `snapshot ${dataset}@${snapshot}`, op: { op: 'snapshot', name: dataset, snapshot } },
     undo: [{ kind: 'storage', title: `roll ${dataset} back to @${snapshot}`, op: { op: 'rollback', name: dataset, snapshot } }],
   });
+  // A crashed run with the same process id may have left one: the copies below must start empty.
+  steps.push({ step: { kind: 'remove', title: 'clear a stale work directory of this process id', path: work, beneath: root } });
+  steps.push({
+    step: { kind: 'mkdir', title: 'host-owned work directory for the merge and the databases', path: work, mode: 0o700, beneath: root },
+    undo: [{ kind: 'remove', title: 'drop the work directory', path: work, beneath: root }],
+  });
 
   let mergeStep = -1;
+  const destdir = join(work, 'dest');
   if (merge === undefined) {
-    // Inside the jail's own work directory: covered by the snapshot, so a rollback takes it away too.
-    const tarball = join(etcupdateWorkdir(jail.path), `jailbuild-${release}.tbz`);
-    steps.push({ step: { kind: 'run', title: `pack the pristine tree of ${release} for etcupdate -t`, argv: pristineTarballArgv(newPristine, tarball) } });
+    const tree = join(work, 'new');
+    const tarball = join(work, `jailbuild-${release}.tbz`);
+    const etcupdateDir = join(work, 'etcupdate');
+    steps.push({ step: { kind: 'copy-tree', title: `copy the pristine tree of ${release} for etcupdate -t`, from: join(newTemplatePath, PRISTINE_DIR), fromBeneath: newTemplatePath, path: tree, beneath: root, containSymlinks: true } });
+    steps.push({ step: { kind: 'copy-tree', title: `copy ${jail.name}'s pristine tree as etcupdate's work directory`, from: inJail(PRISTINE_DIR), fromBeneath: jail.path, path: join(etcupdateDir, 'current'), beneath: root, containSymlinks: true } });
+    steps.push({ step: { kind: 'mkdir', title: "etcupdate's DESTDIR: copies of the jail's files the pristine trees name", path: destdir, mode: 0o700, beneath: root } });
+    for (const rel of staged) steps.push({ step: { kind: 'copy-tree', title: `copy ${rel}`, from: inJail(rel), fromBeneath: jail.path, path: join(destdir, rel), beneath: root } });
+    steps.push({ step: { kind: 'run', title: `pack the pristine tree of ${release} for etcupdate -t`, argv: pristineTarballArgv(tree, tarball) } });
     mergeStep = steps.length;
-    steps.push({ step: { kind: 'run', title: `etcupdate: three-way merge of ${jail.name}'s /etc to ${release}`, argv: etcupdateMergeArgv(jail.path, tarball) } });
-    steps.push({ step: { kind: 'run', title: `etcupdate status: any conflict rolls ${jail.name} back to @${snapshot}`, argv: etcupdateStatusArgv(jail.path) } });
-    steps.push({ step: { kind: 'remove', title: 'drop the tarball', path: tarball } });
+    steps.push({ step: { kind: 'run', title: `etcupdate: three-way merge of ${jail.name}'s /etc to ${release}, on the copies (what it changes is copied into the jail next)`, argv: etcupdateMergeArgv(destdir, etcupdateDir, tarball) } });
+    steps.push({ step: { kind: 'run', title: `etcupdate status: any conflict rolls ${jail.name} back to @${snapshot}`, argv: etcupdateStatusArgv(destdir, etcupdateDir) } });
   }
+  const parents = new Set<string>();
   for (const action of merge?.actions ?? []) {
-    const path = join(jail.path, 'etc', action.path);
-    if (action.kind === 'write') steps.push({ step: { kind: 'write-file', title: `etc/${action.path}: ${action.from === 'merged' ? 'three-way merge' : `take ${release}'s version`}`, path, content: action.content, mode: action.mode } });
-    else if (action.kind === 'copy') steps.push({ step: { kind: 'run', title: `etc/${action.path}: take ${release}'s version`, argv: ['cp', '-p', action.source, path] } });
-    else steps.push({ step: { kind: 'remove', title: `etc/${action.path}: removed in ${release}`, path } });
+    const path = inJail(join('etc', action.path));
+    // The primitive writes only into existing directories: a file upstream added in a new directory needs it first.
+    const parent = dirname(path);
+    if (action.kind !== 'remove' && parent !== inJail('etc') && !parents.has(parent)) {
+      parents.add(parent);
+      steps.push({ step: { kind: 'mkdir', title: `etc/${dirname(action.path)}`, path: parent, mode: 0o755, beneath: jail.path } });
+    }
+    if (action.kind === 'write') steps.push({ step: { kind: 'write-file', title: `etc/${action.path}: ${action.from === 'merged' ? 'three-way merge' : `take ${release}'s version`}`, path, content: action.content, mode: action.mode, beneath: jail.path } });
+    else if (action.kind === 'copy') steps.push({ step: { kind: 'copy-tree', title: `etc/${action.path}: take ${release}'s version`, from: action.source, fromBeneath: newTemplatePath, path, beneath: jail.path } });
+    else steps.push({ step: { kind: 'remove', title: `etc/${action.path}: removed in ${release}`, path, beneath: jail.path } });
   }
 
-  if (merge !== undefined) {
-    // etcupdate rotates the trees itself; the portable merge does what it would.
-    const pristineOld = join(jail.path, 'var/db/etcupdate/old');
-    steps.push({ step: { kind: 'remove', title: 'drop the previous-previous pristine tree', path: pristineOld } });
-    steps.push({ step: { kind: 'rename', title: `keep ${jail.release ?? 'the old'} pristine tree as var/db/etcupdate/old`, from: oldPristine, to: pristineOld } });
-    steps.push({ step: { kind: 'run', title: `pristine tree of ${release} becomes var/db/etcupdate/current`, argv: ['cp', '-Rp', newPristine, oldPristine] } });
-  }
+  // Rotate the pristine trees as etcupdate does (it rotated its copies; the jail's are rotated here, beneath the jail root).
+  const newPristine = merge === undefined ? { from: join(work, 'etcupdate', 'current'), fromBeneath: root } : { from: join(newTemplatePath, PRISTINE_DIR), fromBeneath: newTemplatePath };
+  steps.push({ step: { kind: 'remove', title: 'drop the previous-previous pristine tree', path: inJail(PRISTINE_OLD), beneath: jail.path } });
+  steps.push({ step: { kind: 'rename', title: `keep ${jail.release ?? 'the old'} pristine tree as ${PRISTINE_OLD}`, from: inJail(PRISTINE_DIR), to: inJail(PRISTINE_OLD), beneath: jail.path } });
+  steps.push({ step: { kind: 'copy-tree', title: `pristine tree of ${release} becomes ${PRISTINE_DIR}`, ...newPristine, path: inJail(PRISTINE_DIR), beneath: jail.path } });
 
-  const etc = join(jail.path, 'etc');
-  steps.push({ step: { kind: 'run', title: 'rebuild login.conf.db', argv: ['cap_mkdb', join(etc, 'login.conf')] } });
-  steps.push({ step: { kind: 'run', title: 'rebuild services.db', argv: ['services_mkdb', '-q', '-o', join(jail.path, 'var/db/services.db'), join(etc, 'services')] } });
-  steps.push({ step: { kind: 'run', title: 'rebuild pwd.db and spwd.db', argv: ['pwd_mkdb', '-d', etc, '-p', join(etc, 'master.passwd')] } });
+  steps.push(...rebuildDatabaseSteps(jail.path, join(work, 'db'), root));
 
   if (fstabEdit !== undefined) {
     steps.push({
@@ -153,8 +208,49 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
   }
   steps.push({ step: { kind: 'storage', title: `record ${dataset} release=${release}`, op: { op: 'set-properties', name: dataset, properties: { release } } } });
   if (running) steps.push({ step: { kind: 'run', title: `start ${jail.name} on ${release}`, argv: ['jail', '-f', jail.conf, '-c', jail.name] } });
+  steps.push({ step: { kind: 'remove', title: 'drop the work directory', path: work, beneath: root } });
 
   const plan = createPlan(`move jail ${jail.name} from ${jail.release ?? '?'} to ${release}`, steps);
-  if (merge === undefined) return { kind: 'etcupdate', plan, mergeStep, snapshot };
+  if (merge === undefined) return { kind: 'etcupdate', plan, mergeStep, snapshot, staging: { root, destdir, jailPath: jail.path } };
   return { kind: 'plan', plan, merge, snapshot };
+}
+
+/** What the database tools make in the work directory, and where it goes in the jail. */
+const DATABASES = [
+  { made: 'login.conf.db', install: 'etc/login.conf.db' },
+  { made: 'services.db', install: 'var/db/services.db' },
+  { made: 'pwd.db', install: 'etc/pwd.db' },
+  { made: 'spwd.db', install: 'etc/spwd.db' },
+  { made: 'passwd', install: 'etc/passwd' },
+] as const;
+
+/**
+ * The databases FreeBSD builds from /etc (cap_mkdb, services_mkdb,
+ * pwd_mkdb), rebuilt from the merged files: those tools follow links and
+ * write next to their input, so they run on copies in `db` (host-owned) and
+ * only their output is copied into the jail, beneath its root.
+ */
+function rebuildDatabaseSteps(jailPath: string, db: string, root: string): PlannedStep[] {
+  return [
+    { step: { kind: 'mkdir', title: 'work directory of the database tools', path: db, mode: 0o700, beneath: root } },
+    ...['login.conf', 'services', 'master.passwd'].map((name): PlannedStep => ({ step: { kind: 'copy-tree', title: `copy etc/${name} to rebuild its database`, from: join(jailPath, 'etc', name), fromBeneath: jailPath, path: join(db, name), beneath: root } })),
+    { step: { kind: 'run', title: 'rebuild login.conf.db', argv: ['cap_mkdb', join(db, 'login.conf')] } },
+    { step: { kind: 'run', title: 'rebuild services.db', argv: ['services_mkdb', '-q', '-o', join(db, 'services.db'), join(db, 'services')] } },
+    { step: { kind: 'run', title: 'rebuild pwd.db and spwd.db', argv: ['pwd_mkdb', '-d', db, '-p', join(db, 'master.passwd')] } },
+    ...DATABASES.map(({ install, made }): PlannedStep => ({ step: { kind: 'copy-tree', title: `install ${install}`, from: join(db, made), fromBeneath: root, path: join(jailPath, install), beneath: jailPath } })),
+  ];
+}
+
+/**
+ * The jail's files at the paths either pristine tree names as a regular file
+ * (relative to the jail root: `etc/rc.conf`): what etcupdate reads from its
+ * DESTDIR. Each is checked now, so a link or special file there refuses the
+ * move before anything changed.
+ */
+async function jailFilesToStage(jailTree: Beneath, templateTree: Beneath): Promise<string[]> {
+  const [oldTree, newTree] = [await listTreeBeneath(jailTree, PRISTINE_DIR), await listTreeBeneath(templateTree, PRISTINE_DIR)];
+  const paths = [...new Set([...oldTree, ...newTree].filter(([, e]) => e.kind === 'file').map(([p]) => p))].sort();
+  const staged: string[] = [];
+  for (const rel of paths) if ((await readJailFileBeneath(jailTree, rel)) !== undefined) staged.push(rel);
+  return staged;
 }

@@ -2,8 +2,8 @@
  * Which basejail a jail mounts, read from its own config: the nullfs line
  * whose mount point is `<jail path>/basejail`, in a `mount` parameter of its
  * jail.conf.d block or in the fstab its `mount.fstab` names. This is how
- * prune counts references (DESIGN.md: "count references from the jails'
- * configs"), the same line relinkJailConf rewrites on a release move.
+ * prune counts references (a basejail is kept while a jail's
+ * config mounts it), the same line relinkJailConf rewrites on a release move.
  */
 import { resolve } from 'node:path';
 import type { Host } from '../host/host.js';

@@ -4,7 +4,8 @@
  * is `<jail path>/basejail` gets a new source field, and the model is written
  * back. Nothing else is touched and nothing is matched as text, so a path
  * that happens to contain the release name elsewhere cannot be rewritten (the
- * `sed` failure DESIGN.md's lessons describe).
+ * `sed` failure other jail managers shipped: an unescaped `.` rewrote an
+ * install path into a release name and still reported success).
  */
 import { JailbuildError } from '../errors.js';
 import { parseJailConf, writeJailConf, type JailConfParam } from '../jail/jail-conf/index.js';

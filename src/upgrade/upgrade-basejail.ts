@@ -1,5 +1,5 @@
 /**
- * Patch upgrade of one basejail with freebsd-update (DESIGN.md recipe step 5).
+ * Patch upgrade of one basejail with freebsd-update (docs/ARCHITECTURE.md, recipe step 5).
  *
  * fetch only reads the basejail (it writes the workdir), so it runs first and
  * a basejail that is up to date is never touched. When there are updates:
@@ -11,11 +11,20 @@
  * The install loop depends on what each pass prints, so this is an executor,
  * not a static plan; `planPatchUpgrade` is the same sequence as data for
  * --dry-run.
+ *
+ * freebsd-update follows links in the paths it is given and runs as root, so
+ * both must be host-owned and unredirectable: the workdir is
+ * `<root>/.freebsd-update/<release>`, under the data root and inside no tree,
+ * made through the beneath-root primitive; the basejail is jailbuild's own
+ * dataset (jails only ever mount it read-only). A link on any component of
+ * either below the data root refuses the patch (E_UNSAFE_PATH) before
+ * freebsd-update runs; the version is read through the primitive too.
  */
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
+import { UnsafePathError } from '../host/beneath.js';
 import { HostCommandError } from '../host/host-errors.js';
 import { withLock } from '../host/with-lock.js';
 import { readFreebsdVersion } from '../image/read-freebsd-version.js';
@@ -79,6 +88,8 @@ export interface PatchUpgradeTarget {
   dataset: string;
   path: string;
   workdir: string;
+  /** The data root the workdir is made beneath. */
+  dataRoot: string;
   currentlyRunning: string;
   readonly: boolean;
   snapshot: string;
@@ -90,14 +101,48 @@ export function freebsdUpdateWorkdir(settings: Pick<Settings, 'root'>, release: 
   return join(settings.root, '.freebsd-update', release);
 }
 
-export async function resolvePatchTarget(options: Pick<PatchUpgradeOptions, 'settings' | 'storage' | 'release' | 'conf' | 'now'>): Promise<PatchUpgradeTarget> {
-  const { storage, release } = options;
+/** `rel` of `path` below `root`, or undefined when it is not below it. */
+function below(root: string, path: string): string | undefined {
+  const rel = relative(root, path);
+  return rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel) ? undefined : rel;
+}
+
+/**
+ * Refuses a path handed to freebsd-update that something could redirect: each
+ * component below the data root must be a real directory (or, for the
+ * workdir, not exist yet); outside the data root (a ZFS mountpoint elsewhere)
+ * the path itself must be a directory, not a link.
+ */
+async function requireHostOwnedDir(host: Host, root: string, path: string, mayBeMissing: boolean): Promise<void> {
+  const rel = below(root, path);
+  const tree = rel === undefined ? host.beneath(join(path, '..')) : host.beneath(root);
+  const parts = rel === undefined ? [relative(join(path, '..'), path)] : rel.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const at = parts.slice(0, i).join('/');
+    const stat = await tree.lstat(at);
+    if (stat === undefined) {
+      if (mayBeMissing) return;
+      throw new JailbuildError('E_UPGRADE_NO_BASEJAIL', `${path} does not exist; rebuild the basejail with jailbuild bootstrap --force`, { data: { path } });
+    }
+    if (stat.type === 'symlink') throw new UnsafePathError(tree.root, parts.join('/'), at, 'symlink', 'read');
+    if (stat.type !== 'dir') throw new UnsafePathError(tree.root, parts.join('/'), at, 'not-dir', 'read');
+  }
+}
+
+export async function resolvePatchTarget(options: Pick<PatchUpgradeOptions, 'settings' | 'host' | 'storage' | 'release' | 'conf' | 'now'>): Promise<PatchUpgradeTarget> {
+  const { settings, host, storage, release } = options;
   const dataset = basejailDataset(release);
   const info = await storage.get(dataset);
   if (info === undefined) {
     throw new UsageError('E_UPGRADE_NO_BASEJAIL', `no basejail for ${release} (${dataset}); run jailbuild bootstrap ${release} or jailbuild list`, { data: { release } });
   }
-  const currentlyRunning = await readFreebsdVersion(info.path).catch(() => undefined);
+  const workdir = freebsdUpdateWorkdir(settings, release);
+  await requireHostOwnedDir(host, settings.root, info.path, false);
+  await requireHostOwnedDir(host, settings.root, workdir, true);
+  const currentlyRunning = await readFreebsdVersion(info.path, host).catch((error: unknown) => {
+    if (error instanceof UnsafePathError) throw error;
+    return undefined;
+  });
   if (currentlyRunning === undefined) {
     throw new JailbuildError('E_UPGRADE_NO_VERSION', `cannot read the userland version from ${join(info.path, 'bin/freebsd-version')}; the basejail looks damaged, rebuild it with jailbuild bootstrap --force ${release}`, { data: { release, path: info.path } });
   }
@@ -105,7 +150,8 @@ export async function resolvePatchTarget(options: Pick<PatchUpgradeOptions, 'set
     release,
     dataset,
     path: info.path,
-    workdir: freebsdUpdateWorkdir(options.settings, release),
+    workdir,
+    dataRoot: settings.root,
     currentlyRunning,
     readonly: info.readonly,
     snapshot: preUpgradeSnapshotName(options.now ?? new Date()),
@@ -123,7 +169,7 @@ export function planPatchUpgrade(target: PatchUpgradeTarget): Plan {
   const install = command(target, 'install');
   const { dataset, snapshot } = target;
   const steps: PlannedStep[] = [
-    { step: { kind: 'mkdir', title: `workdir of ${dataset}`, path: target.workdir } },
+    { step: { kind: 'mkdir', title: `workdir of ${dataset}`, path: target.workdir, mode: 0o700, beneath: target.dataRoot } },
     { step: { kind: 'run', title: `fetch updates for ${target.currentlyRunning} (exit 2: up to date, stop here)`, argv: fetch.argv, env: fetch.env, okExitCodes: [...FETCH_OK_EXIT_CODES] } },
     { step: { kind: 'storage', title: `make ${dataset} writable`, op: { op: 'set-readonly', name: dataset, readonly: false } } },
     {
@@ -150,7 +196,7 @@ export async function upgradeBasejail(options: PatchUpgradeOptions): Promise<Bas
   const { settings, host, storage } = options;
   const onProgress = options.onProgress ?? ignoreProgress;
   const target = await resolvePatchTarget(options);
-  return withLock(join(settings.lockDir, `upgrade-${target.dataset.replace(/\//g, '_')}.lock`), `upgrade of ${target.dataset}`, async () => {
+  return withLock(host, join(settings.lockDir, `upgrade-${target.dataset.replace(/\//g, '_')}.lock`), `upgrade of ${target.dataset}`, async () => {
     const report: BasejailUpgradeReport = {
       kind: 'basejail',
       release: target.release,
@@ -166,7 +212,7 @@ export async function upgradeBasejail(options: PatchUpgradeOptions): Promise<Bas
     const title = `freebsd-update ${target.dataset} (${target.currentlyRunning})`;
     onProgress({ kind: 'step', id, title, state: 'start' });
 
-    await host.mkdir(target.workdir, { recursive: true, mode: 0o700 });
+    await host.beneath(target.dataRoot).mkdir(relative(target.dataRoot, target.workdir), { recursive: true, mode: 0o700 });
     const fetch = command(target, 'fetch');
     let fetched;
     try {
@@ -205,7 +251,7 @@ export async function upgradeBasejail(options: PatchUpgradeOptions): Promise<Bas
         }
         if (outcome !== 'again') break;
       }
-      const after = await readFreebsdVersion(target.path).catch(() => undefined);
+      const after = await readFreebsdVersion(target.path, host).catch(() => undefined);
       if (after === undefined) throw new JailbuildError('E_UPGRADE_NO_VERSION', `bin/freebsd-version is unreadable after install`);
       report.after = after;
       await storage.setProperties(target.dataset, { patchlevel: after });
@@ -224,7 +270,7 @@ export async function upgradeBasejail(options: PatchUpgradeOptions): Promise<Bas
           report.snapshot = target.snapshot;
         }
       }
-      report.after = await readFreebsdVersion(target.path).catch(() => undefined);
+      report.after = await readFreebsdVersion(target.path, host).catch(() => undefined);
     } finally {
       await storage.setReadonly(target.dataset, true);
     }

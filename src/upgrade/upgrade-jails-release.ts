@@ -11,9 +11,11 @@
  * only known after the merge ran, so the jail is rolled back to its snapshot
  * and reported as `conflict` just the same. Afterwards the result names the
  * basejails the moved jails left and nothing mounts any more, for `jailbuild prune`.
+ * A jail whose trees hold a link where the merge reads (E_UNSAFE_PATH) is
+ * reported `refused` and left as it was; the others still move.
  */
 import type { Settings } from '../config/settings.js';
-import { UsageError } from '../errors.js';
+import { JailbuildError, UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { bootstrapRelease } from '../image/bootstrap-release.js';
 import { basejailDataset, jailDataset, templateDataset, TEMPLATE_SNAPSHOT } from '../jail/dataset-names.js';
@@ -64,9 +66,10 @@ export interface JailUpgradeReport {
   /**
    * `upgraded`; `up-to-date` (already on the target); `planned` (--dry-run);
    * `conflict` (the /etc merge conflicts, nothing changed — with etcupdate: rolled back to the snapshot);
-   * `rolled-back` (a step failed, snapshot restored).
+   * `rolled-back` (a step failed, snapshot restored);
+   * `refused` (a link or special file where the upgrade reads or writes inside the jail: nothing changed, `reason` names it).
    */
-  status: 'upgraded' | 'up-to-date' | 'planned' | 'conflict' | 'rolled-back';
+  status: 'upgraded' | 'up-to-date' | 'planned' | 'conflict' | 'rolled-back' | 'refused';
   conflicts: EtcConflict[];
   /** Files of /etc that were merged, taken from the new release, or removed. */
   etcChanges: Array<{ path: string; change: 'merged' | 'upstream' | 'removed' }>;
@@ -132,7 +135,17 @@ export async function upgradeJailsRelease(options: ReleaseUpgradeOptions): Promi
     const id = `upgrade-${jail.name}`;
     const title = `move ${jail.name} ${jail.release ?? '?'} → ${release}`;
     onProgress({ kind: 'step', id, title, state: 'start' });
-    const planned = await planReleaseUpgrade(jail, { settings, host, storage, release, snapshot, ...(options.merger ? { merger: options.merger } : {}) });
+    let planned;
+    try {
+      planned = await planReleaseUpgrade(jail, { settings, host, storage, release, snapshot, ...(options.merger ? { merger: options.merger } : {}) });
+    } catch (error) {
+      // A link or special file where the merge reads: refused before anything changed; the other jails still move.
+      if (!(error instanceof JailbuildError) || error.code !== 'E_UNSAFE_PATH') throw error;
+      report.status = 'refused';
+      report.reason = error.message;
+      onProgress({ kind: 'step', id, title, state: 'fail', detail: report.reason });
+      continue;
+    }
     if (planned.kind !== 'etcupdate') {
       report.notes = planned.merge.notes;
       report.etcChanges = planned.merge.actions.map((a) => ({ path: a.path, change: a.kind === 'remove' ? 'removed' : a.kind === 'write' ? a.from : 'upstream' }));
@@ -152,7 +165,7 @@ export async function upgradeJailsRelease(options: ReleaseUpgradeOptions): Promi
     }
     try {
       if (planned.kind === 'etcupdate') {
-        const outcome = await applyEtcupdateUpgrade(host, planned.plan, planned.mergeStep, { storage, jailPath: jail.path, onProgress });
+        const outcome = await applyEtcupdateUpgrade(host, planned.plan, planned.mergeStep, { storage, staging: planned.staging, onProgress });
         report.etcChanges = outcome.etcChanges;
         report.notes = outcome.notes;
         if (outcome.status === 'conflict') {

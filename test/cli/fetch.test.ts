@@ -152,3 +152,58 @@ test('jailbuild releases lists the cache; --remote lists the mirror', async () =
   assert.match(lines[0] ?? '', /^RELEASE\s+SOURCE$/);
   assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/)[0]), ['14.3-RELEASE', RELEASE]);
 });
+
+test('--stall-timeout (and config fetch.stallTimeout): a stalled download is resumed; a bad value is a usage error', async () => {
+  const root = freshRoot();
+  mirror.requests.length = 0;
+  mirror.fault(BASE_PATH, { kind: 'stall-after', bytes: 100_000 });
+  try {
+    const result = await run(['--root', root, '--mirror', mirror.url, 'fetch', RELEASE, '--stall-timeout', '0.2']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /stall timeout/);
+    const gets = mirror.requests.filter((r) => r.path === BASE_PATH);
+    assert.equal(gets[0]?.range, undefined);
+    assert.match(gets[1]?.range ?? '', /^bytes=[1-9]\d*-$/, 'the retry resumes the part');
+    assert.deepEqual(await fs.readFile(join(root, 'repos', RELEASE, 'amd64', 'base.txz')), base);
+  } finally {
+    mirror.clearFaults();
+  }
+
+  // The same from the config file.
+  const configRoot = freshRoot();
+  const config = join(work, 'stall.config.json');
+  await fs.writeFile(config, JSON.stringify({ fetch: { stallTimeout: 0.2 } }));
+  mirror.requests.length = 0;
+  mirror.fault(BASE_PATH, { kind: 'stall-after', bytes: 5000 });
+  try {
+    const result = await run(['--config', config, '--root', configRoot, '--mirror', mirror.url, 'fetch', RELEASE]);
+    assert.equal(result.code, 0, result.stderr);
+    const gets = mirror.requests.filter((r) => r.path === BASE_PATH);
+    assert.match(gets[1]?.range ?? '', /^bytes=[1-9]\d*-$/, 'the retry resumes the part');
+  } finally {
+    mirror.clearFaults();
+  }
+
+  const bad = await run(['--root', freshRoot(), '--mirror', mirror.url, 'fetch', RELEASE, '--stall-timeout', 'soon']);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+  assert.match(bad.stderr, /--stall-timeout 'soon' is not a number of seconds/);
+  await fs.writeFile(config, JSON.stringify({ fetch: { stallTimeout: -1 } }));
+  const badConfig = await run(['--config', config, '--root', freshRoot(), '--mirror', mirror.url, 'fetch', RELEASE]);
+  assert.equal(badConfig.code, 2);
+  assert.match(badConfig.stderr, /fetch\.stallTimeout/);
+});
+
+test('--dry-run fetch with a .part on disk writes nothing: no lock, no .part.json, the part untouched', async () => {
+  const root = freshRoot();
+  const dir = join(root, 'repos', RELEASE, 'amd64');
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(join(dir, 'base.txz.part'), base.subarray(0, 1000));
+  const before = await listFiles(root);
+  mirror.requests.length = 0;
+  const result = await run(['--dry-run', '--root', root, '--mirror', mirror.url, 'fetch', RELEASE, '--stall-timeout', '5']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(mirror.requests.length, 0);
+  assert.deepEqual(await listFiles(root), before);
+  assert.equal((await fs.stat(join(dir, 'base.txz.part'))).size, 1000);
+});

@@ -9,6 +9,9 @@
  *   assert.equal(mirror.requests[1]?.range, 'bytes=1048576-');
  *   await mirror.close();
  *
+ * Files carry an ETag and Last-Modified; `If-Range` is honoured (a validator
+ * that does not match turns a Range request into a full 200), as nginx does.
+ *
  * Paths in `fault` and `requests` are URL paths starting with '/'.
  */
 import { createReadStream, promises as fs } from 'node:fs';
@@ -26,7 +29,19 @@ export type MirrorFault =
   /** Serve the body with some bytes flipped, same length (every time). */
   | { kind: 'corrupt' }
   /** Answer with this HTTP status and no body; `times` requests (default: every time). */
-  | { kind: 'status'; status: number; times?: number };
+  | { kind: 'status'; status: number; times?: number }
+  /** Send the first `bytes` bytes, then a TCP reset (RST) mid-body; `times` requests (default 1). */
+  | { kind: 'reset-after'; bytes: number; times?: number }
+  /** Send the first `bytes` bytes, then nothing more while keeping the connection open; `times` requests (default 1). */
+  | { kind: 'stall-after'; bytes: number; times?: number }
+  /**
+   * `Connection: close` on every answer, and the socket ended right after the
+   * last body byte (the server closes rather than waiting for the client):
+   * the pattern behind nodejs/undici#5360 (every time).
+   */
+  | { kind: 'close-after-body' }
+  /** Serve a different ETag and Last-Modified (as if the file had been replaced) on every request. */
+  | { kind: 'new-validator' };
 
 export interface RecordedRequest {
   method: string;
@@ -34,6 +49,10 @@ export interface RecordedRequest {
   path: string;
   /** The Range header, when sent. */
   range?: string;
+  /** The If-Range header, when sent. */
+  ifRange?: string;
+  /** Body bytes handed to the socket for this request (also when cut short). */
+  sent: number;
   /** How the server answered (after faults). */
   status: number;
 }
@@ -85,6 +104,7 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
     active.remaining--;
     return active.fault;
   };
+  let validatorGeneration = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let path: string;
@@ -93,8 +113,9 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
     } catch {
       path = '/';
     }
-    const record: RecordedRequest = { method: req.method ?? 'GET', path, status: 0 };
+    const record: RecordedRequest = { method: req.method ?? 'GET', path, status: 0, sent: 0 };
     if (typeof req.headers.range === 'string') record.range = req.headers.range;
+    if (typeof req.headers['if-range'] === 'string') record.ifRange = req.headers['if-range'];
     requests.push(record);
     const send = (status: number, body = '', headers: Record<string, string | number> = {}) => {
       record.status = status;
@@ -117,7 +138,14 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
     }
 
     const size = st.size;
-    const range = fault?.kind === 'ignore-range' ? undefined : parseRange(req.headers.range, size);
+    if (fault?.kind === 'new-validator') validatorGeneration++;
+    const mtime = new Date(Math.floor(st.mtimeMs / 1000) * 1000 + validatorGeneration * 1000);
+    const etag = `"${size.toString(16)}-${mtime.getTime().toString(16)}-${validatorGeneration}"`;
+    const lastModified = mtime.toUTCString();
+    const ifRange = req.headers['if-range'];
+    // RFC 9110 13.1.5: a Range whose If-Range validator no longer matches is answered with the whole file.
+    const rangeValid = ifRange === undefined || ifRange === etag || ifRange === lastModified;
+    const range = fault?.kind === 'ignore-range' || !rangeValid ? undefined : parseRange(req.headers.range, size);
     if (range === 'unsatisfiable') return send(416, '', { 'content-range': `bytes */${size}` });
     const start = range?.start ?? 0;
     const end = range?.end ?? size - 1;
@@ -127,6 +155,9 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
       'content-length': length,
       'accept-ranges': 'bytes',
       'content-type': 'application/octet-stream',
+      etag,
+      'last-modified': lastModified,
+      ...(fault?.kind === 'close-after-body' ? { connection: 'close' } : {}),
       ...(range === undefined ? {} : { 'content-range': `bytes ${start}-${end}/${size}` }),
     });
     if (req.method === 'HEAD' || length === 0) {
@@ -134,15 +165,18 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
       return;
     }
 
-    if (fault?.kind === 'drop-after') {
+    if (fault?.kind === 'drop-after' || fault?.kind === 'reset-after' || fault?.kind === 'stall-after') {
       const handleRead = await fs.open(local, 'r');
       const count = Math.min(fault.bytes, length);
       const chunk = Buffer.alloc(count);
       await handleRead.read(chunk, 0, count, start);
       await handleRead.close();
+      record.sent += count;
+      const socket = res.socket;
       res.write(chunk, () => {
-        // Give the bytes a moment to leave, then cut the connection mid-body.
-        setTimeout(() => res.socket?.destroy(), 20);
+        if (fault.kind === 'stall-after') return; // the connection stays open and silent until close()
+        // Give the bytes a moment to leave, then cut the connection mid-body (a FIN, or a RST).
+        setTimeout(() => (fault.kind === 'reset-after' ? socket?.resetAndDestroy() : socket?.destroy()), 20);
       });
       return;
     }
@@ -156,12 +190,18 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
         for (let i = 0; i < chunk.length; i++) if ((offset + i) % 4096 === 0) chunk[i] = (chunk[i] as number) ^ 0xff;
       }
       offset += chunk.length;
+      record.sent += chunk.length;
       if (!res.write(chunk)) {
         stream.pause();
         res.once('drain', () => stream.resume());
       }
     });
-    stream.on('end', () => res.end());
+    stream.on('end', () => {
+      if (fault?.kind !== 'close-after-body') return res.end();
+      // End the socket as soon as the last byte is written, without waiting for the client.
+      const socket = res.socket;
+      res.end(() => socket?.end());
+    });
     stream.on('error', () => res.socket?.destroy());
   };
 
@@ -180,7 +220,8 @@ export async function startMirrorServer(root: string): Promise<MirrorServer> {
     root,
     requests,
     fault(path, fault) {
-      const times = fault.kind === 'drop-after' ? (fault.times ?? 1) : fault.kind === 'status' ? (fault.times ?? Infinity) : Infinity;
+      const once = fault.kind === 'drop-after' || fault.kind === 'reset-after' || fault.kind === 'stall-after';
+      const times = once ? (fault.times ?? 1) : fault.kind === 'status' ? (fault.times ?? Infinity) : Infinity;
       faults.set(path, { fault, remaining: times });
     },
     clearFaults() {

@@ -1,6 +1,6 @@
 /**
- * A real ZFS pool for tests, through Debian's zfs-fuse (see
- * ../../../shared/notes/zfs-fuse.md for the measured facts this relies on).
+ * A real ZFS pool for tests, through Debian's zfs-fuse (pool version 23;
+ * differences from FreeBSD's OpenZFS are handled in src/storage/zfs-backend.ts).
  *
  *   const zfs = await createZfsPool();
  *   if ('skip' in zfs) { t.skip(zfs.skip); return; }   // the reason is printed

@@ -1,7 +1,7 @@
 /**
  * Fixtures and checks shared by the image tests: temp dirs, a small
  * FreeBSD-shaped tree archived with real bsdtar, the shell recipe of
- * DESIGN.md step 2 run as real shell commands, and a tree snapshot for
+ * docs/ARCHITECTURE.md recipe step 2 run as real shell commands, and a tree snapshot for
  * comparing two extractions.
  */
 import { execFile } from 'node:child_process';
@@ -92,7 +92,7 @@ export async function buildHandmadeTree(root: string): Promise<void> {
 }
 
 /**
- * DESIGN.md recipe step 2 as a person would type it: bsdtar extracts the
+ * docs/ARCHITECTURE.md recipe step 2 as a person would type it: bsdtar extracts the
  * whole archive into the basejail, each writable path is moved into the
  * template, everything else gets `ln -s /basejail/<x>`, plus the mount point.
  * `--numeric-owner` because FreeBSD's group names map to other ids on Debian

@@ -117,6 +117,11 @@ test('start and stop call jail(8) with the jail.conf.d file; list sees the runni
   ]);
   // one jls per command (start, list, console, restart, stop): the running state is read, never remembered
   assert.deepEqual(await calls('jls'), Array(5).fill(['jls', '--libxo=json', 'jid', 'name', 'path']));
+  // console on a stopped jail fails (it used to print nothing and exit 0), in one line, without running jexec
+  const stopped = await jb('console', 'bsd-test02');
+  assert.equal(stopped.code, 1);
+  assert.equal(stopped.stderr, 'error: jail bsd-test02 is not running; start it with jailbuild start bsd-test02\n');
+  assert.equal((await calls('jexec')).length, 1);
 });
 
 test('--dry-run prints the exact commands and changes nothing', async () => {
@@ -202,6 +207,30 @@ test('create --net: pool allocation, duplicate refusal, VNET stanza and the jail
   assert.match(novnet.stderr, /lacks VIMAGE/);
   await assert.rejects(stat(join(root, 'jails/vnet2')), /ENOENT/);
   for (const name of ['poola', 'poolb', 'vnet1']) assert.equal((await jb('destroy', name)).code, 0);
+});
+
+test('--param values are taken literally: the help example round-trips through the written jail.conf.d file', async () => {
+  // The example `create --help` shows, run as a shell would split it: the value after += is the command, unquoted.
+  const help = await jb('create', '--help');
+  const example = /--param '([^']+)'/.exec(help.stdout.replace(/\s+/g, ' '))?.[1];
+  assert.equal(example, 'exec.poststart+=/usr/bin/logger hi');
+  const r = await jb('create', 'param1', '--release', '14.2', '--param', example, '--param', 'exec.prestart=echo "$HOME" \\ done', '--param', 'children.max=5');
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /warning/);
+  const confPath = join(root, 'etc/jail.conf.d/param1.conf');
+  const params = resolveJailParams(parseJailConf(await readFile(confPath, 'utf8'), { file: confPath }), 'param1');
+  // jail(8) receives exactly the text after = / +=: no quotes added, none left over, $ and \\ literal
+  assert.deepEqual(params.find((p) => p.name === 'exec.poststart')?.value, '/usr/bin/logger hi');
+  assert.equal(params.find((p) => p.name === 'exec.prestart')?.value, 'echo "$HOME" \\ done');
+  assert.equal(params.find((p) => p.name === 'children.max')?.value, '5');
+
+  // jail.conf-style quoting typed on the command line is kept (it is the value) and warned about; --strict refuses it
+  const quoted = await jb('--dry-run', 'create', 'param2', '--release', '14.2', '--param', 'exec.poststart+="/usr/bin/logger hi"');
+  assert.equal(quoted.code, 0, quoted.stderr);
+  assert.match(quoted.stderr, /^warning: --param exec\.poststart: the value "\\"\/usr\/bin\/logger hi\\"" keeps its quotes/m);
+  const strict = await jb('--strict', '--dry-run', 'create', 'param2', '--release', '14.2', '--param', 'exec.poststart+="/usr/bin/logger hi"');
+  assert.equal(strict.code, 1);
+  assert.equal((await jb('destroy', 'param1')).code, 0);
 });
 
 test('--param adds jail(8) parameters as data: booleans bare, values quoted, hostile text inert; bad names are usage errors', async () => {

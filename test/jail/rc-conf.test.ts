@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { quoteRcValue, readRcConf, setRcConfValues } from '../../src/jail/rc-conf.js';
+import { UsageError } from '../../src/errors.js';
 
 test('setRcConfValues replaces in place, appends new keys, keeps other lines byte for byte', () => {
   const before = '# my jail\nhostname="old"\n  # keep me\nsshd_enable="NO" # trailing\nclear_tmp_enable="YES"\n';
@@ -20,8 +21,9 @@ test('values that sh would expand stay inert', () => {
 });
 
 test('newlines and bad names are refused', () => {
-  assert.throws(() => quoteRcValue('a\nb'), /newlines/);
-  assert.throws(() => setRcConfValues('', { 'bad-name': 'x' }), /not an rc.conf variable name/);
+  // user input (--rc, a hostname): usage errors (exit 2), not internal ones
+  assert.throws(() => quoteRcValue('a\nb'), (e: unknown) => e instanceof UsageError && /contains a newline/.test(e.message));
+  assert.throws(() => setRcConfValues('', { 'bad-name': 'x' }), (e: unknown) => e instanceof UsageError && /not an rc.conf variable name/.test(e.message));
 });
 
 test('readRcConf reads the last assignment and single-quoted values', () => {

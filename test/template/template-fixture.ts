@@ -137,6 +137,9 @@ class RealZfsHost implements Host {
   readFile(path: string) {
     return this.inner.readFile(path);
   }
+  createExclusive(path: string, content: string) {
+    return this.inner.createExclusive(path, content);
+  }
   writeFileAtomic(path: string, content: string, mode?: number) {
     return this.inner.writeFileAtomic(path, content, mode);
   }
@@ -157,5 +160,8 @@ class RealZfsHost implements Host {
   }
   readdir(path: string) {
     return this.inner.readdir(path);
+  }
+  beneath(root: string) {
+    return this.inner.beneath(root);
   }
 }

@@ -181,7 +181,7 @@ describe('patch upgrade: failures before any change', () => {
   });
 
   test('the dry-run plan names every step with the same argv and env', async () => {
-    const target = await resolvePatchTarget({ settings: lab.settings, storage: lab.storage, release: RELEASE, now: new Date('2025-01-14T09:30:05Z'), conf: '/etc/fu.conf' });
+    const target = await resolvePatchTarget({ settings: lab.settings, host: lab.fakes.host, storage: lab.storage, release: RELEASE, now: new Date('2025-01-14T09:30:05Z'), conf: '/etc/fu.conf' });
     const plan = planPatchUpgrade(target);
     const runs = plan.steps.map((s) => s.step).filter((s) => s.kind === 'run');
     assert.deepEqual(

@@ -49,6 +49,8 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 const jailPath = (name: string) => join(root, 'jails', name);
+/** The host-owned work directory of one jail's move (this process runs the upgrade in-process). */
+const workOf = (name: string) => join(root, '.work', `upgrade-${name}-${process.pid}`);
 const read = (path: string) => fs.readFile(path, 'utf8');
 const exists = (path: string) => fs.access(path).then(() => true, () => false);
 
@@ -98,23 +100,36 @@ after(async () => {
 });
 
 describe('upgrade --release on a FreeBSD host (etcupdate)', () => {
-  test('--dry-run plans the tarball, etcupdate and its status check, and runs none of them', async () => {
+  test('--dry-run plans the copies, the tarball, etcupdate and its status check in a host-owned work directory, and runs none of them', async () => {
     await fakes.clearLog();
     const result = await upgrade(['web1'], { dryRun: true });
-    const web1 = jailPath('web1');
-    const tarball = join(web1, 'var/db/etcupdate', `jailbuild-${NEW}.tbz`);
-    const runs = (result.jails[0]?.plan?.steps ?? []).flatMap(({ step }) => (step.kind === 'run' && ['tar', 'etcupdate'].includes(step.argv[0] ?? '') ? [step.argv] : []));
+    const work = workOf('web1');
+    const tarball = join(work, `jailbuild-${NEW}.tbz`);
+    const steps = (result.jails[0]?.plan?.steps ?? []).map(({ step }) => step);
+    const runs = steps.flatMap((step) => (step.kind === 'run' && ['tar', 'etcupdate'].includes(step.argv[0] ?? '') ? [step.argv] : []));
     assert.deepEqual(runs, [
-      ['tar', '-cjf', tarball, '-C', join(root, 'templates', `default-${NEW}`, 'var/db/etcupdate/current'), '.'],
-      ['etcupdate', '-F', '-D', web1, '-d', join(web1, 'var/db/etcupdate'), '-t', tarball],
-      ['etcupdate', 'status', '-D', web1, '-d', join(web1, 'var/db/etcupdate')],
+      ['tar', '-cjf', tarball, '-C', join(work, 'new'), '.'],
+      ['etcupdate', '-F', '-D', join(work, 'dest'), '-d', join(work, 'etcupdate'), '-t', tarball],
+      ['etcupdate', 'status', '-D', join(work, 'dest'), '-d', join(work, 'etcupdate')],
     ]);
+    // The trees reach the work directory only through beneath-root copies, and every write into the jail is beneath its root.
+    const web1 = jailPath('web1');
+    const copies = steps.flatMap((step) => (step.kind === 'copy-tree' ? [step] : []));
+    assert.ok(copies.some((c) => c.from === join(web1, 'var/db/etcupdate/current') && c.fromBeneath === web1 && c.path === join(work, 'etcupdate/current') && c.beneath === root && c.containSymlinks === true));
+    assert.ok(copies.some((c) => c.from === join(web1, 'etc/jailbuild-test.conf') && c.path === join(work, 'dest/etc/jailbuild-test.conf')));
+    for (const step of steps) {
+      if (step.kind === 'run') assert.ok(!step.argv.some((a) => a.startsWith(`${web1}/`)), `no command gets a path inside the jail: ${step.argv.join(' ')}`);
+      if (step.kind === 'write-file' || step.kind === 'remove' || step.kind === 'mkdir' || step.kind === 'rename') {
+        const path = step.kind === 'rename' ? step.to : step.path;
+        if (path.startsWith(`${web1}/`)) assert.equal(step.beneath, web1, step.title);
+      }
+      if (step.kind === 'copy-tree' && step.path.startsWith(`${web1}/`)) assert.equal(step.beneath, web1, step.title);
+    }
     // etcupdate rotates the pristine trees itself: no portable rotation steps.
-    assert.equal(result.jails[0]?.plan?.steps.some(({ step }) => step.kind === 'rename'), false);
     assert.equal(result.jails[0]?.status, 'planned');
-    // Only readJails' jls ran: no etcupdate, no database tool.
+    // Only readJails' jls ran: no etcupdate, no database tool; no work directory was made.
     assert.deepEqual((await fakes.readLog()).map((c) => c.argv[0]), ['jls']);
-    assert.equal(await exists(tarball), false);
+    assert.equal(await exists(join(root, '.work')), false);
   });
 
   test('a clean merge moves the jail; a conflict rolls the other one back and reports its files', async () => {
@@ -133,21 +148,19 @@ describe('upgrade --release on a FreeBSD host (etcupdate)', () => {
     assert.deepEqual(byJail.web2?.conflicts.map((c) => c.path), ['jailbuild-test.conf']);
     assert.match(byJail.web2?.reason ?? '', /rolled back to @pre-upgrade-20250114T093005Z and stays on 31\.0-RELEASE/);
 
-    // etcupdate ran with exactly the documented flags, per jail, followed by its status check.
+    // etcupdate ran with exactly the documented flags, per jail, on copies in a host-owned work directory, followed by its status check.
     const calls = (await fakes.readLog()).filter((c) => c.argv[0] === 'etcupdate').map((c) => c.argv);
-    const tarballOf = (path: string) => join(path, 'var/db/etcupdate', `jailbuild-${NEW}.tbz`);
-    assert.deepEqual(calls, [
-      ['etcupdate', '-F', '-D', web1, '-d', join(web1, 'var/db/etcupdate'), '-t', tarballOf(web1)],
-      ['etcupdate', 'status', '-D', web1, '-d', join(web1, 'var/db/etcupdate')],
-      ['etcupdate', '-F', '-D', web2, '-d', join(web2, 'var/db/etcupdate'), '-t', tarballOf(web2)],
-      ['etcupdate', 'status', '-D', web2, '-d', join(web2, 'var/db/etcupdate')],
-    ]);
+    const tarballOf = (name: string) => join(workOf(name), `jailbuild-${NEW}.tbz`);
+    const merge = (name: string) => ['etcupdate', '-F', '-D', join(workOf(name), 'dest'), '-d', join(workOf(name), 'etcupdate'), '-t', tarballOf(name)];
+    const status = (name: string) => ['etcupdate', 'status', '-D', join(workOf(name), 'dest'), '-d', join(workOf(name), 'etcupdate')];
+    assert.deepEqual(calls, [merge('web1'), status('web1'), merge('web2'), status('web2')]);
     // The tarball held the new release's pristine tree, nothing else.
     const state = await fakes.readState<{ etcupdate: { tarballs: Record<string, string[]> } }>();
     const expected = await tarListing(join(root, 'templates', `default-${NEW}`, 'var/db/etcupdate/current'));
     assert.ok(expected.includes('./etc/added.conf') && !expected.includes('./etc/obsolete.conf'));
-    assert.deepEqual(state.etcupdate.tarballs[tarballOf(web1)], expected);
-    assert.equal(await exists(tarballOf(web1)), false, 'the tarball is removed after the merge');
+    assert.deepEqual(state.etcupdate.tarballs[tarballOf('web1')], expected);
+    assert.equal(await exists(join(root, '.work', `upgrade-web1-${process.pid}`)), false, 'the work directory is removed after the move');
+    assert.equal(await exists(join(root, '.work', `upgrade-web2-${process.pid}`)), false, 'and after a rollback');
 
     // web1: both sides' edits, upstream-only changes, added and removed files; trees rotated by etcupdate.
     assert.equal(await read(join(web1, 'etc/jailbuild-test.conf')), CONF_NEW.replace('f=6', 'f=60'));

@@ -118,17 +118,23 @@ describe('jailbuild upgrade --release', () => {
     const meta1 = JSON.parse(await read(join(root, 'jails/.web1.jailbuild.json'))) as { properties: Record<string, string> };
     assert.equal(meta1.properties.release, NEW);
 
-    // The databases were rebuilt inside web1's root, nowhere else.
+    // The databases were rebuilt from copies in a host-owned work directory (no tool gets a path inside the jail),
+    // and their output was copied into web1's root; the work directory is gone afterwards.
     const calls = (await fakes.readLog()).map((c) => c.argv);
+    const db = join(root, '.work', `upgrade-web1-${process.pid}`, 'db');
     assert.deepEqual(
       calls.filter((a) => ['cap_mkdb', 'services_mkdb', 'pwd_mkdb'].includes(a[0] ?? '')),
       [
-        ['cap_mkdb', join(web1, 'etc/login.conf')],
-        ['services_mkdb', '-q', '-o', join(web1, 'var/db/services.db'), join(web1, 'etc/services')],
-        ['pwd_mkdb', '-d', join(web1, 'etc'), '-p', join(web1, 'etc/master.passwd')],
+        ['cap_mkdb', join(db, 'login.conf')],
+        ['services_mkdb', '-q', '-o', join(db, 'services.db'), join(db, 'services')],
+        ['pwd_mkdb', '-d', db, '-p', join(db, 'master.passwd')],
       ],
     );
     assert.match(await read(join(web1, 'etc/pwd.db')), /^fake pwd_mkdb\nroot\n/);
+    assert.match(await read(join(web1, 'etc/spwd.db')), /^fake pwd_mkdb \(secure\)\nroot\n/);
+    assert.match(await read(join(web1, 'etc/login.conf.db')), /^fake cap_mkdb\n/);
+    assert.match(await read(join(web1, 'var/db/services.db')), /^fake services_mkdb\n/);
+    assert.deepEqual(await fs.readdir(join(root, '.work')), []);
 
     // web2 untouched: mount line, files, property.
     assert.equal(await read(join(root, 'etc/jail.conf.d/web2.conf')), web2Conf);

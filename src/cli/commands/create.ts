@@ -25,7 +25,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 function parseOptionalInteger(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new UsageError('E_USAGE_NUMBER', `${flag} takes a whole number, got '${value}'`);
+  if (!/^-?\d+$/.test(value)) throw new UsageError('E_USAGE_NUMBER', `${flag} takes a whole number, got ${JSON.stringify(value.slice(0, 40))}`);
   return Number(value);
 }
 
@@ -33,7 +33,7 @@ function parseRcPairs(pairs: string[] = []): Record<string, string> {
   const values: Record<string, string> = {};
   for (const pair of pairs) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(pair);
-    if (!match) throw new UsageError('E_USAGE_RC', `--rc takes name=value (e.g. --rc sshd_enable=YES), got '${pair}'`);
+    if (!match) throw new UsageError('E_USAGE_RC', `--rc takes name=value (e.g. --rc sshd_enable=YES), got ${JSON.stringify(pair.slice(0, 60))}`);
     values[match[1] as string] = match[2] as string;
   }
   return values;
@@ -41,14 +41,25 @@ function parseRcPairs(pairs: string[] = []): Record<string, string> {
 
 /**
  * `--param name=value` (or a bare `name` for booleans such as `allow.raw_sockets`):
- * any jail(8) parameter. Names are checked here; values are data the jail.conf
- * writer quotes, so they cannot break out of the block.
+ * any jail(8) parameter. Names are checked here. The value after `=` (or
+ * `+=`) is taken literally as the parameter's value, as `jail -c name=value`
+ * takes it; it is data the jail.conf writer quotes and escapes, so it cannot
+ * break out of the block. jail.conf quoting typed by hand is therefore not
+ * needed and not undone: `exec.poststart+="logger hi"` would run a command
+ * named `"logger hi"`, quotes included, so such a value gets a warning.
  */
-function parseJailParams(pairs: string[] = []): JailParam[] {
+export const PARAM_HELP_EXAMPLE = "--param 'exec.poststart+=/usr/bin/logger hi'";
+
+function parseJailParams(pairs: string[], warn: CliContext['warn']): JailParam[] {
   return pairs.map((pair) => {
     const match = /^([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*)(?:(\+?=)(.*))?$/s.exec(pair);
-    if (!match) throw new UsageError('E_USAGE_PARAM', `--param takes a jail(8) parameter as name=value or name (e.g. --param children.max=5 --param allow.raw_sockets), got '${pair}'`);
+    if (!match) {
+      throw new UsageError('E_USAGE_PARAM', `--param takes a jail(8) parameter as name=value, name+=value or name (e.g. --param children.max=5 --param allow.raw_sockets), got ${JSON.stringify(pair.slice(0, 60))}`, { data: { param: pair } });
+    }
     const [, name, op, value] = match as unknown as [string, string, string | undefined, string | undefined];
+    if (value !== undefined && value.length >= 2 && /^(["']).*\1$/s.test(value)) {
+      warn('W_PARAM_QUOTED', `--param ${name}: the value ${JSON.stringify(value.slice(0, 40))} keeps its quotes (values are taken literally and jailbuild quotes them); drop the quotes unless they belong to the value, e.g. ${PARAM_HELP_EXAMPLE}`, { name, value });
+    }
     return value === undefined ? { name } : { name, value, ...(op === '+=' ? { append: true } : {}) };
   });
 }
@@ -81,7 +92,7 @@ export function register(command: Command, io: CliIo): void {
     .option('--net <spec|name>', 'network: a config network name, or alias:em0:10.0.0.5/24, vnet-bridge:bridge0:10.0.0.5/24:gw=10.0.0.1, netgraph:em0:…, vnet-if:igb2:dhcp, none')
     .option('--ip <addr>', 'with --net: the address(es), auto (next free from the pool) or dhcp; without: an ip4.addr value (repeatable)', collect)
     .option('--ip6 <addr>', 'ip6.addr value (repeatable)', collect)
-    .option('--param <name=value>', 'extra jail(8) parameter for the jail block, e.g. children.max=5, allow.raw_sockets, exec.poststart+="…" (repeatable)', collect)
+    .option('--param <name=value>', `extra jail(8) parameter for the jail block: name=value, name+=value (append) or a bare boolean name; the value is taken literally and jailbuild quotes it, e.g. --param children.max=5, --param allow.raw_sockets, ${PARAM_HELP_EXAMPLE} (repeatable)`, collect)
     .option('--rc <name=value>', "set a variable in the jail's rc.conf, e.g. sshd_enable=YES (repeatable)", collect)
     .option('--boot', "start at boot: add to the host's jail_list (sysrc)")
     .option('--fstab', 'mount the basejail through a per-jail fstab file instead of a mount line')
@@ -97,30 +108,35 @@ export function register(command: Command, io: CliIo): void {
         const { version } = await import('../version.js');
         const network = await networkOption(ctx, options);
         const storage = await openStorage(ctx);
-        const { spec, plan, bootstrap } = await prepareCreateJail(
-          {
-            name,
-            release: options.release,
-            template: options.template,
-            hostname: options.hostname,
-            ip4: network === undefined ? options.ip : undefined,
-            ip6: options.ip6,
-            network,
-            rcConf: parseRcPairs(options.rc),
-            params: parseJailParams(options.param),
-            boot: options.boot,
-            mountFstab: options.fstab,
-            timezone: options.timezone,
-            securelevel: parseOptionalInteger('--securelevel', options.securelevel),
-            devfsRuleset: parseOptionalInteger('--devfs-ruleset', options.devfsRuleset),
-          },
-          { ...ctx, storage, version: version() },
-        );
-        const { release, template } = spec;
-        const result = await executePlan(ctx, plan, storage, () => ({
-          data: { jail: name, release, template, path: storage.pathOf(`jails/${name}`), conf: plan.steps.find((s) => s.step.kind === 'write-file' && s.step.path.endsWith(`/${name}.conf`))?.step },
-          text: `created jail ${name} (${release}, template ${template}) at ${storage.pathOf(`jails/${name}`)}`,
-        }));
+        const { withAllocationLock } = await import('../../jail/with-allocation-lock.js');
+        // Choosing addresses and id and writing the jail happen under one host-wide lock (none with --dry-run).
+        const { bootstrap, result, release, template } = await withAllocationLock(ctx, async () => {
+          const { spec, plan, bootstrap } = await prepareCreateJail(
+            {
+              name,
+              release: options.release,
+              template: options.template,
+              hostname: options.hostname,
+              ip4: network === undefined ? options.ip : undefined,
+              ip6: options.ip6,
+              network,
+              rcConf: parseRcPairs(options.rc),
+              params: parseJailParams(options.param ?? [], ctx.warn),
+              boot: options.boot,
+              mountFstab: options.fstab,
+              timezone: options.timezone,
+              securelevel: parseOptionalInteger('--securelevel', options.securelevel),
+              devfsRuleset: parseOptionalInteger('--devfs-ruleset', options.devfsRuleset),
+            },
+            { ...ctx, storage, version: version() },
+          );
+          const { release, template } = spec;
+          const result = await executePlan(ctx, plan, storage, () => ({
+            data: { jail: name, release, template, path: storage.pathOf(`jails/${name}`), conf: plan.steps.find((s) => s.step.kind === 'write-file' && s.step.path.endsWith(`/${name}.conf`))?.step },
+            text: `created jail ${name} (${release}, template ${template}) at ${storage.pathOf(`jails/${name}`)}`,
+          }));
+          return { bootstrap, result, release, template };
+        });
         if (bootstrap === 'pending') {
           result.text = `# release ${release} is not bootstrapped yet: jailbuild bootstrap ${release} --template ${template} runs first\n${result.text ?? ''}`;
         }

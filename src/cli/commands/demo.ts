@@ -30,6 +30,16 @@ export function register(command: Command, io: CliIo): void {
         const { version } = await import('../version.js');
 
         const release = parseReleaseName(options.release).name;
+        if (ctx.settings.dryRun) {
+          // --dry-run writes nothing anywhere: not even the demo's temp dir.
+          const where = ctx.settings.root !== '/usr/local/jailbuild' ? ctx.settings.root : join(tmpdir(), 'jailbuild-demo-XXXXXX');
+          const steps = [
+            `generate a synthetic ${release} into ${join(where, 'mirror')}`,
+            `bootstrap it with the dir backend under ${where} (basejail, template@base)`,
+            `create jail ${options.name} (${join(where, 'etc/jail.conf.d', `${options.name}.conf`)})`,
+          ];
+          return { data: { dryRun: true, root: where, release, jail: options.name, steps }, text: ['# demo --dry-run: nothing written; it would', ...steps.map((s) => `#   ${s}`)].join('\n') };
+        }
         const root = ctx.settings.root !== '/usr/local/jailbuild' ? ctx.settings.root : await mkdtemp(join(tmpdir(), 'jailbuild-demo-'));
         const log: string[] = [];
         const say = (line: string) => {

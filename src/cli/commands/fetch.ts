@@ -11,6 +11,16 @@ import { commandAction } from '../run-command.js';
 interface FetchFlags {
   dists?: string;
   force?: boolean;
+  stallTimeout?: string;
+}
+
+/** `--stall-timeout 30` or `0.5`: seconds, a positive number. */
+function parseStallTimeout(value: string): number {
+  const seconds = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(seconds > 0) || seconds > 86_400) {
+    throw new UsageError('E_USAGE_STALL_TIMEOUT', `--stall-timeout '${value}' is not a number of seconds; use e.g. --stall-timeout 60`);
+  }
+  return seconds * 1000;
 }
 
 function parseDists(value: string | undefined): string[] {
@@ -28,14 +38,16 @@ export function register(command: Command, io: CliIo): void {
     .argument('<release>', 'release to fetch: 14.2, 14.2-RELEASE, 14.2-RELEASE-p3 (fetches 14.2-RELEASE), 15.0-RC1')
     .option('--dists <list>', 'comma-separated dists from the MANIFEST (default: base), e.g. base,lib32,src')
     .option('--force', 'download again even when the cache verifies')
+    .option('--stall-timeout <seconds>', 'abort and resume a download that receives nothing for this long (default 60, config fetch.stallTimeout)')
     .addHelpText(
       'after',
       [
         '',
         'Reads the release MANIFEST (checked against jailbuild\'s pinned table; unknown releases warn,',
         '--strict refuses them), streams each dist through sha256 into <cache>/<release>/<arch>/ via a',
-        '.part file renamed only when the sum matches. Resumes interrupted downloads, retries network',
-        'errors, tries the next --mirror and then the old-releases archive on 404. A cached release is',
+        '.part file renamed only when the sum matches. Resumes interrupted downloads from the bytes on',
+        'disk (Range + If-Range), aborts and resumes a download silent for --stall-timeout seconds,',
+        'retries network errors, tries the next --mirror and then the old-releases archive on 404. A cached release is',
         're-verified instead of downloaded. Honours HTTP_PROXY/HTTPS_PROXY/NO_PROXY (empty = none).',
         '',
         'Examples:',
@@ -49,6 +61,7 @@ export function register(command: Command, io: CliIo): void {
         const { parseReleaseName, formatReleaseName } = await import('../../release/parse-release-name.js');
         const parsed = parseReleaseName(releaseInput);
         const dists = parseDists(flags.dists);
+        const stallTimeoutMs = flags.stallTimeout === undefined ? ctx.settings.fetchStallTimeoutMs : parseStallTimeout(flags.stallTimeout);
         const { settings } = ctx;
         const common = {
           release: parsed,
@@ -81,6 +94,7 @@ export function register(command: Command, io: CliIo): void {
           ...common,
           strict: settings.strict,
           trustedManifests: settings.trustedManifests,
+          stallTimeoutMs,
           warn: ctx.warn,
           onProgress: ctx.onProgress,
         });

@@ -13,27 +13,29 @@ export interface CommandModule {
 
 export interface CommandEntry {
   summary: string;
+  /** The host files (outside jailbuild's data root) the command reads or writes; `--help` shows it. Paths move under --root / the config's root. */
+  hostFiles: string;
   load: () => Promise<CommandModule>;
 }
 
 export const commandIndex: Record<string, CommandEntry> = {
   // one line per subcommand, in the order `jailbuild --help` lists them
-  demo: { summary: 'demo: synthetic release from a local mirror → bootstrap → jail (dir backend, no FreeBSD needed)', load: () => import('./demo.js') },
-  fetch: { summary: 'download and verify a release (base.txz, other dists) into the cache', load: () => import('./fetch.js') },
-  releases: { summary: 'list cached releases, or with --remote what the mirrors offer', load: () => import('./releases.js') },
-  bootstrap: { summary: 'split a release into a read-only basejail and a writable template (fetches if needed)', load: () => import('./bootstrap.js') },
-  create: { summary: 'create a jail: clone the template, write its jail.conf.d file (bootstraps if needed)', load: () => import('./create.js') },
-  list: { summary: 'list jails: state, JID, release, template, IPs, path, backend, origin', load: () => import('./list.js') },
-  start: { summary: 'start jails (jail -c with their jail.conf.d file)', load: () => import('./start.js') },
-  stop: { summary: 'stop jails (jail -r)', load: () => import('./stop.js') },
-  restart: { summary: 'restart jails (jail -rc)', load: () => import('./restart.js') },
-  console: { summary: 'log in to a running jail (jexec -l … login -f root)', load: () => import('./console.js') },
-  destroy: { summary: 'stop and destroy jails: dataset, jail.conf.d file, jail_list entry', load: () => import('./destroy.js') },
-  network: { summary: 'host networking for jails: network setup [--apply], network graph [--svg file]', load: () => import('./network.js') },
-  template: { summary: 'template recipes: build a versioned template (@v<N>) from templates/<name>/, list versions, diff a recipe', load: () => import('./template.js') },
-  plan: { summary: 'compare the fleet in jailbuild.config.ts with the hosts: + create, ~ update, - destroy (changes nothing)', load: () => import('./plan.js') },
-  apply: { summary: 'apply the fleet plan (or a saved plan file) in parallel dependency waves, per-jail report', load: () => import('./apply.js') },
-  upgrade: { summary: 'patch basejails with freebsd-update, or move jails to another release (--release)', load: () => import('./upgrade.js') },
-  prune: { summary: 'list basejails and templates no jail uses any more; --yes destroys them', load: () => import('./prune.js') },
-  completion: { summary: 'print a bash or zsh completion script (eval "$(jailbuild completion bash)")', load: () => import('./completion.js') },
+  demo: { summary: 'demo: synthetic release from a local mirror → bootstrap → jail (dir backend, no FreeBSD needed)', hostFiles: 'none: everything under --root (default: a new temp directory)', load: () => import('./demo.js') },
+  fetch: { summary: 'download and verify a release (base.txz, other dists) into the cache', hostFiles: 'none: the release cache only (<root>/repos)', load: () => import('./fetch.js') },
+  releases: { summary: 'list cached releases, or with --remote what the mirrors offer', hostFiles: 'none (reads the cache, or the mirrors with --remote)', load: () => import('./releases.js') },
+  bootstrap: { summary: 'split a release into a read-only basejail and a writable template (fetches if needed)', hostFiles: 'none: basejail and template under the data root (dir) or dataset (zfs)', load: () => import('./bootstrap.js') },
+  create: { summary: 'create a jail: clone the template, write its jail.conf.d file (bootstraps if needed)', hostFiles: 'writes /etc/jail.conf.d/<name>.conf, adds the .include to /etc/jail.conf; --boot: /etc/rc.conf (sysrc -f)', load: () => import('./create.js') },
+  list: { summary: 'list jails: state, JID, release, template, IPs, path, backend, origin', hostFiles: 'reads /etc/jail.conf.d/*.conf', load: () => import('./list.js') },
+  start: { summary: 'start jails (jail -c with their jail.conf.d file)', hostFiles: 'reads /etc/jail.conf.d/<name>.conf (jail -f)', load: () => import('./start.js') },
+  stop: { summary: 'stop jails (jail -r)', hostFiles: 'reads /etc/jail.conf.d/<name>.conf (jail -f)', load: () => import('./stop.js') },
+  restart: { summary: 'restart jails (jail -rc)', hostFiles: 'reads /etc/jail.conf.d/<name>.conf (jail -f)', load: () => import('./restart.js') },
+  console: { summary: 'log in to a running jail (jexec -l … login -f root)', hostFiles: 'none', load: () => import('./console.js') },
+  destroy: { summary: 'stop and destroy jails: dataset, jail.conf.d file, jail_list entry', hostFiles: 'removes /etc/jail.conf.d/<name>.conf; removes the jail from jail_list in /etc/rc.conf (sysrc -f)', load: () => import('./destroy.js') },
+  network: { summary: 'host networking for jails: network setup [--apply], network graph [--svg file]', hostFiles: 'setup --apply: /etc/rc.conf (sysrc -f), writes /etc/pf.jailbuild.conf, reads /etc/pf.conf; graph: reads /etc/jail.conf.d, writes only the --svg file', load: () => import('./network.js') },
+  template: { summary: 'template recipes: build a versioned template (@v<N>) from templates/<name>/, list versions, diff a recipe', hostFiles: 'none: templates under the data root or dataset', load: () => import('./template.js') },
+  plan: { summary: 'compare the fleet in jailbuild.config.ts with the hosts: + create, ~ update, - destroy (changes nothing)', hostFiles: 'reads /etc/jail.conf.d and /etc/rc.conf of each host; writes only the --out file', load: () => import('./plan.js') },
+  apply: { summary: 'apply the fleet plan (or a saved plan file) in parallel dependency waves, per-jail report', hostFiles: 'on each host, what create and destroy write: /etc/jail.conf.d/<name>.conf, /etc/jail.conf, /etc/rc.conf', load: () => import('./apply.js') },
+  upgrade: { summary: 'patch basejails with freebsd-update, or move jails to another release (--release)', hostFiles: '--release: rewrites the mount line in /etc/jail.conf.d/<name>.conf (or the per-jail fstab)', load: () => import('./upgrade.js') },
+  prune: { summary: 'list basejails and templates no jail uses any more; --yes destroys them', hostFiles: 'none: basejails and templates under the data root or dataset', load: () => import('./prune.js') },
+  completion: { summary: 'print a bash or zsh completion script (eval "$(jailbuild completion bash)")', hostFiles: 'none: prints to stdout', load: () => import('./completion.js') },
 };

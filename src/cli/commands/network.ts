@@ -37,7 +37,7 @@ export function register(command: Command, io: CliIo): void {
         for (const network of Object.values(networks)) await net.checkVimage(ctx.host, network.mode);
         const { dirname, join } = await import('node:path');
         const etc = dirname(ctx.settings.jailConfMain);
-        const { plan, notes } = await net.planHostSetup(ctx.host, setup, { pfConf: join(etc, 'pf.conf'), pfFragment: join(etc, 'pf.jailbuild.conf') });
+        const { plan, notes } = await net.planHostSetup(ctx.host, setup, { rcConf: ctx.settings.hostRcConf, pfConf: join(etc, 'pf.conf'), pfFragment: join(etc, 'pf.jailbuild.conf') });
         for (const note of notes) ctx.warn(note.code, note.message);
         const { applyPlan, renderPlan } = await import('../../plan/index.js');
         if (ctx.settings.dryRun) return { data: { plan, applied: false }, text: renderPlan(plan) };
@@ -60,6 +60,8 @@ export function register(command: Command, io: CliIo): void {
         if (options.svg === undefined) return { data: { dot }, text: dot };
         const { resolve } = await import('node:path');
         const path = resolve(ctx.cwd, options.svg);
+        // --dry-run writes nothing anywhere, the picture included.
+        if (ctx.settings.dryRun) return { data: { dot, svg: path, dryRun: true }, text: `would write ${path} (dot -Tsvg of the graph below)\n${dot}` };
         await ctx.host.writeFileAtomic(path, await net.renderSvg(ctx.host, dot));
         return { data: { dot, svg: path }, text: `wrote ${path}` };
       }),

@@ -28,7 +28,7 @@ export function register(command: Command, io: CliIo): void {
     .option('--prune', 'also destroy jails jailbuild made that the config no longer lists')
     .addHelpText(
       'after',
-      '\nCompares the jails in jailbuild.config.ts (jails, hosts, networks, templates) with what the hosts hold\n(datasets, jail.conf.d, rc.conf, jls) and prints the difference: + create, ~ update, - destroy.\nNothing is changed. Exit 0 whether or not there are changes.',
+      '\nCompares the jails in jailbuild.config.ts (jails, hosts, networks, templates) with what the hosts hold\n(datasets, jail.conf.d, rc.conf, jls) and prints the difference: + create, ~ update, - destroy.\nNothing is changed. Exit 0 whether or not there are changes.\nHost files: reads <jail.conf.d>/*.conf and rc.conf on each host; writes only the --out file.',
     )
     .action(
       commandAction(io, 'plan fleet', async (ctx, options: { out?: string; prune?: boolean }) => {
@@ -40,8 +40,13 @@ export function register(command: Command, io: CliIo): void {
           const { writeFleetPlanFile } = await import('../../fleet/fleet-plan-file.js');
           const { resolve } = await import('node:path');
           const out = resolve(ctx.cwd, options.out);
-          await writeFleetPlanFile(ctx.host, out, fleetPlan);
-          text += `Saved the plan to ${out}; apply it with jailbuild apply ${options.out}\n`;
+          // --dry-run writes nothing anywhere, a saved plan included.
+          if (ctx.settings.dryRun) {
+            text += `Would save the plan to ${out} (not written: --dry-run)\n`;
+          } else {
+            await writeFleetPlanFile(ctx.host, out, fleetPlan);
+            text += `Saved the plan to ${out}; apply it with jailbuild apply ${options.out}\n`;
+          }
         }
         return { data: jsonFleetView.plan(fleetPlan), text };
       }),

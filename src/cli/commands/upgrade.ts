@@ -35,9 +35,9 @@ export function register(command: Command, io: CliIo): void {
         '',
         'Patch: freebsd-update -b <basejail> -d <root>/.freebsd-update/<release> --currently-running <its own version>',
         '--not-running-from-cron fetch, then install until done; snapshot first, roll back on failure.',
-        'Release: per jail snapshot, three-way merge of /etc (FreeBSD hosts: etcupdate -F -D <jail> -d <jail>/var/db/etcupdate',
-        '-t <new pristine tree>; elsewhere a portable merge), new basejail mount, rebuilt databases; a conflict or a failure',
-        'leaves the jail on its old release. Old basejails stay until jailbuild prune removes them.',
+        'Release: per jail snapshot, three-way merge of /etc (FreeBSD hosts: etcupdate -F on copies in <root>/.work;',
+        'elsewhere a portable merge), new basejail mount, rebuilt databases; a conflict, a failure or a symlink where the',
+        'merge reads inside the jail leaves the jail on its old release. Old basejails stay until jailbuild prune removes them.',
       ].join('\n'),
     )
     .action(
@@ -62,7 +62,7 @@ export function register(command: Command, io: CliIo): void {
           const { planPatchUpgrade, resolvePatchTarget, upgradeBasejail } = await import('../../upgrade/upgrade-basejail.js');
           if (dryRun) {
             const plans: Plan[] = [];
-            for (const release of releases) plans.push(planPatchUpgrade(await resolvePatchTarget({ settings: ctx.settings, storage, release, conf: flags.conf })));
+            for (const release of releases) plans.push(planPatchUpgrade(await resolvePatchTarget({ settings: ctx.settings, host: ctx.host, storage, release, conf: flags.conf })));
             return { data: { dryRun: true, plans }, text: plans.map((p) => renderPlan(p, render)).join('\n') };
           }
           const reports: BasejailUpgradeReport[] = [];
@@ -107,14 +107,14 @@ export function register(command: Command, io: CliIo): void {
           if (dryRun && r.plan) lines.push(renderPlan(r.plan, render).trimEnd());
           const head = `jail ${r.jail}: ${r.status} ${r.from ?? '?'} → ${r.to}`;
           if (r.status === 'conflict') lines.push(`${head}`, ...r.conflicts.map((c) => `  C etc/${c.path}: ${c.reason}`));
-          else if (r.status === 'rolled-back' || (r.status === 'planned' && r.reason)) lines.push(`${head}: ${r.reason}`);
+          else if (r.status === 'rolled-back' || r.status === 'refused' || (r.status === 'planned' && r.reason)) lines.push(`${head}: ${r.reason}`);
           else lines.push(`${head}${r.etcChanges.length > 0 ? ` (etc: ${r.etcChanges.map((c) => `${c.change[0]?.toUpperCase()} ${c.path}`).join(', ')})` : ''}${r.snapshot ? `, restore point @${r.snapshot}` : ''}`);
           for (const n of r.notes) lines.push(`  note etc/${n.path}: ${n.note}`);
         }
         for (const dataset of result.unusedBasejails) lines.push(`${dataset} is no longer mounted by any jail: jailbuild prune lists what can go, jailbuild prune --yes removes it`);
-        const failed = result.jails.filter((r) => r.status === 'conflict' || r.status === 'rolled-back');
+        const failed = result.jails.filter((r) => r.status === 'conflict' || r.status === 'rolled-back' || r.status === 'refused');
         if (failed.length > 0) {
-          const what = failed.map((r) => (r.status === 'conflict' ? `${r.jail}: /etc conflicts in ${r.conflicts.map((c) => c.path).join(', ')}, left on ${r.from ?? 'its release'}` : `${r.jail}: rolled back (${r.reason ?? '?'})`));
+          const what = failed.map((r) => (r.status === 'conflict' ? `${r.jail}: /etc conflicts in ${r.conflicts.map((c) => c.path).join(', ')}, left on ${r.from ?? 'its release'}` : `${r.jail}: ${r.status === 'refused' ? 'refused' : 'rolled back'} (${r.reason ?? '?'})`));
           throw new JailbuildError('E_UPGRADE_FAILED', `release upgrade to ${result.release} failed for ${what.join('; ')}; resolve and rerun for those jails`, { data: { result } });
         }
         return { data: { dryRun, ...result }, text: lines.join('\n') };

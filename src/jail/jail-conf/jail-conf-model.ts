@@ -63,11 +63,16 @@ export interface JailConfBlank {
 /** Items allowed inside a jail block. */
 export type JailConfBodyItem = JailConfParam | JailConfInclude | JailConfComment | JailConfBlank;
 
-/** `name { … }`. `*` and `foo.*` are wildcard blocks that apply to every (matching) jail. */
+/**
+ * `name { … }`. `*` and `foo.*` are wildcard blocks that apply to every
+ * (matching) jail. Blocks nest as in jail(8): `a { b { … } }` defines jail
+ * `a.b`; `name` is what the file says (`b`), the full name is the enclosing
+ * blocks' names joined with dots (see `listJailConfJails`).
+ */
 export interface JailConfJail {
   kind: 'jail';
   name: string;
-  items: JailConfBodyItem[];
+  items: JailConfItem[];
 }
 
 /** Top-level items: parameters outside any block are global (jail(8)'s `*` pseudo-jail). */

@@ -3,7 +3,7 @@
  * (usr.sbin/jail/jailparse.y) with the `.include` directive of jail.conf(5):
  *
  *   file   := { ';' | jail | param ';' }
- *   jail   := NAME '{' { ';' | param ';' } '}'
+ *   jail   := NAME '{' { ';' | jail | param ';' } '}'
  *   param  := NAME | NAME '=' value | NAME '+=' value | NAME value
  *   value  := string { ',' string }
  *
@@ -11,23 +11,34 @@
  * (`"foo.*" {` must be quoted: unquoted `foo.*` is two tokens to jail(8)).
  * A parameter whose name is a variable (`$parentdir = …;`) defines a
  * variable. `.include "glob";` is the parameter form jail(8) treats as an
- * include. Jail blocks do not nest.
+ * include. Jail blocks nest: a block inside a block defines the child jail
+ * `outer.inner`, as current jail(8) reads it (the older grammar,
+ * `jail : STR '{' param_l '}'`, refused it).
  *
  * Comments and blank lines become items so a human's file survives a
  * read-modify-write; a comment in the middle of a statement moves in front
  * of that statement.
  */
-import { JailConfParseError } from './jail-conf-error.js';
+import { JailConfParseError, type JailConfPosition } from './jail-conf-error.js';
 import type {
   JailConfBodyItem,
   JailConfComment,
   JailConfFile,
+  JailConfInclude,
   JailConfItem,
   JailConfJail,
   JailConfParam,
   JailConfVarRef,
 } from './jail-conf-model.js';
 import { lexJailConf, type JailConfPiece, type JailConfToken } from './lex-jail-conf.js';
+
+/** Where each `.include` of a parsed file stands, for "file:line: cannot read the included file" errors. */
+const includePositions = new WeakMap<JailConfInclude, JailConfPosition>();
+
+/** The position of an include item `parseJailConf` made; undefined for hand-built items. */
+export function positionOfInclude(item: JailConfInclude): JailConfPosition | undefined {
+  return includePositions.get(item);
+}
 
 export interface ParseJailConfOptions {
   /** File name used in error messages. @default '<input>' */
@@ -139,7 +150,9 @@ export function parseJailConf(text: string, options: ParseJailConfOptions = {}):
       if (pattern!.pieces.some((p) => p.kind === 'var')) {
         fail(pattern!, '.include cannot use variables (jail(8) does not expand them there)', 'write the literal file name or glob');
       }
-      return { kind: 'include', pattern: piecesToText(pattern!.pieces) };
+      const include: JailConfInclude = { kind: 'include', pattern: piecesToText(pattern!.pieces) };
+      includePositions.set(include, positionOf(nameToken.start));
+      return include;
     }
     return param;
   };
@@ -165,7 +178,6 @@ export function parseJailConf(text: string, options: ParseJailConfOptions = {}):
       const follow = peek(target);
       let item: JailConfItem;
       if (follow.type === 'punct' && follow.value === '{') {
-        if (block) fail(follow, `jail block "${block.name}" cannot contain another jail block`, "close the block with '}' first");
         const namePiece = readName(head, 'jail name');
         if (namePiece.kind === 'var') fail(head, 'a jail name cannot be a variable', 'write the name literally');
         next(target);

@@ -16,10 +16,10 @@ import { lexJailConf } from './lex-jail-conf.js';
 import { formatJailConfName, formatJailConfVariable, quoteJailConfString } from './quote-jail-conf-string.js';
 
 export function writeJailConf(file: JailConfFile): string {
-  return writeItems(file.items, '', false);
+  return writeItems(file.items, '');
 }
 
-function writeItems(items: readonly JailConfItem[], indent: string, inBlock: boolean): string {
+function writeItems(items: readonly JailConfItem[], indent: string): string {
   let out = '';
   let endsInLineComment = false;
   for (const item of items) {
@@ -45,11 +45,10 @@ function writeItems(items: readonly JailConfItem[], indent: string, inBlock: boo
         out += `${indent}${formatParam(item)}\n`;
         break;
       case 'jail': {
-        if (inBlock) throw jailConfValueError(`jail block "${item.name}" is nested in another block, which jail.conf does not allow; move it to the top level`);
         const [first, ...rest] = item.items;
         const head = `${formatJailConfName(item.name, 'jail name')} {`;
         const trailing = first?.kind === 'comment' && first.trailing ? ` ${formatComment(first)}` : '';
-        const body = writeItems(trailing ? rest : item.items, `${indent}\t`, true);
+        const body = writeItems(trailing ? rest : item.items, `${indent}\t`);
         out += `${indent}${head}${trailing}\n${body}${indent}}\n`;
         endsInLineComment = false;
         break;

@@ -4,10 +4,14 @@ import type { Dispatcher } from 'undici';
 export interface SourceOptions {
   /** Byte offset to start at (HTTP `Range: bytes=N-`). @default 0 */
   start?: number;
-  /** Picks the undici dispatcher (proxy or direct) for an http(s) URL. @default direct */
-  dispatcherFor?: (url: URL) => Dispatcher;
+  /** The undici dispatcher of the proxy for an http(s) URL; undefined = a direct connection (node:http). @default direct */
+  dispatcherFor?: (url: URL) => Dispatcher | undefined;
   /** Gives up on a silent server after this many ms. @default 30000 */
   timeoutMs?: number;
+  /** Validator (ETag or Last-Modified) sent as `If-Range` with a ranged request: a changed file comes back whole. */
+  ifRange?: string;
+  /** Aborts the request; the body then fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** What `open` found: nothing (404 and the like), or a body starting at `start`. */
@@ -20,6 +24,8 @@ export type OpenedFile =
       start: number;
       /** Length of the whole file when the server says so. */
       size?: number;
+      /** ETag (strong), else Last-Modified: what to send as `If-Range` when resuming. */
+      validator?: string;
     };
 
 /** One kind of mirror (http(s), file). Sources stay small: open a file, list a directory. */

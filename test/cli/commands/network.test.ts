@@ -46,12 +46,16 @@ test('network setup --apply runs through sysrc/ifconfig, after the VIMAGE check'
   const root = join(cwd, 'root');
   const result = await run(['--root', root, 'network', 'setup', '--apply']);
   assert.equal(result.code, 0, result.stderr);
-  // 4 sysrc, bridge0 create + addm, lo1 create, the pf fragment
-  assert.match(result.stdout, /applied 8 changes/);
+  // <root>/etc, 4 sysrc, bridge0 create + addm, lo1 create, the pf fragment
+  assert.match(result.stdout, /applied 9 changes/);
   assert.match(result.stderr, /warning: .*pf\.conf does not include the jailbuild pf rules/);
   const argv = (await fakes.readLog()).map((c) => c.argv.join(' '));
   assert.equal(argv[0], 'sysctl -n kern.features.vimage');
   assert.ok(argv.includes('ifconfig bridge0 create') && argv.includes('ifconfig lo1 create'), argv.join('\n'));
+  // sysrc always edits the settings' rc.conf (<root>/etc/rc.conf), never the host's /etc/rc.conf
+  const rcConf = join(root, 'etc/rc.conf');
+  assert.ok(argv.filter((a) => a.startsWith('sysrc ')).every((a) => a.startsWith(`sysrc -f ${rcConf} `)), argv.join('\n'));
+  assert.match(await readFile(rcConf, 'utf8'), /^cloned_interfaces="bridge0 lo1"$/m);
   assert.match(await readFile(join(root, 'etc/pf.jailbuild.conf'), 'utf8'), /anchor "jailbuild\/\*"/);
   assert.match((await run(['--root', root, 'network', 'setup', '--apply'])).stdout, /nothing to change/);
 });

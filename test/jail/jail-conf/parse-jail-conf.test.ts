@@ -145,7 +145,6 @@ describe('parseJailConf: errors carry file:line:column', () => {
     { why: 'missing semicolon before a block', text: 'exec.clean;\npath = "/x"\nfoo {}', line: 3, column: 1, says: /expected ';' after parameter "path" but found the word "foo"/ },
     { why: 'unclosed block', text: 'foo {\n\ta = 1;\n', line: 3, column: 1, says: /jail block "foo" opened at line 1 is not closed/ },
     { why: 'non-ASCII outside quotes', text: 'a = é;', line: 1, column: 5, says: /expected a value for "a" but found the character "é"/ },
-    { why: 'nested block', text: 'foo {\n  bar { }\n}', line: 2, column: 7, says: /cannot contain another jail block/ },
     { why: 'unquoted wildcard name is two tokens to jail(8)', text: 'foo.* { }', line: 1, column: 1, says: /jail name "foo\.\*" is not a single word/ },
     { why: 'trailing comma', text: 'a = b,;', line: 1, column: 7, says: /expected a value after ','/ },
     { why: 'include with a variable', text: '.include "$dir/*.conf";', line: 1, column: 10, says: /\.include cannot use variables/ },
