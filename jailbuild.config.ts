@@ -1,16 +1,18 @@
-// Example configuration. jailbuild reads jailbuild.config.{ts,js,json,yaml} from
-// the current directory (or --config). Every key is optional; CLI flags win.
+// This checkout's configuration, read by `jailbuild …` typed in this directory
+// (every key: docs/CONFIG.md). `root` keeps everything inside the checkout, host
+// files included: jails, templates, basejails and jail.conf under .jailbuild/
+// (.jailbuild/etc/jail.conf.d), the release cache in repos/ (both git-ignored),
+// on the dir backend, so the commands work on any machine, with no ZFS pool
+// and nothing written to /etc. A FreeBSD host would rather use e.g.
+//   dataRoot: '/usr/local/jailbuild', storage: { backend: 'zfs', dataset: 'zroot/jailbuild' }
+// (dataRoot moves only jailbuild's data; jail.conf stays in /etc).
 import { defineConfig } from 'jailbuild';
 
 export default defineConfig({
-  // Where jailbuild's data lives (dir backend, default cache <dataRoot>/repos); host files stay in /etc.
-  // `root` instead moves everything, /etc files included, like --root (a sandbox).
-  dataRoot: '/usr/local/jailbuild',
-  // Keep the release cache in this checkout's git-ignored repos/ folder.
+  root: './.jailbuild',
   cache: './repos',
   arch: 'amd64',
   mirrors: ['https://download.freebsd.org'],
-  storage: { backend: 'zfs', dataset: 'zroot/jailbuild' },
-  jailConf: { dir: '/etc/jail.conf.d', main: '/etc/jail.conf' },
+  storage: { backend: 'dir' },
   defaults: { release: '14.2', template: 'default' },
 });

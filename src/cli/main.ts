@@ -53,13 +53,11 @@ function defaultIo(): CliIo {
   };
 }
 
-export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
-  let args = [...argv];
-  // `jailbuild help fetch` → `jailbuild fetch --help`, so help shows the loaded command's options.
-  if (args[0] === 'help' && args[1] !== undefined) args = [args[1], '--help', ...args.slice(2)];
-  const selected = findSubcommand(args);
-  const debug = args.includes('--debug') || args.includes('--verbose');
-
+/**
+ * The program with its global options and no subcommands: `main` adds the
+ * chosen one, `loadFullProgram` (man page, completion) adds them all.
+ */
+export function createProgram(io: CliIo): Command {
   const program = new Command('jailbuild').description(PROGRAM_DESCRIPTION).version(version(), '-V, --version');
   for (const o of GLOBAL_OPTIONS) {
     const option = o.repeatable ? new Option(o.flags, o.description).argParser((v: string, prev: string[] = []) => [...prev, v]) : new Option(o.flags, o.description);
@@ -67,10 +65,19 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   }
   // The top-level help comes from the same data as bin/jailbuild.js's fast path (top-help.ts).
   program.helpInformation = () => topHelp();
-  program
+  return program
     .exitOverride()
     // commander's errors (and its "Did you mean" hint) become one line, like every other error
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(`${commanderErrorLine(text)}; run jailbuild --help for usage\n`) });
+}
+
+export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  let args = [...argv];
+  // `jailbuild help fetch` → `jailbuild fetch --help`, so help shows the loaded command's options.
+  if (args[0] === 'help' && args[1] !== undefined) args = [args[1], '--help', ...args.slice(2)];
+  const selected = findSubcommand(args);
+  const debug = args.includes('--debug') || args.includes('--verbose');
+  const program = createProgram(io);
 
   try {
     for (const [name, entry] of Object.entries(commandIndex)) {

@@ -29,99 +29,105 @@ export const HOST_URL = /^(local|ssh:\/\/([A-Za-z0-9._-]+@)?(\[[0-9A-Fa-f:.]+\]|
  */
 export function createFleetHostSchema<S extends z.ZodType>(storageSchema: S) {
   return z
-  .object({
-    /** `local` or `ssh://user@host[:port]`. */
-    url: z.string().regex(HOST_URL, "must be 'local' or ssh://user@host[:port]"),
-    /** Relocates everything on that host, as the config's `root`: data and the host files (`<root>/etc/jail.conf.d`, `rc.conf`) not named here. @default the config's (local), none (ssh) */
-    root: z.string().startsWith('/', 'must be an absolute path on that host').optional(),
-    /** Moves only jailbuild's data on that host (dir backend); host files stay in /etc. @default the config's (local), '/usr/local/jailbuild' (ssh) */
-    dataRoot: z.string().startsWith('/', 'must be an absolute path on that host').optional(),
-    /** @default the config's storage (local), dir (ssh) */
-    storage: storageSchema.optional(),
-    /** jail.conf locations on that host. @default '/etc/jail.conf.d' and '/etc/jail.conf' (ssh) */
-    jailConf: z
-      .object({ dir: z.string().startsWith('/').optional(), main: z.string().startsWith('/').optional() })
-      .strict()
-      .optional(),
-    /** The host's rc.conf (jail_list for `boot`). @default '/etc/rc.conf' (ssh) */
-    rcConf: z.string().startsWith('/').optional(),
-    /** Extra ssh(1) arguments for this host, e.g. `['-i', '/root/.ssh/fleet', '-o', 'UserKnownHostsFile=…']`. */
-    sshOptions: z.array(z.string()).optional(),
-  })
-  .strict();
+    .object({
+      url: z.string().regex(HOST_URL, "must be 'local' or ssh://user@host[:port]").meta({ description: '`local`, or `ssh://[user@]host[:port]` (commands and files go over one ssh master connection).', examples: ['ssh://root@jails2.example.org', 'local'] }),
+      root: z
+        .string()
+        .startsWith('/', 'must be an absolute path on that host')
+        .optional()
+        .meta({ description: 'Relocates everything on that host, as the config\'s `root`: data and the host files (`<root>/etc/jail.conf.d`, `rc.conf`) not named here.', defaultText: 'the config\'s (local), none (ssh)', examples: ['/var/sandbox'] }),
+      dataRoot: z
+        .string()
+        .startsWith('/', 'must be an absolute path on that host')
+        .optional()
+        .meta({ description: 'Moves only jailbuild\'s data on that host (dir backend); host files stay in /etc.', defaultText: 'the config\'s (local), `/usr/local/jailbuild` (ssh)', examples: ['/usr/local/jailbuild'] }),
+      storage: storageSchema.optional().meta({ description: 'Storage on that host.', defaultText: 'the config\'s `storage` (local), `{ backend: \'dir\' }` (ssh)' }),
+      jailConf: z
+        .object({
+          dir: z.string().startsWith('/').optional().meta({ description: 'jail.conf.d directory on that host.', default: '/etc/jail.conf.d', examples: ['/etc/jail.conf.d'] }),
+          main: z.string().startsWith('/').optional().meta({ description: 'Main jail.conf on that host.', default: '/etc/jail.conf', examples: ['/etc/jail.conf'] }),
+        })
+        .strict()
+        .optional()
+        .meta({ description: 'jail.conf locations on that host.', examples: [{ dir: '/etc/jail.conf.d', main: '/etc/jail.conf' }] }),
+      rcConf: z.string().startsWith('/').optional().meta({ description: 'The host\'s rc.conf (its `jail_list` for `boot`).', default: '/etc/rc.conf', examples: ['/etc/rc.conf'] }),
+      sshOptions: z.array(z.string()).optional().meta({ description: 'Extra ssh(1) arguments for this host.', examples: [['-i', '/root/.ssh/fleet', '-o', 'UserKnownHostsFile=/root/.ssh/fleet_known_hosts']] }),
+    })
+    .strict()
+    .meta({ description: 'A machine jails run on.', examples: [{ url: 'ssh://root@jails2.example.org', dataRoot: '/usr/local/jailbuild' }] });
 }
 
 export const fleetTemplateSchema = z
   .object({
-    /**
-     * `recipe`: built with `jailbuild template build` from `templates/<name>/`;
-     * `bootstrap`: the release's plain template under this name (`bootstrap --template <name>`).
-     * @default 'recipe' when a recipe exists, else 'bootstrap'
-     */
-    source: z.enum(['recipe', 'bootstrap']).optional(),
-    /** Directory holding `<name>/template.{ts,json}`. @default the usual search (next to the config, cwd, shipped) */
-    dir: z.string().min(1).optional(),
+    source: z.enum(['recipe', 'bootstrap']).optional().meta({
+      description: '`recipe`: built with `jailbuild template build` from `templates/<name>/`; `bootstrap`: the release\'s plain template under this name (`bootstrap --template <name>`).',
+      defaultText: "`'recipe'` when a recipe exists, else `'bootstrap'`",
+      examples: ['recipe'],
+    }),
+    dir: z.string().min(1).optional().meta({ description: 'Directory holding `<name>/template.{ts,json}`.', defaultText: 'next to the config, then the current directory, then the recipes shipped with jailbuild', examples: ['./templates'] }),
   })
-  .strict();
+  .strict()
+  .meta({ description: 'How a template jails name is made.', examples: [{ source: 'bootstrap' }] });
 
 export const fleetJailSchema = z
   .object({
-    /** @default defaults.release */
-    release: releaseName.optional(),
-    /** @default defaults.template, else 'default' */
-    template: templateName.optional(),
-    /** @default the jail name */
-    hostname: z.string().superRefine(zodCheck(validateHostname)).optional(),
-    /** A key of `networks`, or a network inline. */
-    network: z.union([name, networkSchema]).optional(),
-    /** Without `network`: plain ip4.addr values (`em0|10.0.0.5/24`). With it: the network's ip4 for this jail (`10.0.0.5/24`). */
-    ip: z.array(z.string().min(1)).min(1).optional(),
-    ip6: z.array(z.string().min(1)).min(1).optional(),
-    /** Values for the jail's own rc.conf, e.g. `{ sshd_enable: 'YES' }`. */
-    rc: z.record(rcName, z.string().refine((v) => !v.includes('\n'), 'rc.conf values are one line')).optional(),
-    /** Start at boot (the host's jail_list). @default false */
-    boot: z.boolean().optional(),
-    /** A key of `hosts`. @default 'local' */
-    host: name.optional(),
-    /** Jails applied in an earlier wave; a failure there skips this jail. */
-    dependsOn: z.array(jailName).optional(),
-    /** @default 2 */
-    securelevel: z.number().int().min(-1).max(3).optional(),
-    /** @default 4 */
-    devfsRuleset: z.number().int().min(0).optional(),
-    /** Mount the basejail through a per-jail fstab. @default false */
-    fstab: z.boolean().optional(),
-    /** IANA zone, e.g. Europe/Berlin. @default the host's */
-    timezone: z.string().regex(/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, 'an IANA zone such as Europe/Berlin').optional(),
+    release: releaseName.optional().meta({ description: 'Release of the jail.', defaultText: '`defaults.release`', examples: ['14.2'] }),
+    template: templateName.optional().meta({ description: 'Template the jail is cloned from.', defaultText: "`defaults.template`, else `'default'`", examples: ['web'] }),
+    hostname: z.string().superRefine(zodCheck(validateHostname)).optional().meta({ description: 'host.hostname.', defaultText: 'the jail name', examples: ['web1.example.org'] }),
+    network: z.union([name, networkSchema]).optional().meta({ description: 'A key of `networks`, or a network inline.', examples: ['lan', { mode: 'alias', interface: 'em0' }] }),
+    ip: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .meta({ description: 'Without `network`: plain ip4.addr values (`em0|10.0.0.5/24`). With it: this jail\'s ip4 on that network (`10.0.0.5/24`).', examples: [['em0|10.0.0.5/24'], ['10.0.1.7/24']] }),
+    ip6: z.array(z.string().min(1)).min(1).optional().meta({ description: 'ip6.addr values, as `ip`.', examples: [['em0|fd00::7/64']] }),
+    rc: z
+      .record(rcName.meta({ description: 'rc.conf variable' }), z.string().refine((v) => !v.includes('\n'), 'rc.conf values are one line'))
+      .optional()
+      .meta({ description: 'Values for the jail\'s own rc.conf.', examples: [{ sshd_enable: 'YES' }] }),
+    boot: z.boolean().optional().meta({ description: 'Start at boot (the host\'s `jail_list`).', default: false, examples: [true] }),
+    host: name.optional().meta({ description: 'A key of `hosts`.', default: 'local', examples: ['far'] }),
+    dependsOn: z.array(jailName).optional().meta({ description: 'Jails applied in an earlier wave; a failure there skips this jail.', examples: [['db1']] }),
+    securelevel: z.number().int().min(-1).max(3).optional().meta({ description: 'securelevel of the jail.', default: 2, examples: [3] }),
+    devfsRuleset: z.number().int().min(0).optional().meta({ description: 'devfs_ruleset of the jail.', default: 4, examples: [5] }),
+    fstab: z.boolean().optional().meta({ description: 'Mount the basejail through a per-jail fstab file instead of a mount line.', default: false, examples: [true] }),
+    timezone: z
+      .string()
+      .regex(/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, 'an IANA zone such as Europe/Berlin')
+      .optional()
+      .meta({ description: 'IANA time zone of the jail.', defaultText: "the host's", examples: ['Europe/Berlin'] }),
   })
-  .strict();
+  .strict()
+  .meta({ description: 'What a jail of the fleet should be.', examples: [{ release: '14.2', ip: ['em0|10.0.0.5/24'] }] });
 
 /** The fleet keys, spread into the config schema. */
 export function createFleetSchemaShape<S extends z.ZodType>(storageSchema: S) {
   return {
-  /** Machines jails run on; `local` always exists. */
-  hosts: z.record(name, createFleetHostSchema(storageSchema)).optional(),
-  /** Releases kept bootstrapped on every host of the fleet (besides the ones jails name). */
-  releases: z.array(releaseName).optional(),
-  /** How the templates jails name are made (see `fleetTemplateSchema`). */
-  templates: z.record(templateName, fleetTemplateSchema).optional(),
-  /** The fleet: jail name → what it should be. */
-  // Keys are checked in superRefine: zod reports a bad record key only as "Invalid key in record".
-  jails: z
-    .record(z.string(), fleetJailSchema)
-    .superRefine((jails, ctx) => {
-      for (const key of Object.keys(jails)) {
-        try {
-          validateJailName(key);
-        } catch (error) {
-          if (!(error instanceof JailbuildError)) throw error;
-          ctx.addIssue({ code: 'custom', path: [key], message: error.message });
+    hosts: z
+      .record(name.meta({ description: 'host name' }), createFleetHostSchema(storageSchema))
+      .optional()
+      .meta({ description: 'Machines jails run on, by name; `local` (this machine) always exists.', examples: [{ far: { url: 'ssh://root@jails2.example.org', storage: { backend: 'zfs', dataset: 'zroot/jailbuild' } } }] }),
+    releases: z.array(releaseName).optional().meta({ description: 'Releases kept bootstrapped on every host of the fleet (besides those jails name).', examples: [['14.2', '14.3']] }),
+    templates: z.record(templateName.meta({ description: 'template name' }), fleetTemplateSchema).optional().meta({ description: 'How the templates jails name are made, by template name.', examples: [{ web: { source: 'recipe' } }] }),
+    // Keys are checked in superRefine: zod reports a bad record key only as "Invalid key in record".
+    jails: z
+      .record(z.string().meta({ description: 'jail name' }), fleetJailSchema)
+      .superRefine((jails, ctx) => {
+        for (const key of Object.keys(jails)) {
+          try {
+            validateJailName(key);
+          } catch (error) {
+            if (!(error instanceof JailbuildError)) throw error;
+            ctx.addIssue({ code: 'custom', path: [key], message: error.message });
+          }
         }
-      }
-    })
-    .optional(),
-  /** Destroy jails jailbuild made that are no longer in `jails`. @default false (they are only reported) */
-  prune: z.boolean().optional(),
+      })
+      .optional()
+      .meta({
+        description: 'The fleet (`jailbuild plan` / `apply`): jail name → what it should be.',
+        examples: [{ web1: { release: '14.2', network: 'lan', ip: ['10.0.1.10/24'], rc: { sshd_enable: 'YES' }, boot: true }, db1: { host: 'far', ip: ['em0|10.0.2.5/24'] } }],
+      }),
+    prune: z.boolean().optional().meta({ description: 'Destroy jails jailbuild made that are no longer in `jails` (else they are only reported).', default: false, examples: [true] }),
   };
 }
 

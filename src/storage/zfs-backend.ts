@@ -241,9 +241,12 @@ export class ZfsBackend implements StorageBackend {
     }
     // zfs-fuse cannot rename a mounted filesystem at all ("dataset is busy"):
     // unmount, rename, mount the new name; put the old mount back on failure.
+    // The unmount answers busy for a moment after the dataset was written to,
+    // as destroy does (and longer on a loaded machine): it gets the busy
+    // retries too, or a rename straight after writes fails now and then.
     const { stdout } = await this.#run(['get', '-H', '-o', 'value', 'mounted', fullFrom], 'get', fullFrom);
     const wasMounted = stdout.trim() === 'yes';
-    if (wasMounted) await this.#run(['umount', fullFrom], 'umount', fullFrom);
+    if (wasMounted) await this.#runRetryingBusy(['umount', fullFrom], 'umount', fullFrom);
     try {
       await this.#retryBusy(attempt, fullFrom);
     } catch (error) {
@@ -251,7 +254,7 @@ export class ZfsBackend implements StorageBackend {
       const failure = classifyZfsFailure(error);
       throw existsTo(error instanceof StorageError ? error : zfsError(error, failure, 'rename', fullFrom));
     }
-    if (wasMounted) await this.#run(['mount', fullTo], 'mount', fullTo);
+    if (wasMounted) await this.#runRetryingBusy(['mount', fullTo], 'mount', fullTo);
   }
 
   async destroy(name: string): Promise<void> {
@@ -277,6 +280,15 @@ export class ZfsBackend implements StorageBackend {
       return await this.#zfs(args);
     } catch (error) {
       throw zfsError(error, classifyZfsFailure(error), verb, target);
+    }
+  }
+
+  /** `#run` with the busy retries of `#retryBusy`. */
+  async #runRetryingBusy(args: readonly string[], verb: string, target: string) {
+    try {
+      return await this.#retryBusy(() => this.#zfs(args), target);
+    } catch (error) {
+      throw error instanceof StorageError ? error : zfsError(error, classifyZfsFailure(error), verb, target);
     }
   }
 

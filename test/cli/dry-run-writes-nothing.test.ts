@@ -84,6 +84,7 @@ const RUNS: string[][] = [
   ['upgrade', '--release', '14.3', 'j1'],
   ['prune'],
   ['prune', '--yes'],
+  ['completion', 'bash'],
   ['template', 'build', 'web'],
   ['template', 'list'],
   ['template', 'diff', 'web'],

@@ -13,77 +13,75 @@ import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { apply, bootstrap, plan, SshHost, type JailbuildConfig } from '../../src/index.js';
 import { generateRelease } from '../../src/synthetic/index.js';
-import { startLocalSshd, sshdUnavailable, type LocalSshd } from './local-sshd.js';
+import { describeWithTools } from '../helpers/require-tool.js';
+import { SSHD_TOOLS, sshdNeedsRoot, startLocalSshd, type LocalSshd } from './local-sshd.js';
 
-const skip = sshdUnavailable();
-if (skip !== undefined) console.log(`# skipping remote fleet test: ${skip}`);
+describeWithTools(SSHD_TOOLS, 'a fleet on a remote host over ssh', () => {
+  let dir: string;
+  let sshd: LocalSshd;
+  let config: JailbuildConfig;
+  let remoteRoot: string;
+  const hosts: SshHost[] = [];
 
-let dir: string;
-let sshd: LocalSshd;
-let config: JailbuildConfig;
-let remoteRoot: string;
-const hosts: SshHost[] = [];
-
-before(async () => {
-  if (skip !== undefined) return;
-  dir = await mkdtemp(join(tmpdir(), 'jb-fleet-ssh-'));
-  sshd = await startLocalSshd();
-  const generated = await generateRelease({ outDir: join(dir, 'mirror'), release: '14.2-RELEASE', size: 'small' });
-  remoteRoot = join(dir, 'remote');
-  config = {
-    root: join(dir, 'local'),
-    mirrors: [pathToFileURL(join(dir, 'mirror')).href],
-    trustedManifests: { '14.2-RELEASE/amd64': generated.manifestSha256 },
-    defaults: { release: '14.2' },
-    jailConf: { dir: join(dir, 'local/etc/jail.conf.d'), main: join(dir, 'local/etc/jail.conf') },
-    hosts: {
-      far: {
-        url: sshd.url,
-        root: remoteRoot,
-        jailConf: { dir: join(remoteRoot, 'etc/jail.conf.d'), main: join(remoteRoot, 'etc/jail.conf') },
-        rcConf: join(remoteRoot, 'etc/rc.conf'),
-        sshOptions: sshd.sshOptions,
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'jb-fleet-ssh-'));
+    sshd = await startLocalSshd();
+    const generated = await generateRelease({ outDir: join(dir, 'mirror'), release: '14.2-RELEASE', size: 'small' });
+    remoteRoot = join(dir, 'remote');
+    config = {
+      root: join(dir, 'local'),
+      mirrors: [pathToFileURL(join(dir, 'mirror')).href],
+      trustedManifests: { '14.2-RELEASE/amd64': generated.manifestSha256 },
+      defaults: { release: '14.2' },
+      jailConf: { dir: join(dir, 'local/etc/jail.conf.d'), main: join(dir, 'local/etc/jail.conf') },
+      hosts: {
+        far: {
+          url: sshd.url,
+          root: remoteRoot,
+          jailConf: { dir: join(remoteRoot, 'etc/jail.conf.d'), main: join(remoteRoot, 'etc/jail.conf') },
+          rcConf: join(remoteRoot, 'etc/rc.conf'),
+          sshOptions: sshd.sshOptions,
+        },
       },
-    },
-    jails: { edge1: { host: 'far', ip: ['10.7.0.1'], rc: { sshd_enable: 'YES' }, timezone: 'UTC' } },
+      jails: { edge1: { host: 'far', ip: ['10.7.0.1'], rc: { sshd_enable: 'YES' }, timezone: 'UTC' } },
+    };
+  });
+
+  after(async () => {
+    for (const h of hosts) await h.close();
+    await sshd.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const openSsh = (url: string, sshOptions: readonly string[]) => {
+    const host = new SshHost(url, { sshOptions, controlDir: sshd.controlDir });
+    hosts.push(host);
+    return host;
   };
-});
 
-after(async () => {
-  if (skip !== undefined) return;
-  for (const h of hosts) await h.close();
-  await sshd.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+  test('a remote host without the release: the plan says to bootstrap it there', async () => {
+    await assert.rejects(plan({ config, cwd: dir, openSsh }), (e: unknown) => e instanceof Error && 'code' in e && e.code === 'E_FLEET_REMOTE_BOOTSTRAP' && /on host far \(ssh:\/\/root@127\.0\.0\.1:\d+\)/.test(e.message));
+  });
 
-const openSsh = (url: string, sshOptions: readonly string[]) => {
-  const host = new SshHost(url, { sshOptions, controlDir: sshd.controlDir });
-  hosts.push(host);
-  return host;
-};
+  test('plan and apply a jail over ssh; re-plan shows no changes', async () => {
+    await bootstrap('14.2', { config: { ...config, root: remoteRoot } });
+    const first = await plan({ config, cwd: dir, openSsh });
+    assert.deepEqual(first.summary, { add: 1, change: 0, destroy: 0, unchanged: 0 });
+    assert.deepEqual(first.hosts, { far: sshd.url, local: 'local' });
+    assert.equal(first.changes[0]?.host, 'far');
 
-test('a remote host without the release: the plan says to bootstrap it there', { skip }, async () => {
-  await assert.rejects(plan({ config, cwd: dir, openSsh }), (e: unknown) => e instanceof Error && 'code' in e && e.code === 'E_FLEET_REMOTE_BOOTSTRAP' && /on host far \(ssh:\/\/root@127\.0\.0\.1:\d+\)/.test(e.message));
-});
+    const started = Date.now();
+    const { result } = await apply({ config, cwd: dir, openSsh });
+    console.log(`# remote apply of 1 jail over ssh: ${Date.now() - started} ms`);
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.deepEqual(result.counts, { ok: 1, failed: 0, skipped: 0, unchanged: 0 });
+    const conf = await readFile(join(remoteRoot, 'etc/jail.conf.d/edge1.conf'), 'utf8');
+    assert.match(conf, new RegExp(`path = "?${join(remoteRoot, 'jails/edge1')}"?;`));
+    assert.match(conf, /ip4\.addr = "?10\.7\.0\.1"?;/);
+    assert.match(await readFile(join(remoteRoot, 'jails/edge1/etc/rc.conf'), 'utf8'), /^sshd_enable="YES"$/m);
+    assert.match(await readFile(join(remoteRoot, 'etc/jail.conf'), 'utf8'), /^\.include /m);
 
-test('plan and apply a jail over ssh; re-plan shows no changes', { skip }, async () => {
-  await bootstrap('14.2', { config: { ...config, root: remoteRoot } });
-  const first = await plan({ config, cwd: dir, openSsh });
-  assert.deepEqual(first.summary, { add: 1, change: 0, destroy: 0, unchanged: 0 });
-  assert.deepEqual(first.hosts, { far: sshd.url, local: 'local' });
-  assert.equal(first.changes[0]?.host, 'far');
-
-  const started = Date.now();
-  const { result } = await apply({ config, cwd: dir, openSsh });
-  console.log(`# remote apply of 1 jail over ssh: ${Date.now() - started} ms`);
-  assert.equal(result.ok, true, JSON.stringify(result));
-  assert.deepEqual(result.counts, { ok: 1, failed: 0, skipped: 0, unchanged: 0 });
-  const conf = await readFile(join(remoteRoot, 'etc/jail.conf.d/edge1.conf'), 'utf8');
-  assert.match(conf, new RegExp(`path = "?${join(remoteRoot, 'jails/edge1')}"?;`));
-  assert.match(conf, /ip4\.addr = "?10\.7\.0\.1"?;/);
-  assert.match(await readFile(join(remoteRoot, 'jails/edge1/etc/rc.conf'), 'utf8'), /^sshd_enable="YES"$/m);
-  assert.match(await readFile(join(remoteRoot, 'etc/jail.conf'), 'utf8'), /^\.include /m);
-
-  const again = await plan({ config, cwd: dir, openSsh });
-  assert.deepEqual(again.summary, { add: 0, change: 0, destroy: 0, unchanged: 1 });
-});
+    const again = await plan({ config, cwd: dir, openSsh });
+    assert.deepEqual(again.summary, { add: 0, change: 0, destroy: 0, unchanged: 1 });
+  });
+}, { skip: sshdNeedsRoot() });

@@ -3,14 +3,19 @@
  * ssh-keygen, listening on a free port of 127.0.0.1 only, started with
  * `sshd -D -f <temp config>` and killed in `stop()`. The packaged service is
  * never used. Root login with the generated key only (tests run as root).
+ *
+ * sshd, ssh and ssh-keygen are found on PATH; test files gate on them with
+ * `describeWithTools(SSHD_TOOLS, …, { skip: sshdNeedsRoot() })`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findOnPath, type Tool } from '../helpers/require-tool.js';
 
-export const SSHD = '/usr/sbin/sshd';
+/** What a local sshd test needs on PATH. */
+export const SSHD_TOOLS: readonly Tool[] = ['sshd', 'ssh', 'ssh-keygen'];
 
 export interface LocalSshd {
   port: number;
@@ -23,9 +28,8 @@ export interface LocalSshd {
   stop(): Promise<void>;
 }
 
-/** Why the sshd tests cannot run here, or undefined when they can. */
-export function sshdUnavailable(): string | undefined {
-  if (!existsSync(SSHD)) return `${SSHD} is missing (install openssh-server)`;
+/** Why the sshd tests cannot run here though the tools are installed, or undefined when they can. */
+export function sshdNeedsRoot(): string | undefined {
   if (process.getuid?.() !== 0) return 'the local sshd test logs in as root and must run as root';
   return undefined;
 }
@@ -91,7 +95,10 @@ export async function startLocalSshd(): Promise<LocalSshd> {
   await fs.mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   const logPath = join(dir, 'sshd.log');
   const logFile = await fs.open(logPath, 'w');
-  const child = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', logFile.fd] });
+  // sshd re-executes itself and insists on an absolute path.
+  const sshd = findOnPath('sshd');
+  if (sshd === undefined) throw new Error('sshd is not on PATH: apt-get install openssh-server');
+  const child = spawn(sshd, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', logFile.fd] });
   const log = () => fs.readFile(logPath, 'utf8').catch(() => '');
   await waitForPort(port, child, log);
   const controlDir = await fs.mkdtemp(join(tmpdir(), 'jb-ssh-'));

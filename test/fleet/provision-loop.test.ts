@@ -33,3 +33,24 @@ test('examples/provision-loop.ts provisions N jails through the API', async () =
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('examples/provision-loop.ts on a private mirror without --trust: one error line naming the fix, no stack', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'jb-example-'));
+  try {
+    // The synthetic 14.2-RELEASE is a private build of a release jailbuild has a pinned MANIFEST sum for.
+    await generateRelease({ outDir: join(dir, 'mirror'), release: '14.2-RELEASE', size: 'small' });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'examples/provision-loop.ts', '--root', join(dir, 'root'), '--mirror', pathToFileURL(join(dir, 'mirror')).href, '--count', '1'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(run.status, 1, run.stderr);
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0] ?? '', /^error: MANIFEST of 14\.2-RELEASE amd64 from .* but the pinned sum is [0-9a-f]{64}; .*use another --mirror/);
+    assert.doesNotMatch(run.stderr, /^\s+at /m);
+    assert.equal(run.stdout, '');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -3,7 +3,7 @@
  * differences from FreeBSD's OpenZFS are handled in src/storage/zfs-backend.ts).
  *
  *   const zfs = await createZfsPool();
- *   if ('skip' in zfs) { t.skip(zfs.skip); return; }
+ *   if ('skip' in zfs) { t.skip(zfs.skip); return; }   // the reason is printed
  *   … new ZfsBackend(host, { dataset: zfs.dataset, mountpoint: … }) …
  *   await zfs.destroy();
  *
@@ -11,6 +11,10 @@
  * package was just installed: the package does not start it) and leaves it
  * running for the next test file: starting takes ~0.5 s, stopping ~4 s.
  * Each pool is file-backed (sparse) in its own temp dir, named per process.
+ *
+ * zfs-fuse, zfs and zpool are found on PATH (test/helpers/require-tool.ts):
+ * missing, the pool is a skip naming the package, or under CI=true a failure,
+ * as is a daemon that will not start.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
@@ -18,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from '../../src/host/acquire-lock.js';
+import { findOnPath, toolSkipReason, toolsRequired } from './require-tool.js';
 
 export interface ZfsPool {
   pool: string;
@@ -36,7 +41,6 @@ export interface ZfsPoolOptions {
   sizeGiB?: number;
 }
 
-const ZFS_FUSE = '/sbin/zfs-fuse';
 const PIDFILE = '/run/zfs-fuse.pid';
 /** Serialises daemon start-up between test files (and helpers) running in parallel. */
 const START_LOCK = '/run/jailbuild-zfs-fuse-start.lock';
@@ -65,12 +69,10 @@ async function mustExec(command: string, args: readonly string[]): Promise<strin
 /** Why zfs-fuse cannot run here, or undefined when it can. */
 async function skipReason(): Promise<string | undefined> {
   if (process.platform !== 'linux') return `zfs-fuse tests run on Linux only (platform ${process.platform})`;
+  const missing = toolSkipReason(['zfs-fuse', 'zfs', 'zpool']);
+  if (missing !== undefined) return missing;
   if (process.getuid?.() !== 0) return 'zfs-fuse needs root';
   if (!existsSync('/dev/fuse')) return 'no /dev/fuse on this machine';
-  if (!existsSync(ZFS_FUSE)) return `${ZFS_FUSE} missing: apt-get install zfs-fuse`;
-  for (const command of ['zpool', 'zfs']) {
-    if ((await exec('sh', ['-c', `command -v ${command}`])).code !== 0) return `${command} not on PATH: apt-get install zfs-fuse`;
-  }
   return undefined;
 }
 
@@ -127,8 +129,9 @@ async function ensureDaemon(): Promise<void> {
       .map((fields) => (fields[1] ?? '').replace(/\\040/g, ' '))
       .sort((a, b) => b.length - a.length);
     for (const mount of mounts) await exec('umount', ['-l', mount]);
-    const started = await exec(ZFS_FUSE, ['--no-kstat-mount', '--pidfile', PIDFILE]);
-    if (started.code !== 0) throw new Error(`${ZFS_FUSE} exited ${started.code}: ${started.stderr.trim() || 'no output'}`);
+    const zfsFuse = findOnPath('zfs-fuse') ?? 'zfs-fuse';
+    const started = await exec(zfsFuse, ['--no-kstat-mount', '--pidfile', PIDFILE]);
+    if (started.code !== 0) throw new Error(`${zfsFuse} exited ${started.code}: ${started.stderr.trim() || 'no output'}`);
     // Start-up re-imports the pools in zpool.cache (leftovers of killed runs), which can take a while.
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
@@ -176,7 +179,10 @@ export async function createZfsPool(options: ZfsPoolOptions = {}): Promise<ZfsPo
   try {
     await ensureDaemon();
   } catch (error) {
-    return { skip: `zfs-fuse could not be started: ${(error as Error).message}` };
+    const reason = `zfs-fuse could not be started: ${(error as Error).message}`;
+    // Under CI the zfs tests must really run.
+    if (toolsRequired()) throw new Error(reason);
+    return { skip: reason };
   }
   await destroyOrphanPools();
   const pool = options.name ?? (poolCounter++ === 0 ? `jbtest${process.pid}` : `jbtest${process.pid}-${poolCounter}`);

@@ -37,10 +37,17 @@ test('a lock held by a live process times out with E_LOCKED naming the pid', asy
     return true;
   });
   assert.equal(waitedFor, process.pid);
-  // released in time: the waiter gets it
-  const waiter = acquireLock(host, path, { timeoutMs: 2000, pollMs: 20 });
-  setTimeout(() => void release(), 100);
-  const second = await waiter;
+  // Released while the waiter waits (on its first wait, not after a guessed delay): the waiter gets it.
+  let released = false;
+  const second = await acquireLock(host, path, {
+    pollMs: 20,
+    onWait: () => {
+      if (!released) void release();
+      released = true;
+    },
+  });
+  assert.equal(released, true, 'the waiter waited for the holder');
+  assert.equal(await fs.readFile(path, 'utf8'), `${process.pid} ${hostname()}\n`);
   await second();
 });
 

@@ -16,7 +16,8 @@ import { LocalHost } from '../../src/host/local-host.js';
 import { setProcDescriptorsForTest } from '../../src/host/local-beneath.js';
 import { SshHost } from '../../src/host/ssh-host.js';
 import { snapshotTree } from '../helpers/snapshot-tree.js';
-import { startLocalSshd, sshdUnavailable, type LocalSshd } from '../fleet/local-sshd.js';
+import { SSHD_TOOLS, sshdNeedsRoot, startLocalSshd, type LocalSshd } from '../fleet/local-sshd.js';
+import { describeWithTools } from '../helpers/require-tool.js';
 
 interface Layout {
   base: string;
@@ -216,11 +217,9 @@ describe('LocalHost, lstat + fstat fallback walk', () => {
   suite('fallback', () => local, undefined);
 });
 
-const sshSkip = sshdUnavailable();
-if (sshSkip !== undefined) console.log(`# skipping ssh beneath tests: ${sshSkip}`);
 let sshd: LocalSshd | undefined;
 let ssh: SshHost | undefined;
-describe('SshHost', { skip: sshSkip }, () => {
+describeWithTools(SSHD_TOOLS, 'SshHost', () => {
   before(async () => {
     sshd = await startLocalSshd();
     ssh = new SshHost(sshd.url, { sshOptions: sshd.sshOptions, controlDir: sshd.controlDir });
@@ -230,4 +229,4 @@ describe('SshHost', { skip: sshSkip }, () => {
     await sshd?.stop();
   });
   suite('ssh', () => ssh, undefined);
-});
+}, { skip: sshdNeedsRoot() });

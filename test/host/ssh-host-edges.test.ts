@@ -18,9 +18,11 @@ import type { RunOptions, RunResult } from '../../src/host/host.js';
 import { HostCommandError, HostMissingCommandError } from '../../src/host/host-errors.js';
 import { LocalHost } from '../../src/host/local-host.js';
 import { SshHost } from '../../src/host/ssh-host.js';
-import { startLocalSshd, sshdUnavailable, type LocalSshd } from '../fleet/local-sshd.js';
+import { SSHD_TOOLS, sshdNeedsRoot, startLocalSshd, type LocalSshd } from '../fleet/local-sshd.js';
+import { toolSkipReason } from '../helpers/require-tool.js';
 
-const skip = sshdUnavailable();
+// A missing tool skips with the apt package named (under CI=true it fails here, naming it).
+const skip = toolSkipReason(SSHD_TOOLS) ?? sshdNeedsRoot();
 if (skip !== undefined) console.log(`# skipping ssh host edge tests: ${skip}`);
 
 /** The real LocalHost, logging the argv of every `ssh` it runs. */

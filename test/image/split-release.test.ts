@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { DEFAULT_WRITABLE } from '../../src/config/schema.js';
 import { LocalHost } from '../../src/host/local-host.js';
 import type { Host } from '../../src/host/host.js';
 import { splitRelease, type SplitResult } from '../../src/image/index.js';
 import type { ProgressEvent } from '../../src/progress.js';
 import { generateRelease } from '../../src/synthetic/index.js';
+import { describeWithTools } from '../helpers/require-tool.js';
 import { archiveTree, buildHandmadeTree, makeTempDir, runShellRecipe, snapshotTree, type TreeSnapshot } from './split-fixtures.js';
 
 const writable = [...DEFAULT_WRITABLE];
@@ -49,7 +50,7 @@ async function differential(archive: string, work: string): Promise<SplitResult>
   return result;
 }
 
-describe('splitRelease: differential against the shell recipe with real bsdtar', () => {
+describeWithTools(['bsdtar'], 'splitRelease: differential against the shell recipe with real bsdtar', () => {
   let tmp: Awaited<ReturnType<typeof makeTempDir>>;
   before(async () => {
     tmp = await makeTempDir('split');
@@ -95,7 +96,8 @@ describe('splitRelease: differential against the shell recipe with real bsdtar',
   });
 });
 
-describe('splitRelease: inputs and results', () => {
+// The input is archived with real bsdtar (archiveTree in split-fixtures.ts).
+describeWithTools(['bsdtar'], 'splitRelease: inputs and results', () => {
   let tmp: Awaited<ReturnType<typeof makeTempDir>>;
   let archive: string;
   before(async () => {

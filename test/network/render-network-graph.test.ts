@@ -6,6 +6,7 @@ import { parseNetSpec } from '../../src/network/parse-net-spec.js';
 import { renderNetworkGraph } from '../../src/network/render-network-graph.js';
 import { renderSvg } from '../../src/network/render-svg.js';
 import { resolveJailAddresses } from '../../src/network/resolve-jail-addresses.js';
+import { testWithTools } from '../helpers/require-tool.js';
 
 const jail = (name: string, id: number, spec: string) => buildJailNetwork({ name, id, network: resolveJailAddresses(name, parseNetSpec(spec), []) });
 
@@ -39,8 +40,7 @@ test('the graph links host interfaces, bridges and jails with their addresses', 
   for (const [from, to] of edges(dot)) for (const node of [from, to]) assert.equal(declared.filter((d) => d === node).length, 1, node);
 });
 
-const dotInstalled = await new LocalHost().which('dot');
-test('SVG through Graphviz dot', { skip: dotInstalled === undefined ? 'Graphviz dot is not installed' : false }, async () => {
+testWithTools(['dot'], 'SVG through Graphviz dot', async () => {
   const svg = await renderSvg(new LocalHost(), renderNetworkGraph(input));
   assert.match(svg, /<svg[\s>]/);
   assert.match(svg, /jail web1/);

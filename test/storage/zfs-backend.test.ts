@@ -177,8 +177,49 @@ describe('zfs backend specifics', () => {
     assert.equal(stdout.trim(), 'yes');
     assert.equal(await fs.readFile(join(backend.pathOf('templates/m1'), 'marker'), 'utf8'), 'm1');
     const verbs = recorder.callsOf('zfs').map((argv) => argv[1]);
-    // zfs-fuse refuses to rename a mounted filesystem; FreeBSD renames at once.
-    if (verbs.includes('umount')) assert.deepEqual(verbs.slice(verbs.indexOf('umount')), ['umount', 'rename', 'mount']);
+    // zfs-fuse refuses to rename a mounted filesystem; FreeBSD renames at once. Right after writes
+    // zfs-fuse may answer busy once more to the unmount or to the rename: those are retried, so
+    // the order is asserted, not the count (an exact count made this test fail now and then).
+    if (verbs.includes('umount')) assert.match(verbs.slice(verbs.indexOf('umount')).join(' '), /^(umount )+(rename )+mount$/);
     console.log(`# zfs: rename ran: ${verbs.join(' ')}`);
+  });
+
+  // The cause of a rename that failed now and then on zfs-fuse: straight after writes the unmount
+  // answers busy for a moment (longer under load), and it was not retried. A file held open makes
+  // that moment last until the host closes it after the first busy unmount, whatever the load.
+  test('rename retries an unmount that answers busy (zfs-fuse right after writes)', async ({ dataset }) => {
+    class ReleasingHost extends RecordingHost {
+      release: (() => Promise<void>) | undefined;
+      override async run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
+        try {
+          return await super.run(command, args, options);
+        } catch (error) {
+          const release = this.release;
+          if (command === 'zfs' && args[0] === 'umount' && release !== undefined) {
+            this.release = undefined;
+            await release();
+          }
+          throw error;
+        }
+      }
+    }
+    const recorder = new ReleasingHost();
+    const backend = await ZfsBackend.open(recorder, { dataset, busyRetries: 3, busyDelayMs: 50 });
+    await backend.create('staging/h1');
+    const file = join(backend.pathOf('staging/h1'), 'held-open');
+    await fs.writeFile(file, 'h1');
+    const handle = await fs.open(file, 'r');
+    recorder.release = () => handle.close();
+    try {
+      await backend.rename('staging/h1', 'templates/h1');
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+    assert.equal(await backend.exists('staging/h1'), false);
+    assert.equal(await fs.readFile(join(backend.pathOf('templates/h1'), 'held-open'), 'utf8'), 'h1');
+    const umounts = recorder.callsOf('zfs', 'umount').length;
+    // FreeBSD renames a mounted filesystem at once (no unmount); zfs-fuse unmounts, busy first here.
+    if (umounts > 0) assert.ok(umounts >= 2, `umount tried ${umounts} times: ${JSON.stringify(recorder.calls)}`);
+    console.log(`# zfs: rename with a file held open: ${umounts} umount attempts`);
   });
 });

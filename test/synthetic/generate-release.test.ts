@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { describeWithTools } from '../helpers/require-tool.js';
 import { JailbuildError } from '../../src/errors.js';
 import { FREEBSD_GROUPS, FREEBSD_USERS } from '../../src/synthetic/freebsd-accounts.js';
 import { hierarchyRows, specialFileRows } from '../../src/synthetic/freebsd-data.js';
@@ -19,13 +20,13 @@ const unpack = (archive: string, into: string): void => {
   execFileSync('bsdtar', ['-xf', archive, '--no-fflags', '-C', into]);
 };
 
-describe('generateRelease (small)', () => {
+// bsdtar unpacks and lists the archives; Python's tarfile shows the pax headers.
+describeWithTools(['bsdtar', 'python3'], 'generateRelease (small)', () => {
   let dir: string;
   let a: GeneratedRelease;
   let b: GeneratedRelease;
   let c: GeneratedRelease;
   let d: GeneratedRelease;
-  let aMillis: number;
   let members: PythonMember[];
   let raw: RawHeader[];
   const extract = (archive: string, name: string): string => {
@@ -41,9 +42,7 @@ describe('generateRelease (small)', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'jailbuild-synthetic-'));
-    const started = Date.now();
     a = await generateRelease({ outDir: join(dir, 'a'), seed: 7, dists: ['base', 'lib32', 'src'] });
-    aMillis = Date.now() - started;
     b = await generateRelease({ outDir: join(dir, 'b'), seed: 7, dists: ['base', 'lib32', 'src'] });
     c = await generateRelease({ outDir: join(dir, 'c'), seed: 8 });
     d = await generateRelease({
@@ -244,13 +243,15 @@ describe('generateRelease (small)', () => {
     assert.equal(lib32.find((m) => m.name === './libexec/ld-elf32.so.1')?.pax['SCHILY.fflags'], 'schg');
   });
 
-  it('is small and quick', (t) => {
-    t.diagnostic(`small release: ${a.entryCount} entries, ${a.uncompressedBytes} bytes tar, ${a.compressedBytes} bytes xz, ${aMillis} ms`);
+  // How long generating takes is measured by the benchmarks (npm run bench bootstrap), not asserted here.
+  it('is small', (t) => {
+    t.diagnostic(`small release: ${a.entryCount} entries, ${a.uncompressedBytes} bytes tar, ${a.compressedBytes} bytes xz`);
     assert.ok(a.entryCount > 1000 && a.entryCount < 5000);
-    // Generous bound: the machine is shared; typical runs take ~0.6 s.
-    assert.ok(aMillis < 10_000, `${aMillis} ms`);
+    assert.ok(a.compressedBytes < a.uncompressedBytes);
   });
+});
 
+describe('generateRelease options', () => {
   const bad: Array<[string, Parameters<typeof generateRelease>[0], RegExp]> = [
     ['an unknown release name', { outDir: '/nonexistent', release: '14.2' }, /not a release name/],
     ['an unknown arch', { outDir: '/nonexistent', arch: 'sparc64' }, /unknown arch/],
@@ -258,7 +259,7 @@ describe('generateRelease (small)', () => {
   ];
   for (const [what, options, message] of bad) {
     it(`refuses ${what} with E_SYNTHETIC_OPTION`, async () => {
-      await assert.rejects(generateRelease({ ...options, outDir: join(dir, 'bad') }), (error: unknown) => {
+      await assert.rejects(generateRelease({ ...options, outDir: '/nonexistent-generate-release-out' }), (error: unknown) => {
         assert.ok(error instanceof JailbuildError);
         assert.equal(error.code, 'E_SYNTHETIC_OPTION');
         assert.match(error.message, message);

@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { requireTool } from '../helpers/require-tool.js';
 import { generateRelease } from '../../src/synthetic/generate-release.js';
 import { fillTreeFromHost, hostBinaryContent, treeStats } from '../../src/synthetic/host-usr-files.js';
 import { ReleaseTree } from '../../src/synthetic/release-tree.js';
@@ -80,7 +81,8 @@ describe('host /usr files as a FreeBSD tree', () => {
     assert.equal(content('usr/bin/nosuchprogram', 'program', 100), 'synthetic');
   });
 
-  it('size large archives host files under FreeBSD names (with tiny targets)', async () => {
+  it('size large archives host files under FreeBSD names (with tiny targets)', async (t) => {
+    if (!requireTool(t, 'python3', 'bsdtar')) return;
     const release = await generateRelease({ outDir: join(dir, 'mirror'), size: 'large', hostUsrRoot: usr, hostBinaryBytes: 1, targetEntries: 1, xzBlockSize: 1024 * 1024, nice: false });
     const members = listWithPython(release.baseTxz);
     const ls = members.find((m) => m.name === './bin/ls');

@@ -37,4 +37,5 @@ export const commandIndex: Record<string, CommandEntry> = {
   apply: { summary: 'apply the fleet plan (or a saved plan file) in parallel dependency waves, per-jail report', hostFiles: 'on each host, what create and destroy write: /etc/jail.conf.d/<name>.conf, /etc/jail.conf, /etc/rc.conf', load: () => import('./apply.js') },
   upgrade: { summary: 'patch basejails with freebsd-update, or move jails to another release (--release)', hostFiles: '--release: rewrites the mount line in /etc/jail.conf.d/<name>.conf (or the per-jail fstab)', load: () => import('./upgrade.js') },
   prune: { summary: 'list basejails and templates no jail uses any more; --yes destroys them', hostFiles: 'none: basejails and templates under the data root or dataset', load: () => import('./prune.js') },
+  completion: { summary: 'print a bash or zsh completion script (eval "$(jailbuild completion bash)")', hostFiles: 'none: prints to stdout', load: () => import('./completion.js') },
 };
