@@ -86,6 +86,9 @@ class InlineFileWriter implements FileWriter {
   async close(): Promise<void> {}
 }
 
+/** Enough for the writer's few live objects; a young generation this small is collected often but cheaply. */
+const WRITER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 };
+
 interface OpenBatch {
   worker: number;
   jobs: WorkerJob[];
@@ -98,7 +101,11 @@ interface OpenBatch {
  * benchmarks through tsx), tsx's loader is not active in new threads, so a
  * small bootstrap registers it there before importing the .ts worker.
  */
-function spawnWriter(options: { workerData: unknown; transferList: MessagePort[] }): Worker {
+function spawnWriter(spawn: { workerData: unknown; transferList: MessagePort[] }): Worker {
+  // A writer's heap holds only job descriptions (file bytes arrive in transferred
+  // buffers, outside the heap), so small generations keep each thread's share of
+  // the process RSS low (docs/ARCHITECTURE.md § Performance).
+  const options = { ...spawn, resourceLimits: WRITER_HEAP_LIMITS };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./file-writer-worker.js', import.meta.url), options);
   const source = new URL('./file-writer-worker.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');

@@ -44,6 +44,9 @@ function valuesOf(params: JailParam[], name: string): string[] {
   return out;
 }
 
+/** The order of `localeCompare`, without building a collator per comparison (10,000 jails: 130,000 comparisons). */
+const byName = new Intl.Collator();
+
 export async function readJails(context: { settings: Settings; storage: StorageBackend; host: Host }): Promise<JailInfo[]> {
   const { settings, storage, host } = context;
   const [datasets, running] = await Promise.all([storage.list(JAIL_PARENT), readRunningJails(host)]);
@@ -76,5 +79,5 @@ export async function readJails(context: { settings: Settings; storage: StorageB
       };
     }),
   );
-  return jails.sort((a, b) => a.name.localeCompare(b.name));
+  return jails.sort((a, b) => byName.compare(a.name, b.name));
 }

@@ -17,10 +17,10 @@
  *   node --import tsx test/bench/bootstrap.ts [--runs 3] [--side-runs 1] [--archive base.txz] [--only split,pipe,writers] [--writers 0,1,2,4,8] [--json]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { median, report, spread, type BenchRow } from './bench-report.js';
@@ -38,18 +38,11 @@ interface ChildReport {
 
 // ---- child mode: one contender in its own process ------------------------
 if (process.argv[2] === '--child') {
-  const [, , , kind, archive, out, writers] = process.argv as [string, string, string, string, string, string, string | undefined];
+  const [, , , kind, archive, out] = process.argv as [string, string, string, string, string, string];
   const t0 = performance.now();
   let entries: number | undefined;
   if (kind === 'split') {
-    const { splitRelease } = await import('../../src/image/index.js');
-    const result = await splitRelease({
-      archive,
-      basejailDir: join(out, 'basejail'),
-      templateDir: join(out, 'template'),
-      ...(writers === undefined || writers === '' ? {} : { writers: Number(writers) }),
-    });
-    entries = result.entries;
+    throw new Error('the split child runs SPLIT_CHILD without tsx');
   } else {
     const tar = await import('tar');
     const { spawnFilter } = await import('../../src/host/spawn-filter.js');
@@ -102,6 +95,14 @@ async function fixture(): Promise<string> {
 }
 
 const archive = await fixture();
+if (contendersNeedDist()) {
+  // The split contenders run the compiled code (see the child above): build it from this tree first.
+  process.stderr.write('building dist/ (npm run build)…\n');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+function contendersNeedDist(): boolean {
+  return typeof args.only !== 'string' || /split|writers/.test(args.only);
+}
 // Outputs go to the system temp dir: on this machine the work tree (/work) costs ~6× more
 // kernel time per created file than /tmp on the same disk (measured: 13.9 s vs 2.1 s sys for one split).
 const work = await mkdtemp(join(tmpdir(), 'jb-bench-split-'));
@@ -118,8 +119,28 @@ interface Contender {
   run(out: string): RunResult;
 }
 
+/**
+ * The split contender runs the compiled code (dist/, built by the parent) in a
+ * plain `node` without tsx, as a user runs it: worker threads inherit the
+ * parent's --import, so under tsx every writer thread would load tsx's loader
+ * too (tens of MiB of RSS a user never pays).
+ */
+const SPLIT_CHILD = `
+const [archive, out, writers] = process.argv.slice(2);
+const { splitRelease } = await import(${JSON.stringify(pathToFileURL(join(repo, 'dist/image/split-release.js')).href)});
+const t0 = performance.now();
+const result = await splitRelease({ archive, basejailDir: out + '/basejail', templateDir: out + '/template', ...(writers === '' ? {} : { writers: Number(writers) }) });
+process.stdout.write(JSON.stringify({ ms: performance.now() - t0, maxRssKiB: process.resourceUsage().maxRSS, entries: result.entries }) + '\\n');
+`;
+
+// A file, not \`node -e\`: worker threads inherit execArgv, and --input-type is refused in a worker.
+const splitChildFile = join(work, 'split-child.mjs');
+await writeFile(splitChildFile, SPLIT_CHILD);
+
 function node(kind: 'split' | 'nodetar', out: string, writers?: number): RunResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', kind, archive, out, writers === undefined ? '' : String(writers)], {
+  const w = writers === undefined ? '' : String(writers);
+  const argv = kind === 'split' ? [splitChildFile, archive, out, w] : ['--import', 'tsx', self, '--child', kind, archive, out, w];
+  const r = spawnSync(process.execPath, argv, {
     cwd: repo,
     encoding: 'utf8',
     maxBuffer: 1 << 24,

@@ -20,7 +20,8 @@ import { generateRelease } from '../../src/synthetic/index.js';
 import { createFakes } from '../helpers/fakes.js';
 import { createZfsPool } from '../helpers/zfs-pool.js';
 
-const { values: args } = parseArgs({ options: { jails: { type: 'string', default: '100' }, list: { type: 'string', default: '1000' }, 'no-zfs': { type: 'boolean', default: false } } });
+// strict: false: `npm run bench` passes every benchmark the options of all (e.g. --runs).
+const { values: args } = parseArgs({ strict: false, options: { jails: { type: 'string', default: '100' }, list: { type: 'string', default: '1000' }, 'no-zfs': { type: 'boolean', default: false } } });
 const JAILS = Number(args.jails);
 const LIST = Number(args.list);
 
