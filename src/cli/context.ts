@@ -3,7 +3,8 @@
  * and warning sinks. Built once per run by `runCommand`.
  */
 import type { Command } from 'commander';
-import type { Settings, SettingsFlags } from '../config/settings.js';
+import type { SettingsFlags } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Host } from '../host/host.js';
 import type { OnProgress } from '../progress.js';

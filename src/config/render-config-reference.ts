@@ -184,7 +184,7 @@ export function renderConfigReference(schema: JsonSchema = configJsonSchema()): 
   const lines = [
     '# Configuration reference',
     '',
-    '<!-- Generated from the zod schema (src/config/schema.ts, src/network/network-schema.ts, src/fleet/fleet-schema.ts) by `npm run gen:docs`; do not edit: change the `.meta()` there. -->',
+    '<!-- Generated from the zod schema (src/config/schema.ts, src/storage/storage-schema.ts, src/network/network-schema.ts, src/fleet/fleet-schema.ts) by `npm run gen:docs`; do not edit: change the `.meta()` there. -->',
     '',
     'jailbuild reads `jailbuild.config.ts` (also `.js`, `.json`, `.yaml`) from the current directory, or the file given with `--config`. Every key is optional; flags given on the command line win over the file, the file over the defaults below. Objects are strict: an unknown or misspelt key is a config error (exit 2) naming the key and the file.',
     '',

@@ -7,35 +7,14 @@
  */
 import { z } from 'zod';
 import { networkSchema } from '../network/network-schema.js';
-import { createFleetSchemaShape } from '../fleet/fleet-schema.js';
-
-export const DEFAULT_WRITABLE = ['etc', 'dev', 'media', 'mnt', 'proc', 'root', 'tmp', 'var', 'usr/local', 'usr/obj', '.cshrc', '.profile', 'COPYRIGHT'] as const;
+import { fleetSchemaShape } from '../fleet/fleet-schema.js';
+import { DEFAULT_WRITABLE } from '../model/settings.js';
+import { storageSchema } from '../storage/storage-schema.js';
 
 const relativePath = z
   .string()
   .min(1)
   .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the release, without ".."');
-
-export const storageSchema = z
-  .discriminatedUnion('backend', [
-    z.object({ backend: z.literal('dir').meta({ description: 'Plain directories under `root`; a jail is a copy of its template. Needs nothing but a filesystem.' }) }).strict(),
-    z
-      .object({
-        backend: z.literal('zfs').meta({ description: 'ZFS datasets under `dataset`; a jail is a clone of its template snapshot.' }),
-        dataset: z
-          .string()
-          .regex(/^[A-Za-z0-9][\w.:-]*(\/[\w.:-]+)*$/, 'must be a ZFS dataset name like zroot/jailbuild')
-          .meta({ description: 'Parent dataset (must exist and be mounted); children: `basejail/`, `templates/`, `jails/`.', examples: ['zroot/jailbuild'] }),
-      })
-      .strict(),
-  ])
-  .meta({
-    id: 'storage',
-    title: 'storage',
-    description: 'Where basejails, templates and jails are kept.',
-    default: { backend: 'dir' },
-    examples: [{ backend: 'zfs', dataset: 'zroot/jailbuild' }],
-  });
 
 export const configSchema = z
   .object({
@@ -132,7 +111,7 @@ export const configSchema = z
       .strict()
       .optional()
       .meta({ description: 'Defaults for flags a command was not given.', examples: [{ release: '14.2', template: 'default' }] }),
-    ...createFleetSchemaShape(storageSchema),
+    ...fleetSchemaShape,
   })
   .strict();
 

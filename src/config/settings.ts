@@ -5,51 +5,13 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { DEFAULT_WRITABLE, type ParsedConfig } from './schema.js';
-
-export type Arch = 'amd64' | 'arm64';
+import { DEFAULT_WRITABLE, type Arch, type Settings, type StorageSettings } from '../model/settings.js';
+import type { ParsedConfig } from './schema.js';
 
 export const DEFAULT_ROOT = '/usr/local/jailbuild';
 export const DEFAULT_MIRRORS = ['https://download.freebsd.org'];
 export const DEFAULT_FETCH_STALL_TIMEOUT_S = 60;
 export const DEFAULT_ARCHIVE_MIRRORS = ['https://ftp-archive.freebsd.org/pub/FreeBSD-Archive/old-releases'];
-
-export type StorageSettings = { backend: 'dir' } | { backend: 'zfs'; dataset: string };
-
-export interface Settings {
-  /** Data root: basejail/, templates/, jails/ live here with the dir backend (`--root`, the config's `root` or `dataRoot`). */
-  root: string;
-  /** Release cache: `<cache>/<release>/<arch>/`. */
-  cache: string;
-  arch: Arch;
-  /** Release mirrors, tried in order. */
-  mirrors: string[];
-  /** Old-releases archive roots, tried after `mirrors` on 404. */
-  archiveMirrors: string[];
-  /** Refuse unpinned MANIFESTs and turn warnings into errors. */
-  strict: boolean;
-  /** A download that receives nothing for this long is aborted and retried (config `fetch.stallTimeout`, seconds). */
-  fetchStallTimeoutMs: number;
-  /** MANIFEST pins added to the built-in table, `<release>/<arch>` → sha256. */
-  trustedManifests: Record<string, string>;
-  /** pkg signing-key fingerprints added to the pinned ones, set name (`pkgbase-15`) → sha256 hex list. */
-  trustedPkgFingerprints: Record<string, string[]>;
-  storage: StorageSettings;
-  /** Directory of per-jail `<name>.conf` files. */
-  jailConfDir: string;
-  /** The host's main jail.conf that must `.include` jailConfDir. */
-  jailConfMain: string;
-  /** The host's rc.conf (jail_enable/jail_list for --boot). */
-  hostRcConf: string;
-  /** Directory of jailbuild's lock files. */
-  lockDir: string;
-  /** Paths copied into templates instead of shared from the basejail. */
-  writable: string[];
-  defaultRelease: string | undefined;
-  defaultTemplate: string;
-  dryRun: boolean;
-  json: boolean;
-}
 
 /** Flags that override the config file. Undefined means "not given". */
 export interface SettingsFlags {

@@ -7,7 +7,7 @@
  * (transitively), which are reported as skipped naming the failed jail.
  */
 import { join } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { JailbuildError } from '../errors.js';
 import { bootstrapRelease } from '../image/bootstrap-release.js';
 import { applyPlan } from '../plan/apply-plan.js';

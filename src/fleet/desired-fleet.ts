@@ -3,12 +3,11 @@
  * checked against the rest of the config (hosts, networks, releases). Pure:
  * reads nothing from any host.
  */
-import type { ParsedConfig } from '../config/schema.js';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { ConfigError } from '../errors.js';
 import type { NetworkConfig } from '../network/network-config.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
-import type { FleetTemplateConfig } from './fleet-schema.js';
+import type { FleetConfig, FleetTemplateConfig } from './fleet-schema.js';
 import { LOCAL_HOST } from './open-fleet-hosts.js';
 
 export interface DesiredJail {
@@ -49,7 +48,7 @@ export interface ResolveDesiredOptions {
   file?: string;
 }
 
-export function resolveDesiredFleet(config: ParsedConfig, settings: Settings, options: ResolveDesiredOptions = {}): DesiredFleet {
+export function resolveDesiredFleet(config: FleetConfig, settings: Settings, options: ResolveDesiredOptions = {}): DesiredFleet {
   const file = options.file ?? '(config)';
   const hosts = new Set([LOCAL_HOST, ...Object.keys(config.hosts ?? {})]);
   const jails: DesiredJail[] = [];

@@ -10,7 +10,8 @@ import { validateHostname } from '../jail/validate-hostname.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
 import { networkSchema } from '../network/network-schema.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
-import { zodCheck } from '../config/zod-check.js';
+import { storageSchema } from '../storage/storage-schema.js';
+import { zodCheck } from '../util/zod-check.js';
 
 
 const jailName = z.string().superRefine(zodCheck(validateJailName));
@@ -22,40 +23,34 @@ const rcName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'rc.conf variable na
 /** `local`, or `ssh://[user@]host[:port]`. */
 export const HOST_URL = /^(local|ssh:\/\/([A-Za-z0-9._-]+@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?)$/;
 
-/**
- * The host entry; `storage` is the config's own storage schema, passed in by
- * `src/config/schema.ts` (which imports this module, so importing it back
- * would be a cycle).
- */
-export function createFleetHostSchema<S extends z.ZodType>(storageSchema: S) {
-  return z
-    .object({
-      url: z.string().regex(HOST_URL, "must be 'local' or ssh://user@host[:port]").meta({ description: '`local`, or `ssh://[user@]host[:port]` (commands and files go over one ssh master connection).', examples: ['ssh://root@jails2.example.org', 'local'] }),
-      root: z
-        .string()
-        .startsWith('/', 'must be an absolute path on that host')
-        .optional()
-        .meta({ description: 'Relocates everything on that host, as the config\'s `root`: data and the host files (`<root>/etc/jail.conf.d`, `rc.conf`) not named here.', defaultText: 'the config\'s (local), none (ssh)', examples: ['/var/sandbox'] }),
-      dataRoot: z
-        .string()
-        .startsWith('/', 'must be an absolute path on that host')
-        .optional()
-        .meta({ description: 'Moves only jailbuild\'s data on that host (dir backend); host files stay in /etc.', defaultText: 'the config\'s (local), `/usr/local/jailbuild` (ssh)', examples: ['/usr/local/jailbuild'] }),
-      storage: storageSchema.optional().meta({ description: 'Storage on that host.', defaultText: 'the config\'s `storage` (local), `{ backend: \'dir\' }` (ssh)' }),
-      jailConf: z
-        .object({
-          dir: z.string().startsWith('/').optional().meta({ description: 'jail.conf.d directory on that host.', default: '/etc/jail.conf.d', examples: ['/etc/jail.conf.d'] }),
-          main: z.string().startsWith('/').optional().meta({ description: 'Main jail.conf on that host.', default: '/etc/jail.conf', examples: ['/etc/jail.conf'] }),
-        })
-        .strict()
-        .optional()
-        .meta({ description: 'jail.conf locations on that host.', examples: [{ dir: '/etc/jail.conf.d', main: '/etc/jail.conf' }] }),
-      rcConf: z.string().startsWith('/').optional().meta({ description: 'The host\'s rc.conf (its `jail_list` for `boot`).', default: '/etc/rc.conf', examples: ['/etc/rc.conf'] }),
-      sshOptions: z.array(z.string()).optional().meta({ description: 'Extra ssh(1) arguments for this host.', examples: [['-i', '/root/.ssh/fleet', '-o', 'UserKnownHostsFile=/root/.ssh/fleet_known_hosts']] }),
-    })
-    .strict()
-    .meta({ description: 'A machine jails run on.', examples: [{ url: 'ssh://root@jails2.example.org', dataRoot: '/usr/local/jailbuild' }] });
-}
+/** The host entry; `storage` is the same schema as the config's top-level `storage`. */
+export const fleetHostSchema = z
+  .object({
+    url: z.string().regex(HOST_URL, "must be 'local' or ssh://user@host[:port]").meta({ description: '`local`, or `ssh://[user@]host[:port]` (commands and files go over one ssh master connection).', examples: ['ssh://root@jails2.example.org', 'local'] }),
+    root: z
+      .string()
+      .startsWith('/', 'must be an absolute path on that host')
+      .optional()
+      .meta({ description: 'Relocates everything on that host, as the config\'s `root`: data and the host files (`<root>/etc/jail.conf.d`, `rc.conf`) not named here.', defaultText: 'the config\'s (local), none (ssh)', examples: ['/var/sandbox'] }),
+    dataRoot: z
+      .string()
+      .startsWith('/', 'must be an absolute path on that host')
+      .optional()
+      .meta({ description: 'Moves only jailbuild\'s data on that host (dir backend); host files stay in /etc.', defaultText: 'the config\'s (local), `/usr/local/jailbuild` (ssh)', examples: ['/usr/local/jailbuild'] }),
+    storage: storageSchema.optional().meta({ description: 'Storage on that host.', defaultText: 'the config\'s `storage` (local), `{ backend: \'dir\' }` (ssh)' }),
+    jailConf: z
+      .object({
+        dir: z.string().startsWith('/').optional().meta({ description: 'jail.conf.d directory on that host.', default: '/etc/jail.conf.d', examples: ['/etc/jail.conf.d'] }),
+        main: z.string().startsWith('/').optional().meta({ description: 'Main jail.conf on that host.', default: '/etc/jail.conf', examples: ['/etc/jail.conf'] }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: 'jail.conf locations on that host.', examples: [{ dir: '/etc/jail.conf.d', main: '/etc/jail.conf' }] }),
+    rcConf: z.string().startsWith('/').optional().meta({ description: 'The host\'s rc.conf (its `jail_list` for `boot`).', default: '/etc/rc.conf', examples: ['/etc/rc.conf'] }),
+    sshOptions: z.array(z.string()).optional().meta({ description: 'Extra ssh(1) arguments for this host.', examples: [['-i', '/root/.ssh/fleet', '-o', 'UserKnownHostsFile=/root/.ssh/fleet_known_hosts']] }),
+  })
+  .strict()
+  .meta({ description: 'A machine jails run on.', examples: [{ url: 'ssh://root@jails2.example.org', dataRoot: '/usr/local/jailbuild' }] });
 
 export const fleetTemplateSchema = z
   .object({
@@ -100,36 +95,42 @@ export const fleetJailSchema = z
   .strict()
   .meta({ description: 'What a jail of the fleet should be.', examples: [{ release: '14.2', ip: ['em0|10.0.0.5/24'] }] });
 
-/** The fleet keys, spread into the config schema. */
-export function createFleetSchemaShape<S extends z.ZodType>(storageSchema: S) {
-  return {
-    hosts: z
-      .record(name.meta({ description: 'host name' }), createFleetHostSchema(storageSchema))
-      .optional()
-      .meta({ description: 'Machines jails run on, by name; `local` (this machine) always exists.', examples: [{ far: { url: 'ssh://root@jails2.example.org', storage: { backend: 'zfs', dataset: 'zroot/jailbuild' } } }] }),
-    releases: z.array(releaseName).optional().meta({ description: 'Releases kept bootstrapped on every host of the fleet (besides those jails name).', examples: [['14.2', '14.3']] }),
-    templates: z.record(templateName.meta({ description: 'template name' }), fleetTemplateSchema).optional().meta({ description: 'How the templates jails name are made, by template name.', examples: [{ web: { source: 'recipe' } }] }),
-    // Keys are checked in superRefine: zod reports a bad record key only as "Invalid key in record".
-    jails: z
-      .record(z.string().meta({ description: 'jail name' }), fleetJailSchema)
-      .superRefine((jails, ctx) => {
-        for (const key of Object.keys(jails)) {
-          try {
-            validateJailName(key);
-          } catch (error) {
-            if (!(error instanceof JailbuildError)) throw error;
-            ctx.addIssue({ code: 'custom', path: [key], message: error.message });
-          }
+/** The fleet keys, spread into the config schema (src/config/schema.ts). */
+export const fleetSchemaShape = {
+  hosts: z
+    .record(name.meta({ description: 'host name' }), fleetHostSchema)
+    .optional()
+    .meta({ description: 'Machines jails run on, by name; `local` (this machine) always exists.', examples: [{ far: { url: 'ssh://root@jails2.example.org', storage: { backend: 'zfs', dataset: 'zroot/jailbuild' } } }] }),
+  releases: z.array(releaseName).optional().meta({ description: 'Releases kept bootstrapped on every host of the fleet (besides those jails name).', examples: [['14.2', '14.3']] }),
+  templates: z.record(templateName.meta({ description: 'template name' }), fleetTemplateSchema).optional().meta({ description: 'How the templates jails name are made, by template name.', examples: [{ web: { source: 'recipe' } }] }),
+  // Keys are checked in superRefine: zod reports a bad record key only as "Invalid key in record".
+  jails: z
+    .record(z.string().meta({ description: 'jail name' }), fleetJailSchema)
+    .superRefine((jails, ctx) => {
+      for (const key of Object.keys(jails)) {
+        try {
+          validateJailName(key);
+        } catch (error) {
+          if (!(error instanceof JailbuildError)) throw error;
+          ctx.addIssue({ code: 'custom', path: [key], message: error.message });
         }
-      })
-      .optional()
-      .meta({
-        description: 'The fleet (`jailbuild plan` / `apply`): jail name → what it should be.',
-        examples: [{ web1: { release: '14.2', network: 'lan', ip: ['10.0.1.10/24'], rc: { sshd_enable: 'YES' }, boot: true }, db1: { host: 'far', ip: ['em0|10.0.2.5/24'] } }],
-      }),
-    prune: z.boolean().optional().meta({ description: 'Destroy jails jailbuild made that are no longer in `jails` (else they are only reported).', default: false, examples: [true] }),
-  };
-}
+      }
+    })
+    .optional()
+    .meta({
+      description: 'The fleet (`jailbuild plan` / `apply`): jail name → what it should be.',
+      examples: [{ web1: { release: '14.2', network: 'lan', ip: ['10.0.1.10/24'], rc: { sshd_enable: 'YES' }, boot: true }, db1: { host: 'far', ip: ['em0|10.0.2.5/24'] } }],
+    }),
+  prune: z.boolean().optional().meta({ description: 'Destroy jails jailbuild made that are no longer in `jails` (else they are only reported).', default: false, examples: [true] }),
+};
 
 export type FleetTemplateConfig = z.output<typeof fleetTemplateSchema>;
 export type FleetJailConfig = z.output<typeof fleetJailSchema>;
+
+/**
+ * What src/fleet/ reads of a parsed config: the fleet keys and the named
+ * `networks` jails refer to. The config's ParsedConfig is assignable to it;
+ * the fleet does not import src/config/, which sits above it (its schema
+ * composes this one; docs/ARCHITECTURE.md § Layers).
+ */
+export type FleetConfig = z.output<z.ZodObject<typeof fleetSchemaShape>> & { networks?: Record<string, z.output<typeof networkSchema>> };

@@ -5,13 +5,13 @@
  * there and is the machine jailbuild runs on, with the resolved settings.
  */
 import { join } from 'node:path';
-import type { ParsedConfig } from '../config/schema.js';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { ConfigError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { SshHost } from '../host/ssh-host.js';
 import { createStorage } from '../storage/create-storage.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
+import type { FleetConfig } from './fleet-schema.js';
 
 export interface FleetHost {
   /** Key of `hosts` (`local` for the machine jailbuild runs on). */
@@ -37,8 +37,8 @@ export const LOCAL_HOST = 'local';
 /** Remote defaults: a FreeBSD host's own paths, never this machine's --root relocation. */
 const REMOTE_ROOT = '/usr/local/jailbuild';
 
-export async function openFleetHosts(config: ParsedConfig, settings: Settings, options: OpenFleetHostsOptions): Promise<Map<string, FleetHost>> {
-  const entries = { [LOCAL_HOST]: { url: 'local' }, ...config.hosts } as NonNullable<ParsedConfig['hosts']>;
+export async function openFleetHosts(config: FleetConfig, settings: Settings, options: OpenFleetHostsOptions): Promise<Map<string, FleetHost>> {
+  const entries = { [LOCAL_HOST]: { url: 'local' }, ...config.hosts } as NonNullable<FleetConfig['hosts']>;
   const hosts = new Map<string, FleetHost>();
   for (const [name, entry] of Object.entries(entries).sort(([a], [b]) => a.localeCompare(b))) {
     if (options.only !== undefined && !options.only.includes(name)) continue;

@@ -6,7 +6,7 @@
  * release apart.
  */
 import { join } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { JailbuildError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { processAlive } from '../host/acquire-lock.js';

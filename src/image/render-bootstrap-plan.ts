@@ -4,7 +4,7 @@
  * by its shell-recipe equivalent (the split itself is not a shell command).
  */
 import { join } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { shellQuote } from '../host/host-errors.js';
 import { basejailDataset, templateDataset, TEMPLATE_SNAPSHOT } from '../jail/dataset-names.js';
 import type { StorageBackend } from '../storage/storage-backend.js';

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { DEFAULT_WRITABLE } from '../config/schema.js';
+import { DEFAULT_WRITABLE } from '../model/settings.js';
 import type { Host } from '../host/host.js';
 import { spawnFilter } from '../host/spawn-filter.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';

@@ -5,7 +5,7 @@
  * creates something carries its undo, so a failure part-way leaves nothing.
  */
 import { join } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { createPlan, type Plan, type PlannedStep } from '../plan/plan.js';

@@ -3,7 +3,7 @@
  * jail.conf.d file (`jail -f <file> -c <name>`), so each acts on exactly one
  * jail and --dry-run shows the exact commands.
  */
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { createPlan, type Plan, type PlannedStep } from '../plan/plan.js';
 import { readRcConf } from './rc-conf.js';
 import { jailDataset } from './dataset-names.js';

@@ -3,7 +3,7 @@
  * (with their jailbuild:* properties), each jail's jail.conf.d file, and one
  * `jls` call for the running state. No private state file.
  */
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/host.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { JAIL_PARENT } from './dataset-names.js';

@@ -8,7 +8,7 @@
  * failing. A dry run takes no lock: it writes nothing, a lock file included.
  */
 import { join } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/host.js';
 import { withLock } from '../host/with-lock.js';
 import type { OnProgress } from '../progress.js';

@@ -8,7 +8,7 @@ import { checkInterfaceName } from './check-interface-name.js';
 import { NETWORK_MODES } from './network-config.js';
 import { parseCidr } from './parse-cidr.js';
 import { parsePublish } from './parse-publish.js';
-import { zodCheck } from '../config/zod-check.js';
+import { zodCheck } from '../util/zod-check.js';
 
 
 const ifname = z.string().superRefine(zodCheck((v) => checkInterfaceName(v)));

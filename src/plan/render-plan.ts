@@ -1,5 +1,5 @@
 import { formatArgv, shellQuote } from '../host/host-errors.js';
-import type { StorageSettings } from '../config/settings.js';
+import type { StorageSettings } from '../model/settings.js';
 import { renderStorageOp } from '../storage/storage-op.js';
 import type { Plan, PlanStep } from './plan.js';
 

@@ -1,4 +1,4 @@
-import type { Arch } from '../config/settings.js';
+import type { Arch } from '../model/settings.js';
 
 /** The two path components FreeBSD mirrors use for an architecture: `releases/<arch>/<cpu>/`. */
 export interface ArchPath {

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Arch } from '../config/settings.js';
+import type { Arch } from '../model/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
 import { ignoreProgress, step, type OnProgress } from '../progress.js';
 import { createWarn, type Warn } from '../warn.js';

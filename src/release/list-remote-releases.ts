@@ -1,4 +1,4 @@
-import type { Arch } from '../config/settings.js';
+import type { Arch } from '../model/settings.js';
 import { JailbuildError } from '../errors.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import { compareReleases } from './compare-releases.js';

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Arch } from '../config/settings.js';
+import type { Arch } from '../model/settings.js';
 import { parseReleaseName } from './parse-release-name.js';
 import { parseManifest } from './parse-manifest.js';
 import { releaseLocations } from './release-locations.js';

@@ -1,4 +1,4 @@
-import type { Arch } from '../config/settings.js';
+import type { Arch } from '../model/settings.js';
 import { archPath } from './arch-path.js';
 import { mirrorUrl } from './sources/index.js';
 

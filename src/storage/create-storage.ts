@@ -1,4 +1,4 @@
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/index.js';
 import { DirBackend } from './dir-backend.js';
 import type { StorageBackend } from './storage-backend.js';

@@ -3,7 +3,7 @@
  * next to "write jail.conf" and render both for --dry-run. Applied through a
  * `StorageBackend`; rendered as the shell a person would type for that backend.
  */
-import type { StorageSettings } from '../config/settings.js';
+import type { StorageSettings } from '../model/settings.js';
 import { formatArgv } from '../host/host-errors.js';
 import type { DatasetProperties, StorageBackend } from './storage-backend.js';
 

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Host } from '../host/index.js';
 import { HostMissingCommandError } from '../host/index.js';
 import { checkDatasetName, checkSnapshotName, parentName } from './check-dataset-name.js';
@@ -6,6 +5,7 @@ import { checkProperties } from './check-properties.js';
 import type { DatasetInfo, DatasetProperties, StorageBackend } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
 import { classifyZfsFailure, type ZfsFailure } from './zfs-failure.js';
+import { retry } from '../util/retry.js';
 
 export interface ZfsBackendOptions {
   /** Parent dataset that holds `basejail/`, `templates/`, `jails/`, e.g. `zroot/jailbuild`. */
@@ -319,23 +319,14 @@ export class ZfsBackend implements StorageBackend {
    * clear error for the second.
    */
   async #retryBusy<T>(attempt: () => Promise<T>, target: string, retries = this.#options.busyRetries): Promise<T> {
-    let delay = this.#options.busyDelayMs;
-    for (let tries = 0; ; tries++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (classifyZfsFailure(error)?.kind !== 'busy') throw error;
-        if (tries >= retries) {
-          throw new StorageError(
-            'E_STORAGE_BUSY',
-            `dataset ${target} is still busy after ${tries + 1} tries; stop what uses it (a running jail, a shell in it: \`fuser -m\`) and retry`,
-            { cause: error, data: { dataset: target, tries: tries + 1 } },
-          );
-        }
-        await sleep(delay);
-        delay *= 2;
-      }
-    }
+    const outcome = await retry(attempt, { retries, delayMs: this.#options.busyDelayMs, retryable: (error) => classifyZfsFailure(error)?.kind === 'busy' });
+    if (outcome.ok) return outcome.value;
+    if (classifyZfsFailure(outcome.error)?.kind !== 'busy') throw outcome.error;
+    throw new StorageError(
+      'E_STORAGE_BUSY',
+      `dataset ${target} is still busy after ${outcome.tries} tries; stop what uses it (a running jail, a shell in it: \`fuser -m\`) and retry`,
+      { cause: outcome.error, data: { dataset: target, tries: outcome.tries } },
+    );
   }
 
   async #destroy(full: string, flags: readonly string[]): Promise<void> {

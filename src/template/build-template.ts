@@ -6,7 +6,7 @@
  * the applied steps are undone and the staging dataset destroyed.
  */
 import { join } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/host.js';
 import { withLock } from '../host/with-lock.js';
 import { applyPlan } from '../plan/apply-plan.js';

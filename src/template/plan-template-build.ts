@@ -33,7 +33,7 @@
  *   written as a whole file so --dry-run shows the result.
  */
 import { join } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { ConfigError, JailbuildError } from '../errors.js';
 import { UnsafePathError, type Beneath } from '../host/beneath.js';
 import type { Host } from '../host/host.js';

@@ -19,7 +19,7 @@
  * template stays as long as jails cloned from it exist.
  */
 import { resolve } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/host.js';
 import { BASEJAIL_PARENT, basejailDataset, TEMPLATE_PARENT } from '../jail/dataset-names.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';

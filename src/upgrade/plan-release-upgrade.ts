@@ -35,7 +35,7 @@
  * snapshot when anything conflicts.
  */
 import { dirname, join } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { JailbuildError } from '../errors.js';
 import type { Beneath } from '../host/beneath.js';
 import type { Host } from '../host/host.js';

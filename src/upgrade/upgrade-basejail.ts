@@ -21,7 +21,7 @@
  * freebsd-update runs; the version is read through the primitive too.
  */
 import { isAbsolute, join, relative } from 'node:path';
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { UnsafePathError } from '../host/beneath.js';

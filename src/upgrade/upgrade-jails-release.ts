@@ -14,7 +14,7 @@
  * A jail whose trees hold a link where the merge reads (E_UNSAFE_PATH) is
  * reported `refused` and left as it was; the others still move.
  */
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { bootstrapRelease } from '../image/bootstrap-release.js';

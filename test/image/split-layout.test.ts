@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_WRITABLE } from '../../src/config/schema.js';
+import { DEFAULT_WRITABLE } from '../../src/model/settings.js';
 import { createSplitLayout } from '../../src/image/index.js';
 import { normalizeEntryPath } from '../../src/image/normalize-entry-path.js';
 

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DEFAULT_WRITABLE } from '../../src/config/schema.js';
+import { DEFAULT_WRITABLE } from '../../src/model/settings.js';
 import { LocalHost } from '../../src/host/local-host.js';
 import type { Host } from '../../src/host/host.js';
 import { splitRelease, type SplitResult } from '../../src/image/index.js';

@@ -20,7 +20,7 @@ export function register(command: Command, io: CliIo): void {
     .action(
       commandAction(io, 'apply fleet', async (ctx, file: string | undefined, options: ApplyCliOptions) => {
         const { fleetOptionsFrom } = await import('./plan.js');
-        const { apply, plan } = await import('../../fleet/run-fleet.js');
+        const { apply, plan } = await import('../../app/run-fleet.js');
         const { humanFleetView, jsonFleetView } = await import('../../fleet/fleet-view.js');
         const { JailbuildError } = await import('../../errors.js');
         let concurrency: number | undefined;

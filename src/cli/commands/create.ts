@@ -102,7 +102,7 @@ export function register(command: Command, io: CliIo): void {
     .addHelpText('after', '\nClones the template (ZFS clone, or a copy with the dir backend), writes the jail\'s rc.conf,\nresolv.conf and timezone, then <jail.conf.d>/<name>.conf. Bootstraps the release first if needed.')
     .action(
       commandAction(io, 'create jail', async (ctx, name: string, options: CreateOptions) => {
-        const { prepareCreateJail } = await import('../../jail/prepare-create-jail.js');
+        const { prepareCreateJail } = await import('../../app/prepare-create-jail.js');
         const { executePlan } = await import('../execute-plan.js');
         const { openStorage } = await import('../jail-context.js');
         const { version } = await import('../version.js');

@@ -23,7 +23,7 @@ export function register(command: Command, io: CliIo): void {
         const { parseReleaseName } = await import('../../release/parse-release-name.js');
         const { DirBackend } = await import('../../storage/dir-backend.js');
         const { bootstrapRelease } = await import('../../image/bootstrap-release.js');
-        const { prepareCreateJail } = await import('../../jail/prepare-create-jail.js');
+        const { prepareCreateJail } = await import('../../app/prepare-create-jail.js');
         const { jailConfPath } = await import('../../jail/plan-create-jail.js');
         const { applyPlan } = await import('../../plan/apply-plan.js');
         const { renderPlan } = await import('../../plan/render-plan.js');

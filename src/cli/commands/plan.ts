@@ -32,7 +32,7 @@ export function register(command: Command, io: CliIo): void {
     )
     .action(
       commandAction(io, 'plan fleet', async (ctx, options: { out?: string; prune?: boolean }) => {
-        const { plan } = await import('../../fleet/run-fleet.js');
+        const { plan } = await import('../../app/run-fleet.js');
         const { humanFleetView, jsonFleetView } = await import('../../fleet/fleet-view.js');
         const fleetPlan = await plan(await fleetOptionsFrom(ctx, options.prune));
         let text = humanFleetView.plan(fleetPlan);

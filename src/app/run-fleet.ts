@@ -6,16 +6,17 @@
  */
 import type { JailbuildConfig, ParsedConfig } from '../config/schema.js';
 import { validateConfig } from '../config/load-config.js';
-import { resolveSettings, type Settings } from '../config/settings.js';
+import { resolveSettings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local-host.js';
 import { collectWarnings } from '../warn.js';
-import { applyFleetPlan, type FleetApplyResult } from './apply-fleet-plan.js';
-import { computeFleetPlan } from './compute-fleet-plan.js';
-import { resolveDesiredFleet } from './desired-fleet.js';
-import type { FleetPlan } from './fleet-plan.js';
-import { closeFleetHosts, openFleetHosts, type FleetHost } from './open-fleet-hosts.js';
-import { readFleetState } from './read-fleet-state.js';
+import { applyFleetPlan, type FleetApplyResult } from '../fleet/apply-fleet-plan.js';
+import { computeFleetPlan } from '../fleet/compute-fleet-plan.js';
+import { resolveDesiredFleet } from '../fleet/desired-fleet.js';
+import type { FleetPlan } from '../fleet/fleet-plan.js';
+import { closeFleetHosts, openFleetHosts, type FleetHost } from '../fleet/open-fleet-hosts.js';
+import { readFleetState } from '../fleet/read-fleet-state.js';
 import type { JailApiOptions } from './jail-api.js';
 
 /** Settings, host, warn and progress work as for the single-jail functions; the config is required. */

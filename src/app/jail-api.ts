@@ -5,14 +5,15 @@
  */
 import type { JailbuildConfig, ParsedConfig } from '../config/schema.js';
 import { validateConfig } from '../config/load-config.js';
-import { resolveSettings, type Settings, type SettingsFlags } from '../config/settings.js';
+import { resolveSettings, type SettingsFlags } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local-host.js';
 import { bootstrapRelease, type BootstrapResult } from '../image/bootstrap-release.js';
 import { jailDataset } from '../jail/dataset-names.js';
 import { planDestroyJail } from '../jail/plan-jail-lifecycle.js';
-import { prepareCreateJail, type CreateJailRequest } from '../jail/prepare-create-jail.js';
+import { prepareCreateJail, type CreateJailRequest } from './prepare-create-jail.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
 import { withAllocationLock } from '../jail/with-allocation-lock.js';

@@ -6,7 +6,7 @@
  * the plan. Bootstraps the default template when it is missing (not in a dry
  * run); other templates must be built first.
  */
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { bootstrapRelease, type BootstrapResult } from '../image/bootstrap-release.js';
@@ -19,13 +19,13 @@ import { parseReleaseName } from '../release/parse-release-name.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { latestTemplateSnapshot } from '../template/template-versions.js';
 import type { Warn } from '../warn.js';
-import { TEMPLATE_SNAPSHOT } from './dataset-names.js';
-import type { JailParam } from './jail-param.js';
-import { withJailDefaults, type JailSpec, type JailSpecInput } from './jail-spec.js';
-import { planCreateJail } from './plan-create-jail.js';
-import { readJails } from './read-jails.js';
-import { validateHostname } from './validate-hostname.js';
-import { validateJailName } from './validate-jail-name.js';
+import { TEMPLATE_SNAPSHOT } from '../jail/dataset-names.js';
+import type { JailParam } from '../jail/jail-param.js';
+import { withJailDefaults, type JailSpec, type JailSpecInput } from '../jail/jail-spec.js';
+import { planCreateJail } from '../jail/plan-create-jail.js';
+import { readJails } from '../jail/read-jails.js';
+import { validateHostname } from '../jail/validate-hostname.js';
+import { validateJailName } from '../jail/validate-jail-name.js';
 
 export type CreateJailRequest = Omit<JailSpecInput, 'release' | 'extraParams' | 'id'> & {
   /** `14.2`, `14.2-RELEASE`; @default settings.defaultRelease */
