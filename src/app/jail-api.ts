@@ -16,14 +16,16 @@ import { planDestroyJail } from '../jail/plan-jail-lifecycle.js';
 import { prepareCreateJail, type CreateJailRequest } from './prepare-create-jail.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
-import { withAllocationLock } from '../jail/with-allocation-lock.js';
+import { allocationLockPath, withAllocationLock } from '../jail/with-allocation-lock.js';
 import { applyPlan } from '../plan/apply-plan.js';
-import type { Plan } from '../plan/plan.js';
+import { hostLockStep } from '../plan/host-lock.js';
+import { withLockStep, type Plan } from '../plan/plan.js';
 import type { OnProgress } from '../progress.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import { createStorage } from '../storage/create-storage.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { collectWarnings, type Warn } from '../warn.js';
+import { deferredResolvers } from '../fleet/deferred-resolvers.js';
 
 export interface JailApiOptions {
   /** A config value (as in jailbuild.config.ts). @default {} */
@@ -88,8 +90,13 @@ export async function createJail(request: CreateJailRequest, options: JailApiOpt
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.version ? { version: options.version } : {}),
     });
-    if (!o.settings.dryRun) await applyPlan(o.host, prepared.plan, { storage: o.storage, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-    return prepared;
+    // The host lock is held already (taken above, before the addresses were chosen); the plan shows it all the same.
+    const plan = withLockStep(prepared.plan, hostLockStep(o.settings.lockDir, o.host.name));
+    if (!o.settings.dryRun) {
+      const resolvers = deferredResolvers({ ...o, onProgress: options.onProgress, version: options.version });
+      await applyPlan(o.host, plan, { storage: o.storage, heldLocks: new Set([allocationLockPath(o.settings)]), resolvers, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    }
+    return { ...prepared, plan };
   });
   return { name: spec.name, release: spec.release, template: spec.template, path: o.storage.pathOf(jailDataset(spec.name)), plan, applied: !o.settings.dryRun };
 }
@@ -107,6 +114,7 @@ export async function destroyJail(name: string, options: JailApiOptions & { forc
   const jail = (await readJails(o)).find((j) => j.name === name);
   if (jail === undefined) throw new UsageError('E_JAIL_UNKNOWN', `no jail named ${name}; listJails() shows the jails`, { data: { name } });
   const plan = planDestroyJail(jail, o.settings, { ...(options.force ? { force: true } : {}), hostRcConf: (await o.host.readFile(o.settings.hostRcConf)) ?? '' });
-  if (!o.settings.dryRun) await applyPlan(o.host, plan, { storage: o.storage });
-  return plan;
+  const locked = withLockStep(plan, hostLockStep(o.settings.lockDir, o.host.name));
+  if (!o.settings.dryRun) await applyPlan(o.host, locked, { storage: o.storage });
+  return locked;
 }

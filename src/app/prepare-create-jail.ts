@@ -3,17 +3,19 @@
  * `jailbuild create` and the scripting API's `createJail`: the release, the
  * network (id, addresses from the pool, duplicate and VIMAGE checks), the
  * template snapshot to clone (newest `@vN`, else bootstrap's `@base`), and
- * the plan. Bootstraps the default template when it is missing (not in a dry
- * run); other templates must be built first.
+ * the plan. When the default template is missing the plan bootstraps it
+ * first (a deferred step) and creates the jail from it (another); other
+ * templates must be built first.
  */
 import type { Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
-import { bootstrapRelease, type BootstrapResult } from '../image/bootstrap-release.js';
+import type { BootstrapResult } from '../image/bootstrap-release.js';
+import { bootstrapStep } from '../image/plan-bootstrap.js';
 import type { JailNetwork } from '../network/jail-network.js';
 import type { NetworkConfig } from '../network/network-config.js';
 import { networkForJail } from '../network/network-for-jail.js';
-import type { Plan } from '../plan/plan.js';
+import { createPlan, type Plan } from '../plan/plan.js';
 import type { OnProgress } from '../progress.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
@@ -22,7 +24,7 @@ import type { Warn } from '../warn.js';
 import { TEMPLATE_SNAPSHOT } from '../jail/dataset-names.js';
 import type { JailParam } from '../jail/jail-param.js';
 import { withJailDefaults, type JailSpec, type JailSpecInput } from '../jail/jail-spec.js';
-import { planCreateJail } from '../jail/plan-create-jail.js';
+import { createFromTemplateStep, planCreateJail } from '../jail/plan-create-jail.js';
 import { readJails } from '../jail/read-jails.js';
 import { validateHostname } from '../jail/validate-hostname.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
@@ -52,7 +54,7 @@ export interface PreparedJail {
   network: JailNetwork | undefined;
   /** The template snapshot the jail is cloned from. */
   snapshot: string;
-  /** What bootstrap did first; `'pending'` in a dry run (it would run before the plan). */
+  /** `'pending'`: the default template is missing, so the plan bootstraps it first (deferred steps). */
   bootstrap: BootstrapResult | 'pending' | undefined;
 }
 
@@ -85,8 +87,7 @@ export async function prepareCreateJail(request: CreateJailRequest, context: Cre
     id: network?.id,
   });
 
-  let source = await latestTemplateSnapshot(storage, template, release);
-  let bootstrap: PreparedJail['bootstrap'];
+  const source = await latestTemplateSnapshot(storage, template, release);
   if (source === undefined) {
     if (template !== settings.defaultTemplate) {
       throw new UsageError(
@@ -94,11 +95,15 @@ export async function prepareCreateJail(request: CreateJailRequest, context: Cre
         `template ${template} is not built for ${release}; run jailbuild template build ${template} --release ${release} (or jailbuild bootstrap ${release} --template ${template} for a plain one)`,
       );
     }
-    bootstrap = settings.dryRun
-      ? 'pending'
-      : await bootstrapRelease({ ...context, release, template, ...(context.version === undefined ? {} : { version: context.version }) });
+    // Known after apply: the bootstrap, then the jail cloned from what it made (docs/ARCHITECTURE.md § Plans).
+    const plan = createPlan(`create jail ${spec.name} (${spec.release}, template ${spec.template})`, [
+      { step: bootstrapStep(release, template) },
+      { step: createFromTemplateStep(spec) },
+    ]);
+    return { spec, plan, network, snapshot: TEMPLATE_SNAPSHOT, bootstrap: 'pending' };
   }
-  const snapshot = source?.snapshot ?? TEMPLATE_SNAPSHOT;
+  const snapshot = source.snapshot;
   const plan = await planCreateJail(spec, { settings, storage, host, snapshot, ...(context.version === undefined ? {} : { version: context.version }) });
+  const bootstrap = undefined;
   return { spec, plan, network, snapshot, bootstrap };
 }

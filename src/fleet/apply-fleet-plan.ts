@@ -1,6 +1,7 @@
 /**
- * Does what a `FleetPlan` says, and nothing else: the host-wide `prepare`
- * work first (bootstrap, template builds, the jail.conf include), then the
+ * Does what a `FleetPlan` says, and nothing else: the plan's host locks,
+ * the state check (`fingerprint`, recomputed under them), the host-wide
+ * `prepare` plans (bootstrap, template builds, the jail.conf include), then the
  * jails wave by wave, at most `concurrency` at a time. Each jail's steps are
  * all-or-nothing (`applyPlan` undoes a jail's completed steps when one
  * fails); a failure never stops other jails, only the ones that depend on it
@@ -9,18 +10,16 @@
 import { join } from 'node:path';
 import type { Settings } from '../model/settings.js';
 import { JailbuildError } from '../errors.js';
-import { bootstrapRelease } from '../image/bootstrap-release.js';
-import { applyPlan } from '../plan/apply-plan.js';
+import { acquireLock, type ReleaseLock } from '../host/acquire-lock.js';
 import type { Host } from '../host/host.js';
 import { serializeCommands } from '../host/serialize-commands.js';
-import { withAllocationLock } from '../jail/with-allocation-lock.js';
+import { applyPlan } from '../plan/apply-plan.js';
+import { hostLockPath } from '../plan/host-lock.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
-import { buildTemplate } from '../template/build-template.js';
-import { loadTemplate } from '../template/load-template.js';
 import type { Warn } from '../warn.js';
+import { deferredResolvers } from './deferred-resolvers.js';
 import type { FleetChange, FleetPlan, FleetPrepare } from './fleet-plan.js';
 import type { FleetHost } from './open-fleet-hosts.js';
-import { planFleetCreate } from './plan-fleet-create.js';
 import { readFleetState } from './read-fleet-state.js';
 import { runWithConcurrency } from './run-with-concurrency.js';
 
@@ -80,15 +79,39 @@ function hostDoor(target: FleetHost): Host {
 }
 
 /**
- * Holds the allocation lock of every host the plan touches (in name order, so
- * two applies never wait on each other crosswise) while `fn` runs: the plan's
- * addresses and ids were chosen against what the hosts held, and no `create`
- * may take one of them before the jails are written.
+ * Takes the plan's lock steps — the host lock of every host the plan
+ * touches, in name order, so two applies never wait on each other crosswise —
+ * and holds them while `fn` runs: the plan's addresses and ids were chosen
+ * against what the hosts held, and no `create` may take one of them before
+ * the jails are written. A lock step that is not that host's lock is refused.
  */
-async function withHostLocks<T>(targets: readonly FleetHost[], onProgress: OnProgress, fn: () => Promise<T>): Promise<T> {
-  const [first, ...rest] = targets;
-  if (first === undefined) return fn();
-  return withAllocationLock({ ...first, onProgress }, () => withHostLocks(rest, onProgress, fn));
+async function withPlanLocks<T>(plan: FleetPlan, hostOf: (name: string) => FleetHost, onProgress: OnProgress, fn: () => Promise<T>): Promise<T> {
+  const locks = plan.locks.map((lock) => {
+    const target = hostOf(lock.host);
+    if (lock.path !== hostLockPath(target.settings.lockDir)) {
+      throw new JailbuildError('E_FLEET_PLAN_FILE', `the plan's lock for host ${lock.host} is ${lock.path}, not that host's lock ${hostLockPath(target.settings.lockDir)}; run jailbuild plan again`, { exitCode: 2 });
+    }
+    return { lock, target };
+  });
+  const missing = Object.keys(plan.hosts).filter((name) => !plan.locks.some((l) => l.host === name));
+  if (missing.length > 0) throw new JailbuildError('E_FLEET_PLAN_FILE', `the plan takes no lock on host ${missing.join(', ')}; run jailbuild plan again`, { exitCode: 2 });
+  const releases: ReleaseLock[] = [];
+  try {
+    for (const { lock, target } of locks) {
+      if (target.settings.dryRun) continue; // a dry run writes nothing, a lock file included
+      releases.push(
+        await acquireLock(target.host, lock.path, {
+          timeoutMs: lock.waitMs,
+          pollMs: 50,
+          what: lock.what,
+          onWait: (pid) => onProgress({ kind: 'info', message: `waiting for process ${pid ?? '?'} to release ${lock.path} (${lock.what})` }),
+        }),
+      );
+    }
+    return await fn();
+  } finally {
+    for (const release of releases.reverse()) await release();
+  }
 }
 
 export async function applyFleetPlan(plan: FleetPlan, options: ApplyFleetOptions): Promise<FleetApplyResult> {
@@ -102,15 +125,14 @@ export async function applyFleetPlan(plan: FleetPlan, options: ApplyFleetOptions
     return h;
   };
   for (const name of Object.keys(plan.hosts)) hostOf(name);
-  const targets = [...new Set(Object.keys(plan.hosts).sort().map(hostOf))];
-  return withHostLocks(targets, onProgress, () => applyLocked(plan, options, hostOf, started, onProgress));
+  return withPlanLocks(plan, hostOf, onProgress, () => applyLocked(plan, options, hostOf, started, onProgress));
 }
 
 async function applyLocked(plan: FleetPlan, options: ApplyFleetOptions, hostOf: (name: string) => FleetHost, started: number, onProgress: OnProgress): Promise<FleetApplyResult> {
   if (options.verifyFingerprint ?? true) {
     const now = await readFleetState(options.hosts);
     if (now.fingerprint !== plan.fingerprint) {
-      throw new JailbuildError(FLEET_PLAN_STALE, 'the hosts changed since this plan was made (jails, jail.conf or rc.conf differ); run jailbuild plan again and apply the new plan', {
+      throw new JailbuildError(FLEET_PLAN_STALE, 'the hosts changed since this plan was made (jails, jail.conf, rc.conf, basejails or templates differ); run jailbuild plan again and apply the new plan', {
         exitCode: 2,
         data: { planned: plan.fingerprint, actual: now.fingerprint },
       });
@@ -164,7 +186,7 @@ async function applyChange(
   const base = { jail: change.jail, host: change.host, action: change.action };
   const title = `${change.action} ${change.jail}${change.host === 'local' ? '' : ` on ${change.host}`}`;
   const manual = change.details.filter((d) => d.manual !== undefined);
-  if (change.action === 'noop' || (change.steps.steps.length === 0 && !change.deferred)) {
+  if (change.action === 'noop' || change.steps.steps.length === 0) {
     return { ...base, status: 'unchanged', ...(manual.length > 0 ? { reason: manual.map((d) => d.manual).join('; ') } : {}), ms: 0 };
   }
   const blocker = change.dependsOn.find((dep) => {
@@ -180,12 +202,8 @@ async function applyChange(
   const started = Date.now();
   onProgress({ kind: 'step', id: change.jail, title, state: 'start' });
   try {
-    let steps = change.steps;
-    if (change.deferred) {
-      if (change.spec === undefined) throw new Error('defense in depth: a deferred change without a spec');
-      steps = (await planFleetCreate(change.spec, target, options.version)).steps;
-    }
-    await applyPlan(hostDoor(target), steps, { storage: target.storage });
+    // Exactly the planned steps; a deferred one is resolved by its rule (create-jail-from-template), never by planning again.
+    await applyPlan(hostDoor(target), change.steps, { storage: target.storage, resolvers: resolversFor(target, options, onProgress) });
     onProgress({ kind: 'step', id: change.jail, title, state: 'done' });
     return { ...base, status: 'ok', ms: Date.now() - started };
   } catch (error) {
@@ -196,18 +214,17 @@ async function applyChange(
 }
 
 async function runPrepare(entry: FleetPrepare, target: FleetHost, options: ApplyFleetOptions, onProgress: OnProgress): Promise<void> {
-  const common = { settings: target.settings as Settings, host: target.host, storage: target.storage };
-  switch (entry.action) {
-    case 'bootstrap':
-      await bootstrapRelease({ ...common, release: entry.release, template: entry.template, warn: options.warn, onProgress, ...(options.version ? { version: options.version } : {}) });
-      return;
-    case 'build-template': {
-      const source = await loadTemplate(entry.template, entry.dir !== undefined ? [entry.dir] : (options.templateDirs ?? []));
-      await buildTemplate({ ...common, source, release: entry.release, onProgress });
-      return;
-    }
-    case 'steps':
-      await applyPlan(hostDoor(target), entry.steps, { storage: target.storage });
-      return;
-  }
+  await applyPlan(hostDoor(target), entry.steps, { storage: target.storage, resolvers: resolversFor(target, options, onProgress) });
+}
+
+function resolversFor(target: FleetHost, options: ApplyFleetOptions, onProgress: OnProgress) {
+  return deferredResolvers({
+    settings: target.settings as Settings,
+    host: target.host,
+    storage: target.storage,
+    warn: options.warn,
+    onProgress,
+    version: options.version,
+    templateDirs: options.templateDirs,
+  });
 }

@@ -24,7 +24,7 @@ import { basejailDataset } from '../jail/dataset-names.js';
 import { parseJailConf, renderJailBlock, resolveJailParams } from '../jail/jail-conf/index.js';
 import type { JailParam } from '../jail/jail-param.js';
 import { withJailDefaults, type JailSpec } from '../jail/jail-spec.js';
-import { jailConfPath, jailPathsFor, JAILBUILD_HEADER } from '../jail/plan-create-jail.js';
+import { createFromTemplateStep, jailConfPath, jailPathsFor, JAILBUILD_HEADER } from '../jail/plan-create-jail.js';
 import { planDestroyJail } from '../jail/plan-jail-lifecycle.js';
 import { readRcConf, setRcConfValues } from '../jail/rc-conf.js';
 import { buildJailNetwork } from '../network/build-jail-network.js';
@@ -35,7 +35,11 @@ import { idOfLoopback, nextJailId } from '../network/network-for-jail.js';
 import { readHostAddresses } from '../network/read-host-addresses.js';
 import { jailNetworkFromParams } from '../network/read-jail-networks.js';
 import { resolveJailAddresses, type JailAddressUse, type ResolvedNetwork } from '../network/resolve-jail-addresses.js';
+import { bootstrapStep } from '../image/plan-bootstrap.js';
+import { hostLockStep } from '../plan/host-lock.js';
 import { createPlan, type PlannedStep } from '../plan/plan.js';
+import { renderPlan } from '../plan/render-plan.js';
+import { templateBuildStep } from '../template/template-build-step.js';
 import { latestTemplateSnapshot } from '../template/template-versions.js';
 import type { DesiredFleet, DesiredJail } from './desired-fleet.js';
 import { FLEET_PLAN_VERSION, type FleetChange, type FleetFieldChange, type FleetPlan, type FleetPrepare } from './fleet-plan.js';
@@ -97,13 +101,15 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
     }
     const source = templateSourceOf(template, desired, context.templateDirs ?? []);
     if (source === 'bootstrap') {
-      return [addPrepare({ id: `${hostName}:bootstrap:${release}:${template}`, host: hostName, action: 'bootstrap', release, template, reason: `bootstrap ${release} as template ${template}` })];
+      return [addPrepare(bootstrapEntry(hostName, release, template, `bootstrap ${release} as template ${template}`))];
     }
     const ids: string[] = [];
     const hasBase = (await target.storage.exists(basejailDataset(release))) && (await latestTemplateSnapshot(target.storage, 'default', release)) !== undefined;
-    if (!hasBase) ids.push(addPrepare({ id: `${hostName}:bootstrap:${release}:default`, host: hostName, action: 'bootstrap', release, template: 'default', reason: `bootstrap ${release}` }));
+    if (!hasBase) ids.push(addPrepare(bootstrapEntry(hostName, release, 'default', `bootstrap ${release}`)));
     const dir = desired.templates[template]?.dir;
-    ids.push(addPrepare({ id: `${hostName}:build-template:${release}:${template}`, host: hostName, action: 'build-template', release, template, ...(dir === undefined ? {} : { dir }), reason: `build template ${template} for ${release} from its recipe` }));
+    const reason = `build template ${template} for ${release} from its recipe`;
+    const build = templateBuildStep(template, release, dir === undefined ? {} : { dir });
+    ids.push(addPrepare({ id: `${hostName}:build-template:${release}:${template}`, host: hostName, action: 'build-template', release, template, ...(dir === undefined ? {} : { dir }), steps: createPlan(reason, [{ step: build }]), reason }));
     return ids;
   };
 
@@ -122,7 +128,12 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
       const needs = await ensureTemplate(jail.host, spec.release, spec.template);
       const created = await planFleetCreate(spec, target, context.version);
       if (created.include !== undefined && !includes.has(jail.host)) includes.set(jail.host, created.include);
-      changes.push({ ...base, action: 'create', reason: createReason(spec, network), details: [], steps: created.steps, deferred: created.deferred || needs.length > 0, needs });
+      const deferred = created.deferred || needs.length > 0;
+      // The template is made by `prepare` (or has no snapshot yet): the clone's steps are known after apply, by one stated rule.
+      const steps = deferred
+        ? createPlan(created.steps.summary, [{ step: createFromTemplateStep(spec, { includeSeparately: true, explain: renderPlan(created.steps, { storage: target.settings.storage, root: target.settings.root }).trimEnd().split('\n').slice(1) }) }])
+        : created.steps;
+      changes.push({ ...base, action: 'create', reason: createReason(spec, network), details: [], steps, deferred, needs });
       continue;
     }
     if (existing.host !== jail.host) {
@@ -162,6 +173,7 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
     fingerprint: actual.fingerprint,
     hosts: Object.fromEntries([...context.hosts.values()].map((h) => [h.name, h.url])),
     prune: desired.prune,
+    locks: [...context.hosts.values()].sort((a, b) => a.name.localeCompare(b.name)).map((h) => hostLockStep(h.settings.lockDir, h.name)),
     prepare,
     changes,
     waves,
@@ -172,6 +184,10 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
       unchanged: changes.filter((c) => c.action === 'noop').length,
     },
   };
+}
+
+function bootstrapEntry(host: string, release: string, template: string, reason: string): FleetPrepare {
+  return { id: `${host}:bootstrap:${release}:${template}`, host, action: 'bootstrap', release, template, steps: createPlan(reason, [{ step: bootstrapStep(release, template) }]), reason };
 }
 
 function templateSourceOf(template: string, desired: DesiredFleet, dirs: readonly string[]): 'recipe' | 'bootstrap' {

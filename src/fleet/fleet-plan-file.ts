@@ -30,7 +30,7 @@ export async function readFleetPlanFile(host: Host, path: string): Promise<Fleet
       data: { version: v.version, supported: FLEET_PLAN_VERSION },
     });
   }
-  if (!Array.isArray(v.changes) || !Array.isArray(v.waves) || !Array.isArray(v.prepare) || typeof v.fingerprint !== 'string' || typeof v.hosts !== 'object') {
+  if (!Array.isArray(v.changes) || !Array.isArray(v.waves) || !Array.isArray(v.prepare) || !Array.isArray(v.locks) || typeof v.fingerprint !== 'string' || typeof v.hosts !== 'object') {
     throw new JailbuildError('E_FLEET_PLAN_FILE', `plan file ${path} is incomplete; run jailbuild plan --out ${path} again`, { exitCode: 2 });
   }
   return v as FleetPlan;

@@ -5,10 +5,10 @@
  * `steps`, `spec`, `needs` and `waves`, never the prose.
  */
 import type { JailSpec } from '../jail/jail-spec.js';
-import type { Plan } from '../plan/plan.js';
+import type { LockStep, Plan } from '../plan/plan.js';
 
-/** Bumped whenever a field apply reads changes meaning; older or newer files are refused. */
-export const FLEET_PLAN_VERSION = 1;
+/** Bumped whenever a field apply reads changes meaning; older or newer files are refused. 2: prepare entries and deferred creates are steps, locks are data. */
+export const FLEET_PLAN_VERSION = 2;
 
 export type FleetAction = 'create' | 'update' | 'destroy' | 'noop';
 
@@ -33,11 +33,15 @@ export interface FleetChange {
   reason: string;
   /** What differs (updates). Display only. */
   details: FleetFieldChange[];
-  /** The steps apply runs for this jail; empty for noop and for changes apply cannot make. */
+  /**
+   * The steps apply runs for this jail, exactly; empty for noop and for
+   * changes apply cannot make. A create whose template is made by `prepare`
+   * holds one deferred step (rule `create-jail-from-template`) instead.
+   */
   steps: Plan;
-  /** The jail as the config wants it (create/update/noop); creates whose template is not built yet are re-planned from it after `prepare`. */
+  /** The jail as the config wants it (create/update/noop). Display only. */
   spec?: JailSpec;
-  /** True when `steps` must be recomputed from `spec` after `prepare` (the template did not exist at plan time). */
+  /** True when `steps` hold a deferred step (known after apply). Display only. */
   deferred: boolean;
   /** Jails this one waits for (`dependsOn`); a failure there skips this one. */
   dependsOn: string[];
@@ -45,10 +49,15 @@ export interface FleetChange {
   needs: string[];
 }
 
-/** Work done once per host before the jails: bootstrap a release, build a template, include jail.conf.d. */
+/**
+ * Work done once per host before the jails: bootstrap a release, build a
+ * template (each one deferred step: what they write is known after apply),
+ * include jail.conf.d. Apply runs `steps` and reads nothing else; `action`,
+ * `release`, `template` are for display.
+ */
 export type FleetPrepare =
-  | { id: string; host: string; action: 'bootstrap'; release: string; template: string; reason: string }
-  | { id: string; host: string; action: 'build-template'; release: string; template: string; dir?: string; reason: string }
+  | { id: string; host: string; action: 'bootstrap'; release: string; template: string; steps: Plan; reason: string }
+  | { id: string; host: string; action: 'build-template'; release: string; template: string; dir?: string; steps: Plan; reason: string }
   | { id: string; host: string; action: 'steps'; steps: Plan; reason: string };
 
 export interface FleetPlan {
@@ -61,6 +70,8 @@ export interface FleetPlan {
   /** Host name → url, so a saved plan cannot be applied to other machines by accident. */
   hosts: Record<string, string>;
   prune: boolean;
+  /** The host lock of every host, in name order: apply takes them all before it checks `fingerprint` and holds them to the end. */
+  locks: LockStep[];
   prepare: FleetPrepare[];
   changes: FleetChange[];
   /** Jail names in dependency order: every jail of wave N depends only on jails of waves < N. */
@@ -70,5 +81,5 @@ export interface FleetPlan {
 }
 
 export function hasChanges(plan: FleetPlan): boolean {
-  return plan.prepare.length > 0 || plan.changes.some((c) => c.action !== 'noop' && c.steps.steps.length + (c.deferred ? 1 : 0) > 0);
+  return plan.prepare.length > 0 || plan.changes.some((c) => c.action !== 'noop' && c.steps.steps.length > 0);
 }

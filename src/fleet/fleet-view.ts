@@ -4,7 +4,7 @@
  * `terraform plan`, `jsonFleetView` the same facts as plain data for --json.
  */
 import type { RenderContext } from '../plan/render-plan.js';
-import { renderPlan } from '../plan/render-plan.js';
+import { renderPlan, renderStep } from '../plan/render-plan.js';
 import type { FleetApplyResult } from './apply-fleet-plan.js';
 import type { FleetChange, FleetPlan } from './fleet-plan.js';
 
@@ -49,14 +49,9 @@ export const humanFleetView: FleetView<string> = {
   },
   dryRun(plan, contexts) {
     const out = [humanFleetView.plan(plan).trimEnd()];
-    for (const p of plan.prepare) {
-      const ctx = contexts[p.host];
-      out.push(p.action === 'steps' ? renderPlan(p.steps, ctx).trimEnd() : `# ${p.reason}: jailbuild ${p.action === 'bootstrap' ? `bootstrap ${p.release} --template ${p.template}` : `template build ${p.template} --release ${p.release}`}`);
-    }
-    for (const c of plan.changes.filter((c) => c.steps.steps.length > 0 || c.deferred)) {
-      const script = renderPlan(c.steps, contexts[c.host]).trimEnd();
-      out.push(c.deferred ? `${script}\n# (steps are planned again once the template is built)` : script);
-    }
+    out.push(plan.locks.map((lock) => renderStep(lock, contexts[lock.host])).join('\n'));
+    for (const p of plan.prepare) out.push(renderPlan(p.steps, contexts[p.host]).trimEnd());
+    for (const c of plan.changes.filter((c) => c.steps.steps.length > 0)) out.push(renderPlan(c.steps, contexts[c.host]).trimEnd());
     return `${out.join('\n\n')}\n`;
   },
   apply(plan, result) {
@@ -73,6 +68,13 @@ export const humanFleetView: FleetView<string> = {
 
 export const jsonFleetView: FleetView<Record<string, unknown>> = {
   plan: (plan) => ({ plan, changes: plan.summary }),
-  dryRun: (plan, contexts) => ({ dryRun: true, plan, scripts: Object.fromEntries(plan.changes.filter((c) => c.steps.steps.length > 0).map((c) => [c.jail, renderPlan(c.steps, contexts[c.host])])) }),
+  // Everything apply would run, as data (`plan`: locks, prepare and deferred steps included) and as shell text per entry.
+  dryRun: (plan, contexts) => ({
+    dryRun: true,
+    plan,
+    locks: plan.locks.map((lock) => renderStep(lock, contexts[lock.host])),
+    prepare: Object.fromEntries(plan.prepare.map((p) => [p.id, renderPlan(p.steps, contexts[p.host])])),
+    scripts: Object.fromEntries(plan.changes.filter((c) => c.steps.steps.length > 0).map((c) => [c.jail, renderPlan(c.steps, contexts[c.host])])),
+  }),
   apply: (plan, result) => ({ ok: result.ok, summary: plan.summary, counts: result.counts, prepare: result.prepare, jails: result.jails, ms: result.ms }),
 };

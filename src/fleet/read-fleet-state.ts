@@ -5,6 +5,7 @@
  * notice that the hosts changed since it was made.
  */
 import { createHash } from 'node:crypto';
+import { BASEJAIL_PARENT, TEMPLATE_PARENT } from '../jail/dataset-names.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { readJailNetworks } from '../network/read-jail-networks.js';
 import type { FleetHost } from './open-fleet-hosts.js';
@@ -31,6 +32,12 @@ export interface FleetHostState {
    * one makes a plan stale.
    */
   foreign: { jail: string; addresses: string[] }[];
+  /**
+   * Basejails and template snapshots (`templates/web-14.2-RELEASE@v2`): what
+   * decides the plan's bootstrap and template-build steps and the snapshot a
+   * create clones, so a build between plan and apply makes the plan stale.
+   */
+  images: string[];
 }
 
 export interface FleetState {
@@ -53,10 +60,10 @@ export async function readFleetState(hosts: ReadonlyMap<string, FleetHost>): Pro
           managed: info.release !== undefined,
         })),
       );
-      const [mainConf, rcConf, networks] = await Promise.all([h.host.readFile(h.settings.jailConfMain), h.host.readFile(h.settings.hostRcConf), readJailNetworks(h.host, h.settings.jailConfDir)]);
+      const [mainConf, rcConf, networks, images] = await Promise.all([h.host.readFile(h.settings.jailConfMain), h.host.readFile(h.settings.hostRcConf), readJailNetworks(h.host, h.settings.jailConfDir), readImages(h)]);
       const known = new Set(infos.map((i) => i.name));
       const foreign = networks.filter((n) => !known.has(n.jail)).map((n) => ({ jail: n.jail, addresses: [...n.addresses].sort() }));
-      return { name: h.name, jails, state: { mainConf, rcConf, foreign } };
+      return { name: h.name, jails, state: { mainConf, rcConf, foreign, images } };
     }),
   );
   const jails = perHost.flatMap((p) => p.jails).sort((a, b) => a.name.localeCompare(b.name) || a.host.localeCompare(b.host));
@@ -64,12 +71,19 @@ export async function readFleetState(hosts: ReadonlyMap<string, FleetHost>): Pro
   return { jails, hosts: hostStates, fingerprint: fingerprintOf(jails, hostStates) };
 }
 
+async function readImages(h: FleetHost): Promise<string[]> {
+  const basejails = (await h.storage.list(BASEJAIL_PARENT).catch(() => [])).map((d) => d.name);
+  const templates = await h.storage.list(TEMPLATE_PARENT).catch(() => []);
+  const snapshots = await Promise.all(templates.map(async (t) => (await h.storage.listSnapshots(t.name).catch(() => [] as string[])).map((snap) => `${t.name}@${snap}`)));
+  return [...basejails, ...templates.map((t) => t.name), ...snapshots.flat()].sort();
+}
+
 /** Running state is left out: starting a jail does not make a plan stale. */
 function fingerprintOf(jails: readonly ActualJail[], hosts: Record<string, FleetHostState>): string {
   const hash = createHash('sha256');
   const stable = {
     jails: jails.map((j) => [j.host, j.name, j.release ?? null, j.template ?? null, j.id ?? null, j.origin ?? null, j.confText ?? null, j.rcConfText]),
-    hosts: Object.keys(hosts).sort().map((name) => [name, hosts[name]?.mainConf ?? null, hosts[name]?.rcConf ?? null, hosts[name]?.foreign ?? []]),
+    hosts: Object.keys(hosts).sort().map((name) => [name, hosts[name]?.mainConf ?? null, hosts[name]?.rcConf ?? null, hosts[name]?.foreign ?? [], hosts[name]?.images ?? []]),
   };
   hash.update(JSON.stringify(stable));
   return hash.digest('hex');

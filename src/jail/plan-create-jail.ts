@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
-import { createPlan, type Plan, type PlannedStep } from '../plan/plan.js';
+import { createPlan, type DeferredStep, type Plan, type PlannedStep } from '../plan/plan.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { basejailFstabLine, buildJailParams, type JailPaths } from './build-jail-params.js';
 import { basejailDataset, jailDataset, templateDataset, TEMPLATE_SNAPSHOT } from './dataset-names.js';
@@ -135,4 +135,23 @@ export async function planCreateJail(spec: JailSpec, context: CreateJailContext)
     });
   }
   return createPlan(`create jail ${spec.name} (${spec.release}, template ${spec.template})`, steps);
+}
+
+/**
+ * Known after apply: a jail whose template has no snapshot yet when the plan
+ * is made (it is bootstrapped or built earlier in the same apply). Its
+ * addresses, id and parameters are fixed in `spec` now; apply plans exactly
+ * `planCreateJail(spec)` from the template's newest snapshot then (rule
+ * `create-jail-from-template`), nothing else. `includeSeparately`: the fleet
+ * writes the jail.conf include once per host, so the jail's steps leave it out.
+ */
+export function createFromTemplateStep(spec: JailSpec, options: { includeSeparately?: boolean; explain?: string[] } = {}): DeferredStep {
+  return {
+    kind: 'deferred',
+    title: `create jail ${spec.name} from the newest snapshot of template ${spec.template} (${spec.release})`,
+    rule: 'create-jail-from-template',
+    decides: `the steps that create jail ${spec.name}, cloned from the newest snapshot of ${templateDataset(spec.template, spec.release)} as it exists at apply time; addresses, id and parameters as planned`,
+    inputs: { spec, ...(options.includeSeparately ? { includeSeparately: true } : {}) },
+    ...(options.explain ? { explain: options.explain } : {}),
+  };
 }

@@ -7,17 +7,15 @@
  * pick the same address. Waits for the holder (creates queue up) rather than
  * failing. A dry run takes no lock: it writes nothing, a lock file included.
  */
-import { join } from 'node:path';
 import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/host.js';
 import { withLock } from '../host/with-lock.js';
+import { HOST_LOCK_WAIT_MS as WAIT_MS, hostLockPath } from '../plan/host-lock.js';
 import type { OnProgress } from '../progress.js';
 
-/** Long enough for another run's create with a bootstrap of its release. */
-const WAIT_MS = 3_600_000;
-
+/** The host's lock (src/plan/host-lock.ts): plans take the same file. */
 export function allocationLockPath(settings: Pick<Settings, 'lockDir'>): string {
-  return join(settings.lockDir, 'allocate.lock');
+  return hostLockPath(settings.lockDir);
 }
 
 export async function withAllocationLock<T>(

@@ -1,18 +1,55 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { JailbuildError } from '../errors.js';
+import { acquireLock, type ReleaseLock } from '../host/acquire-lock.js';
 import type { Host } from '../host/host.js';
 import { copyBeneath } from './copy-beneath.js';
 import type { OnProgress } from '../progress.js';
 import { ignoreProgress } from '../progress.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { applyStorageOp } from '../storage/storage-op.js';
-import type { Plan, PlanStep } from './plan.js';
+import type { DeferredRule, DeferredStep, Plan, PlannedStep, PlanStep } from './plan.js';
+
+/**
+ * Resolves a deferred step by its rule, at apply time: either returns the
+ * steps it decided on (applied next, each with its undo, like planned ones)
+ * or does the work itself all-or-nothing and returns nothing.
+ */
+export type DeferredResolver = (step: DeferredStep) => Promise<PlannedStep[] | undefined>;
 
 export interface ApplyOptions {
   /** @default ignore */
   onProgress?: OnProgress;
   /** Needed when the plan has `storage` steps. */
   storage?: StorageBackend;
+  /** Lock paths this run already holds (taken before planning, e.g. create's allocation): their lock steps are satisfied, not taken twice. */
+  heldLocks?: ReadonlySet<string>;
+  /** One resolver per rule the plan's deferred steps name; a deferred step without one is an error. */
+  resolvers?: Partial<Record<DeferredRule, DeferredResolver>>;
+  /**
+   * Recomputes the observed-state hash (`plan.observed`) once the plan's
+   * leading lock steps are held, before anything else runs: a different
+   * value refuses the plan (`E_PLAN_STALE`, exit 2) and nothing is written.
+   */
+  observe?: () => Promise<string>;
+}
+
+export const PLAN_STALE = 'E_PLAN_STALE';
+
+/**
+ * The step being applied, for whoever watches the host door (the
+ * plan-equals-apply tests attribute every host call to the step that made it,
+ * parallel fleet jails included). Undefined outside `applyPlan`.
+ */
+const stepContext = new AsyncLocalStorage<PlanStep>();
+
+export function currentPlanStep(): PlanStep | undefined {
+  return stepContext.getStore();
+}
+
+/** Runs `fn` as `step`, unless a step is running already: a plan a rule applies inside its deferred step is that step's work. */
+function inStep<T>(step: PlanStep, fn: () => Promise<T>): Promise<T> {
+  return stepContext.getStore() === undefined ? stepContext.run(step, fn) : fn();
 }
 
 export interface ApplyResult {
@@ -58,6 +95,9 @@ export async function applyStep(host: Host, step: PlanStep, storage?: StorageBac
     case 'storage':
       if (storage === undefined) throw new Error('defense in depth: storage step applied without a storage backend');
       return applyStorageOp(storage, step.op);
+    case 'lock':
+    case 'deferred':
+      throw new Error(`defense in depth: a ${step.kind} step is applied by applyPlan, not alone`);
   }
 }
 
@@ -76,35 +116,85 @@ export function inside(root: string, path: string): string {
 /**
  * Applies a plan step by step. All or nothing: when a step fails, the undo
  * steps of the completed ones run in reverse, then the original error is
- * rethrown (undo failures are attached as `undoErrors` on it).
+ * rethrown (undo failures are attached as `undoErrors` on it). Lock steps
+ * hold their lock until the end (after any undo); a deferred step is
+ * resolved by its rule's resolver and nothing else.
  */
 export async function applyPlan(host: Host, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
   const onProgress = options.onProgress ?? ignoreProgress;
   const applied: PlanStep[] = [];
   const undoStack: PlanStep[][] = [];
-  for (const [index, { step, undo }] of plan.steps.entries()) {
-    const id = `plan-${index}`;
-    onProgress({ kind: 'step', id, title: step.title, state: 'start' });
-    try {
-      await applyStep(host, step, options.storage);
-    } catch (error) {
-      onProgress({ kind: 'step', id, title: step.title, state: 'fail', detail: error instanceof Error ? error.message : String(error) });
-      const undoErrors: unknown[] = [];
-      for (const undoSteps of undoStack.reverse()) {
-        for (const undoStep of undoSteps) {
-          try {
-            await applyStep(host, undoStep, options.storage);
-          } catch (undoError) {
-            undoErrors.push(undoError);
+  const releases: ReleaseLock[] = [];
+  const queue: PlannedStep[] = [...plan.steps];
+  let observedChecked = options.observe === undefined || plan.observed === undefined;
+  try {
+    for (let index = 0; index < queue.length; index++) {
+      const { step, undo } = queue[index] as PlannedStep;
+      if (!observedChecked && step.kind !== 'lock') {
+        observedChecked = true;
+        await checkObserved(plan, options.observe as () => Promise<string>);
+      }
+      const id = `plan-${index}`;
+      onProgress({ kind: 'step', id, title: step.title, state: 'start' });
+      try {
+        const resolved = await inStep(step, () => runStep(host, step, options, releases, onProgress));
+        // A deferred step's resolved steps run right after it, in order, each with its own undo.
+        if (resolved !== undefined) queue.splice(index + 1, 0, ...resolved);
+      } catch (error) {
+        onProgress({ kind: 'step', id, title: step.title, state: 'fail', detail: error instanceof Error ? error.message : String(error) });
+        const undoErrors: unknown[] = [];
+        for (const undoSteps of undoStack.reverse()) {
+          for (const undoStep of undoSteps) {
+            try {
+              await inStep(undoStep, () => applyStep(host, undoStep, options.storage));
+            } catch (undoError) {
+              undoErrors.push(undoError);
+            }
           }
         }
+        if (undoErrors.length > 0 && error instanceof Error) Object.assign(error, { undoErrors });
+        throw error;
       }
-      if (undoErrors.length > 0 && error instanceof Error) Object.assign(error, { undoErrors });
-      throw error;
+      onProgress({ kind: 'step', id, title: step.title, state: 'done' });
+      applied.push(step);
+      undoStack.push(undo ?? []);
     }
-    onProgress({ kind: 'step', id, title: step.title, state: 'done' });
-    applied.push(step);
-    undoStack.push(undo ?? []);
+    if (!observedChecked) await checkObserved(plan, options.observe as () => Promise<string>);
+  } finally {
+    for (const release of releases.reverse()) await release();
   }
   return { applied };
+}
+
+/** One step of `applyPlan`: locks are taken (and their release queued), deferred steps resolved, the rest applied. */
+async function runStep(host: Host, step: PlanStep, options: ApplyOptions, releases: ReleaseLock[], onProgress: OnProgress): Promise<PlannedStep[] | undefined> {
+  if (step.kind === 'lock') {
+    if (options.heldLocks?.has(step.path)) return undefined;
+    releases.push(
+      await acquireLock(host, step.path, {
+        timeoutMs: step.waitMs,
+        pollMs: 50,
+        what: step.what,
+        onWait: (pid) => onProgress({ kind: 'info', message: `waiting for process ${pid ?? '?'} to release ${step.path} (${step.what})` }),
+      }),
+    );
+    return undefined;
+  }
+  if (step.kind === 'deferred') {
+    const resolver = options.resolvers?.[step.rule];
+    if (resolver === undefined) throw new Error(`defense in depth: no resolver for deferred rule ${step.rule}`);
+    return resolver(step);
+  }
+  await applyStep(host, step, options.storage);
+  return undefined;
+}
+
+async function checkObserved(plan: Plan, observe: () => Promise<string>): Promise<void> {
+  const now = await observe();
+  if (now !== plan.observed) {
+    throw new JailbuildError(PLAN_STALE, `the host changed since this plan was made (observed state ${String(plan.observed).slice(0, 12)}…, now ${now.slice(0, 12)}…); run jailbuild plan again and apply the new plan`, {
+      exitCode: 2,
+      data: { planned: plan.observed, actual: now },
+    });
+  }
 }

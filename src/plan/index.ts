@@ -1,6 +1,7 @@
-export { PLAN_VERSION, createPlan } from './plan.js';
-export type { Plan, PlanStep, PlannedStep } from './plan.js';
+export { PLAN_VERSION, DEFERRED_RULES, createPlan, withLockStep } from './plan.js';
+export type { DeferredRule, DeferredStep, LockStep, Plan, PlanStep, PlannedStep } from './plan.js';
+export { hostLockPath, hostLockStep } from './host-lock.js';
 export { renderPlan, renderStep } from './render-plan.js';
 export type { RenderContext } from './render-plan.js';
-export { applyPlan, applyStep } from './apply-plan.js';
-export type { ApplyOptions, ApplyResult } from './apply-plan.js';
+export { applyPlan, applyStep, PLAN_STALE } from './apply-plan.js';
+export type { ApplyOptions, ApplyResult, DeferredResolver } from './apply-plan.js';

@@ -46,7 +46,41 @@ export type PlanStep =
    */
   | { kind: 'copy-tree'; title: string; from: string; fromBeneath: string; path: string; beneath: string; containSymlinks?: boolean }
   /** A dataset operation, applied through the configured storage backend. */
-  | { kind: 'storage'; title: string; op: StorageOp };
+  | { kind: 'storage'; title: string; op: StorageOp }
+  /**
+   * Takes the lock file `path` on the host named `host` (`acquireLock`, the
+   * one lock of jailbuild) and holds it until the plan ends, after any undo.
+   * Waits up to `waitMs` for another holder (0: fail at once).
+   */
+  | { kind: 'lock'; title: string; path: string; host: string; what: string; waitMs: number }
+  /**
+   * Known after apply: work whose exact steps depend on what only exists
+   * when it runs (a template built earlier in the same apply, a release's
+   * files). `rule` names the one resolver apply may use (see
+   * `DEFERRED_RULES`), `inputs` is all it gets, `decides` says in words what
+   * will be decided and how ("the jail's steps, cloned from the newest
+   * snapshot of templates/web-14.2-RELEASE"). Apply never re-plans anything
+   * else: a deferred step resolves to steps that are applied (and undone)
+   * like any other, or to work the rule does itself, all-or-nothing.
+   */
+  | { kind: 'deferred'; title: string; rule: DeferredRule; decides: string; inputs: Record<string, unknown>; explain?: string[] };
+
+/**
+ * The closed set of rules a deferred step may name.
+ * - `bootstrap-release`: fetch or re-verify base.txz against its trusted
+ *   MANIFEST sha256, split it per the layout rules (docs/ARCHITECTURE.md,
+ *   recipe step 2) into the basejail and template datasets.
+ * - `template-build`: clone the parent template's newest snapshot to staging,
+ *   plan the recipe's steps against that clone, apply them, snapshot `@v<N>`.
+ * - `create-jail-from-template`: plan the creation of the jail `inputs.spec`
+ *   (addresses and id fixed at plan time) from the newest snapshot of its
+ *   template on that host, then apply exactly those steps.
+ */
+export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template'] as const;
+export type DeferredRule = (typeof DEFERRED_RULES)[number];
+
+export type DeferredStep = Extract<PlanStep, { kind: 'deferred' }>;
+export type LockStep = Extract<PlanStep, { kind: 'lock' }>;
 
 export interface PlannedStep {
   step: PlanStep;
@@ -63,8 +97,21 @@ export interface Plan {
   /** What the plan is for, e.g. "create jail web1". Display only. */
   summary: string;
   steps: PlannedStep[];
+  /**
+   * sha256 of the state the plan was computed from (datasets, jail.conf.d
+   * files, rc.conf, release cache entries it read). Set on plans that are
+   * saved and applied later; apply recomputes it under the lock and refuses
+   * the plan when it differs.
+   */
+  observed?: string;
 }
 
 export function createPlan(summary: string, steps: PlannedStep[] = []): Plan {
   return { version: PLAN_VERSION, summary, steps };
+}
+
+/** The plan with `lock` as its first step, unless it starts with a lock step already. */
+export function withLockStep(plan: Plan, lock: LockStep): Plan {
+  if (plan.steps[0]?.step.kind === 'lock') return plan;
+  return { ...plan, steps: [{ step: lock }, ...plan.steps] };
 }

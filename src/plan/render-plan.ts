@@ -39,6 +39,11 @@ export function renderStep(step: PlanStep, context: RenderContext = defaultConte
       return `cp -Rp ${shellQuote(step.from)} ${shellQuote(step.path)}`;
     case 'storage':
       return renderStorageOp(step.op, context.storage, context.root);
+    case 'lock':
+      // lockf(1) would hold it for one command; the plan holds it for all that follow.
+      return `# lock ${shellQuote(step.path)} on ${step.host} (${step.what}), held until the plan ends`;
+    case 'deferred':
+      return [`# known after apply (${step.rule}): ${step.decides}`, ...(step.explain ?? []).map((line) => (line.startsWith('#') ? line : `#   ${line}`))].join('\n');
   }
 }
 
@@ -51,6 +56,7 @@ function uniqueMarker(body: string): string {
 /** The whole plan as a commented shell script. */
 export function renderPlan(plan: Plan, context: RenderContext = defaultContext): string {
   const lines = [`# ${plan.summary}`];
+  if (plan.observed !== undefined) lines.push(`# observed state sha256 ${plan.observed}`);
   for (const { step } of plan.steps) lines.push(`# ${step.title}`, renderStep(step, context));
   return `${lines.join('\n')}\n`;
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { JailbuildError } from '../../src/errors.js';
 import { HostCommandError } from '../../src/host/host-errors.js';
 import { LocalHost } from '../../src/host/local-host.js';
-import { applyPlan } from '../../src/plan/apply-plan.js';
+import { applyPlan, PLAN_STALE } from '../../src/plan/apply-plan.js';
 import { createPlan } from '../../src/plan/plan.js';
 import { renderPlan } from '../../src/plan/render-plan.js';
 
@@ -62,4 +63,79 @@ test('renderPlan prints commands a person can paste, quoting hostile text', asyn
   assert.match(zfs, /^zfs clone -o jailbuild:release=14.2-RELEASE zroot\/jb\/templates\/default-14.2-RELEASE@base zroot\/jb\/jails\/web1$/m);
   const dirText = renderPlan(plan, { storage: { backend: 'dir' }, root: '/r' });
   assert.match(dirText, /^cp -a \/r\/.snapshots\/templates\/default-14.2-RELEASE@base \/r\/jails\/web1/m);
+});
+
+test('a lock step holds its lock until the plan ends, also when a later step fails and is undone', async () => {
+  const lock = join(dir, 'locks/host.lock');
+  const target = join(dir, 'locked');
+  const seen: string[] = [];
+  const plan = createPlan('locked', [
+    { step: { kind: 'lock', title: 'lock', path: lock, host: 'local', what: 'test state', waitMs: 0 } },
+    { step: { kind: 'mkdir', title: 'dir', path: target }, undo: [{ kind: 'remove', title: 'rm dir', path: target }] },
+    { step: { kind: 'run', title: 'see the lock', argv: ['sh', '-c', `test -f '${lock}' && exit 7`] } },
+  ]);
+  await assert.rejects(applyPlan(new LocalHost(), plan), /exit 7/);
+  seen.push(...(await readdir(join(dir, 'locks'))));
+  assert.deepEqual(seen, [], 'the lock is released after the undo');
+  await assert.rejects(stat(target), /ENOENT/);
+  // Held by someone else: refused at once (waitMs 0), nothing done.
+  await writeFile(lock, `${process.pid} ${hostname()}\n`);
+  await assert.rejects(applyPlan(new LocalHost(), createPlan('again', [plan.steps[0]!, plan.steps[1]!])), /test state .* is held by process/);
+  await assert.rejects(stat(target), /ENOENT/);
+  // Already held by the caller (create's allocation): satisfied, not taken twice.
+  const held = await applyPlan(new LocalHost(), createPlan('held', [plan.steps[0]!, plan.steps[1]!]), { heldLocks: new Set([lock]) });
+  assert.equal(held.applied.length, 2);
+  await rm(lock);
+  await rm(target, { recursive: true });
+});
+
+test('a deferred step is resolved by its rule only; the steps it decides run next and are undone on failure', async () => {
+  const target = join(dir, 'deferred');
+  const decided = { kind: 'mkdir' as const, title: 'decided dir', path: target };
+  const plan = createPlan('deferred', [
+    { step: { kind: 'deferred', title: 'decide', rule: 'create-jail-from-template', decides: 'a directory', inputs: { path: target } } },
+    { step: { kind: 'run', title: 'fails', argv: ['sh', '-c', 'exit 4'] } },
+  ]);
+  await assert.rejects(applyPlan(new LocalHost(), plan), /no resolver for deferred rule create-jail-from-template/);
+  const resolvers = { 'create-jail-from-template': async () => [{ step: decided, undo: [{ kind: 'remove' as const, title: 'rm', path: target }] }] };
+  await assert.rejects(applyPlan(new LocalHost(), plan, { resolvers }), /exit 4/);
+  await assert.rejects(stat(target), /ENOENT/, 'the decided step was undone');
+  const ok = await applyPlan(new LocalHost(), createPlan('ok', [plan.steps[0]!]), { resolvers });
+  assert.deepEqual(ok.applied.map((s) => s.title), ['decide', 'decided dir']);
+  await rm(target, { recursive: true });
+});
+
+test('a plan whose observed state changed is refused under its lock, before anything is written (exit 2)', async () => {
+  const lock = join(dir, 'locks/observed.lock');
+  const target = join(dir, 'observed');
+  const plan = { ...createPlan('observed', [
+    { step: { kind: 'lock', title: 'lock', path: lock, host: 'local', what: 'observed', waitMs: 0 } },
+    { step: { kind: 'mkdir', title: 'dir', path: target } },
+  ]), observed: 'a'.repeat(64) };
+  let lockedWhenObserved = false;
+  const observe = async () => {
+    lockedWhenObserved = (await stat(lock).catch(() => undefined)) !== undefined;
+    return 'b'.repeat(64);
+  };
+  await assert.rejects(applyPlan(new LocalHost(), plan, { observe }), (error: unknown) => {
+    assert.ok(error instanceof JailbuildError);
+    assert.equal(error.code, PLAN_STALE);
+    assert.equal(error.exitCode, 2);
+    assert.match(error.message, /changed since this plan was made/);
+    return true;
+  });
+  assert.equal(lockedWhenObserved, true);
+  await assert.rejects(stat(target), /ENOENT/);
+  await assert.rejects(stat(lock), /ENOENT/);
+  assert.equal((await applyPlan(new LocalHost(), plan, { observe: async () => 'a'.repeat(64) })).applied.length, 2);
+  await rm(target, { recursive: true });
+});
+
+test('renderPlan shows lock and deferred steps as comments', () => {
+  const text = renderPlan(createPlan('r', [
+    { step: { kind: 'lock', title: 'lock', path: '/r/.locks/allocate.lock', host: 'local', what: 'state', waitMs: 0 } },
+    { step: { kind: 'deferred', title: 'bootstrap', rule: 'bootstrap-release', decides: 'the files of base.txz', inputs: {}, explain: ['step one', '# already a comment'] } },
+  ]));
+  assert.match(text, /^# lock \/r\/\.locks\/allocate\.lock on local \(state\), held until the plan ends$/m);
+  assert.match(text, /^# known after apply \(bootstrap-release\): the files of base\.txz\n# {3}step one\n# already a comment$/m);
 });

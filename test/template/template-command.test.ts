@@ -94,7 +94,7 @@ test('--dry-run prints the build as shell and changes nothing; then build, list 
   ]) {
     assert.ok(dry.stdout.includes(line), `dry-run shows ${line}\n${dry.stdout}`);
   }
-  assert.match(dry.stdout, /^install -m 0640 \S+\/overlay\/usr\/local\/etc\/nginx\/nginx\.conf \S+\/usr\/local\/etc\/nginx\/nginx\.conf$/m);
+  assert.match(dry.stdout, /^#   install -m 0640 \S+\/overlay\/usr\/local\/etc\/nginx\/nginx\.conf \S+\/usr\/local\/etc\/nginx\/nginx\.conf$/m);
   assert.deepEqual(await world.fakes.readLog(), [], 'dry-run runs no command');
   assert.equal(await world.storage.exists(`templates/web-${RELEASE}`), false);
 

@@ -20,18 +20,31 @@ export function register(command: Command, io: CliIo): void {
         const { validateJailName } = await import('../../jail/validate-jail-name.js');
         validateJailName(template); // template names become dataset names, same rules as jails
         const storage = await openStorage(ctx);
-        if (ctx.settings.dryRun) {
-          const { renderBootstrapPlan } = await import('../../image/render-bootstrap-plan.js');
-          const text = await renderBootstrapPlan(ctx.settings, storage, release, template);
-          return { data: { dryRun: true, release, template, script: text }, text };
-        }
-        const { bootstrapRelease } = await import('../../image/bootstrap-release.js');
+        const { planBootstrap } = await import('../../image/plan-bootstrap.js');
+        const { executePlan } = await import('../execute-plan.js');
+        const { deferredResolvers } = await import('../../fleet/deferred-resolvers.js');
         const { version } = await import('../version.js');
-        const result = await bootstrapRelease({ ...ctx, storage, release, template, force: options.force, version: version() });
-        const text = result.skipped
-          ? `${release} is already bootstrapped: ${result.basejail.path} and ${result.template.path}@${result.template.snapshot}`
-          : `bootstrapped ${release} (${result.userland ?? 'version unknown'}, ${result.entries} entries)\n  basejail  ${result.basejail.path} (read-only)\n  template  ${result.template.path}@${result.template.snapshot}`;
-        return { data: result, text };
+        const names = await import('../../jail/dataset-names.js');
+        const plan = await planBootstrap(ctx.settings, storage, release, template, Boolean(options.force));
+        let result: import('../../image/bootstrap-release.js').BootstrapResult | undefined;
+        const resolvers = deferredResolvers({ ...ctx, storage, version: version(), onBootstrap: (r) => void (result = r) });
+        return executePlan(
+          ctx,
+          plan,
+          storage,
+          (locked) => {
+            if (result === undefined) {
+              const basejail = storage.pathOf(names.basejailDataset(release));
+              const tmpl = storage.pathOf(names.templateDataset(template, release));
+              return { data: { release, template, skipped: true, plan: locked }, text: `${release} is already bootstrapped: ${basejail} and ${tmpl}@${names.TEMPLATE_SNAPSHOT}` };
+            }
+            const text = result.skipped
+              ? `${release} is already bootstrapped: ${result.basejail.path} and ${result.template.path}@${result.template.snapshot}`
+              : `bootstrapped ${release} (${result.userland ?? 'version unknown'}, ${result.entries} entries)\n  basejail  ${result.basejail.path} (read-only)\n  template  ${result.template.path}@${result.template.snapshot}`;
+            return { data: { ...result, plan: locked }, text };
+          },
+          { resolvers },
+        );
       }),
     );
 }

@@ -108,10 +108,11 @@ export function register(command: Command, io: CliIo): void {
         const { version } = await import('../version.js');
         const network = await networkOption(ctx, options);
         const storage = await openStorage(ctx);
-        const { withAllocationLock } = await import('../../jail/with-allocation-lock.js');
+        const { withAllocationLock, allocationLockPath } = await import('../../jail/with-allocation-lock.js');
+        const { deferredResolvers } = await import('../../fleet/deferred-resolvers.js');
         // Choosing addresses and id and writing the jail happen under one host-wide lock (none with --dry-run).
-        const { bootstrap, result, release, template } = await withAllocationLock(ctx, async () => {
-          const { spec, plan, bootstrap } = await prepareCreateJail(
+        const { result } = await withAllocationLock(ctx, async () => {
+          const { spec, plan } = await prepareCreateJail(
             {
               name,
               release: options.release,
@@ -131,15 +132,19 @@ export function register(command: Command, io: CliIo): void {
             { ...ctx, storage, version: version() },
           );
           const { release, template } = spec;
-          const result = await executePlan(ctx, plan, storage, () => ({
-            data: { jail: name, release, template, path: storage.pathOf(`jails/${name}`), conf: plan.steps.find((s) => s.step.kind === 'write-file' && s.step.path.endsWith(`/${name}.conf`))?.step },
-            text: `created jail ${name} (${release}, template ${template}) at ${storage.pathOf(`jails/${name}`)}`,
-          }));
-          return { bootstrap, result, release, template };
+          // The plan is applied under the host lock taken above; a missing release is bootstrapped by its deferred step.
+          const result = await executePlan(
+            ctx,
+            plan,
+            storage,
+            () => ({
+              data: { jail: name, release, template, path: storage.pathOf(`jails/${name}`), conf: plan.steps.find((s) => s.step.kind === 'write-file' && s.step.path.endsWith(`/${name}.conf`))?.step },
+              text: `created jail ${name} (${release}, template ${template}) at ${storage.pathOf(`jails/${name}`)}`,
+            }),
+            { heldLocks: new Set([allocationLockPath(ctx.settings)]), resolvers: deferredResolvers({ ...ctx, storage, version: version() }) },
+          );
+          return { result };
         });
-        if (bootstrap === 'pending') {
-          result.text = `# release ${release} is not bootstrapped yet: jailbuild bootstrap ${release} --template ${template} runs first\n${result.text ?? ''}`;
-        }
         return result;
       }),
     );

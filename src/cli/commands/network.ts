@@ -39,11 +39,14 @@ export function register(command: Command, io: CliIo): void {
         const etc = dirname(ctx.settings.jailConfMain);
         const { plan, notes } = await net.planHostSetup(ctx.host, setup, { rcConf: ctx.settings.hostRcConf, pfConf: join(etc, 'pf.conf'), pfFragment: join(etc, 'pf.jailbuild.conf') });
         for (const note of notes) ctx.warn(note.code, note.message);
-        const { applyPlan, renderPlan } = await import('../../plan/index.js');
-        if (ctx.settings.dryRun) return { data: { plan, applied: false }, text: renderPlan(plan) };
-        await applyPlan(ctx.host, plan, { onProgress: ctx.onProgress });
+        const { executePlan } = await import('../execute-plan.js');
         const count = plan.steps.length;
-        return { data: { plan, applied: true }, text: count === 0 ? 'host network setup: nothing to change' : `host network setup: applied ${count} change${count === 1 ? '' : 's'}` };
+        const result = await executePlan(ctx, plan, undefined, (locked) => ({
+          data: { plan: locked, applied: true },
+          text: count === 0 ? 'host network setup: nothing to change' : `host network setup: applied ${count} change${count === 1 ? '' : 's'}`,
+        }));
+        if (ctx.settings.dryRun) return { data: { ...(result.data as Record<string, unknown>), applied: false }, text: result.text ?? '' };
+        return result;
       }),
     );
 

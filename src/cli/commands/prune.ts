@@ -32,17 +32,18 @@ export function register(command: Command, io: CliIo): void {
         if (unused.length === 0) {
           return { data: { dryRun: ctx.settings.dryRun, removed: [], unused, kept }, text: ['nothing to prune', ...keptLines].join('\n') };
         }
-        if (ctx.settings.dryRun || !flags.yes) {
-          const { renderPlan } = await import('../../plan/render-plan.js');
-          const text = ctx.settings.dryRun
-            ? renderPlan(plan, { storage: ctx.settings.storage, root: ctx.settings.root }).trimEnd()
-            : [...unused.map((u) => `  unused ${u.dataset} (${u.path})`), ...keptLines, `run jailbuild prune --yes to destroy the ${unused.length} unused dataset(s)`].join('\n');
-          return { data: { dryRun: ctx.settings.dryRun, confirmed: false, removed: [], unused, kept, plan }, text };
+        if (!ctx.settings.dryRun && !flags.yes) {
+          const text = [...unused.map((u) => `  unused ${u.dataset} (${u.path})`), ...keptLines, `run jailbuild prune --yes to destroy the ${unused.length} unused dataset(s)`].join('\n');
+          return { data: { dryRun: false, confirmed: false, removed: [], unused, kept, plan }, text };
         }
-        const { applyPlan } = await import('../../plan/apply-plan.js');
-        await applyPlan(ctx.host, plan, { storage, onProgress: ctx.onProgress });
+        const { executePlan } = await import('../execute-plan.js');
         const removed = unused.map((u) => u.dataset);
-        return { data: { dryRun: false, confirmed: true, removed, unused, kept, plan }, text: [...removed.map((r) => `destroyed ${r}`), ...keptLines].join('\n') };
+        const result = await executePlan(ctx, plan, storage, (locked) => ({
+          data: { confirmed: true, removed, unused, kept, plan: locked },
+          text: [...removed.map((r) => `destroyed ${r}`), ...keptLines].join('\n'),
+        }));
+        if (ctx.settings.dryRun) return { data: { ...(result.data as Record<string, unknown>), confirmed: false, removed: [], unused, kept }, text: (result.text ?? '').trimEnd() };
+        return result;
       }),
     );
 }

@@ -58,27 +58,46 @@ export function register(command: Command, io: CliIo): void {
         const { source, release } = await loadRecipe(ctx, name, options);
         const { openStorage } = await import('../jail-context.js');
         const storage = await openStorage(ctx);
-        if (ctx.settings.dryRun) {
-          const { resolveTemplateBuild, planTemplateBuild } = await import('../../template/plan-template-build.js');
-          const { renderPlan } = await import('../../plan/render-plan.js');
-          const context = { settings: ctx.settings, storage, host: ctx.host, release };
-          const target = await resolveTemplateBuild(source, context);
-          if (target.upToDate && !options.force) {
-            const text = `# template ${name} for ${release} is up to date (${target.built.snapshot ?? '-'}, recipe sha256 ${short(target.recipeSha256)}); nothing to do (--force builds anyway)`;
-            return { data: { dryRun: true, upToDate: true, template: name, release, snapshot: target.built.snapshot, recipeSha256: target.recipeSha256 }, text };
-          }
-          const plan = await planTemplateBuild(source, target, context);
-          return {
-            data: { dryRun: true, upToDate: target.upToDate, template: name, release, snapshot: target.snapshot, recipeSha256: target.recipeSha256, parent: target.parent, plan },
-            text: renderPlan(plan, { storage: ctx.settings.storage, root: ctx.settings.root }),
-          };
-        }
+        const { resolveTemplateBuild, planTemplateBuild } = await import('../../template/plan-template-build.js');
+        const { templateBuildStep } = await import('../../template/template-build-step.js');
+        const { renderPlan } = await import('../../plan/render-plan.js');
+        const { createPlan } = await import('../../plan/plan.js');
+        const { executePlan } = await import('../execute-plan.js');
         const { buildTemplate } = await import('../../template/build-template.js');
-        const result = await buildTemplate({ settings: ctx.settings, host: ctx.host, storage, source, release, force: Boolean(options.force), onProgress: ctx.onProgress });
-        const text = result.built
-          ? `built template ${name} ${result.snapshot} for ${release} at ${result.path} (from ${result.parent}, recipe sha256 ${short(result.recipeSha256)})`
-          : `template ${name} for ${release} is up to date (${result.snapshot}, recipe sha256 ${short(result.recipeSha256)}); use --force to build a new version`;
-        return { data: { dryRun: false, ...result }, text };
+        const context = { settings: ctx.settings, storage, host: ctx.host, release };
+        const target = await resolveTemplateBuild(source, context);
+        if (target.upToDate && !options.force && target.built.snapshot !== undefined) {
+          const text = `template ${name} for ${release} is up to date (${target.built.snapshot ?? '-'}, recipe sha256 ${short(target.recipeSha256)})${ctx.settings.dryRun ? '; nothing to do (--force builds anyway)' : '; use --force to build a new version'}`;
+          return { data: { dryRun: ctx.settings.dryRun, upToDate: true, built: false, template: name, release, snapshot: target.built.snapshot, recipeSha256: target.recipeSha256 }, text: ctx.settings.dryRun ? `# ${text}` : text };
+        }
+        // The recipe's steps are planned against the staging clone, which exists only when the build runs: known after apply.
+        const preview = await planTemplateBuild(source, target, context);
+        const explain = renderPlan(preview, { storage: ctx.settings.storage, root: ctx.settings.root }).trimEnd().split('\n');
+        const plan = createPlan(`build template ${name} ${target.snapshot} for ${release}`, [{ step: templateBuildStep(name, release, { ...(options.force ? { force: true } : {}), explain }) }]);
+        let result: import('../../template/build-template.js').BuildTemplateResult | undefined;
+        const resolvers = {
+          'template-build': async () => {
+            result = await buildTemplate({ settings: ctx.settings, host: ctx.host, storage, source, release, force: Boolean(options.force), onProgress: ctx.onProgress });
+            return undefined;
+          },
+        };
+        const executed = await executePlan(
+          ctx,
+          plan,
+          storage,
+          (locked) => {
+            const r = result as import('../../template/build-template.js').BuildTemplateResult;
+            const text = r.built
+              ? `built template ${name} ${r.snapshot} for ${release} at ${r.path} (from ${r.parent}, recipe sha256 ${short(r.recipeSha256)})`
+              : `template ${name} for ${release} is up to date (${r.snapshot}, recipe sha256 ${short(r.recipeSha256)}); use --force to build a new version`;
+            return { data: { ...r, steps: r.plan, plan: locked }, text };
+          },
+          { resolvers },
+        );
+        if (ctx.settings.dryRun) {
+          return { data: { ...(executed.data as Record<string, unknown>), upToDate: target.upToDate, template: name, release, snapshot: target.snapshot, recipeSha256: target.recipeSha256, parent: target.parent }, text: executed.text ?? '' };
+        }
+        return executed;
       }),
     );
 

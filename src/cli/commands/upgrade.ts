@@ -88,19 +88,22 @@ export function register(command: Command, io: CliIo): void {
         const { readJails } = await import('../../jail/read-jails.js');
         const jails = flags.all ? await readJails({ settings: ctx.settings, storage, host: ctx.host }) : await findJails(ctx, storage, targets);
         const { upgradeJailsRelease } = await import('../../upgrade/upgrade-jails-release.js');
-        const result = await upgradeJailsRelease({
+        const { withAllocationLock } = await import('../../jail/with-allocation-lock.js');
+        // Under the host's lock, as every plan is applied (docs/ARCHITECTURE.md § Plans); none in a dry run.
+        const target = flags.release;
+        const result = await withAllocationLock(ctx, () => upgradeJailsRelease({
           settings: ctx.settings,
           host: ctx.host,
           storage,
           warn: ctx.warn,
-          release: flags.release,
+          release: target,
           jails,
           allowDowngrade: flags.allowDowngrade,
           dryRun,
           keepSnapshot: flags.keepSnapshot,
           version: version(),
           onProgress: ctx.onProgress,
-        });
+        }));
         const lines: string[] = [];
         if (result.needsBootstrap) lines.push(`# fetch and bootstrap ${result.release} (jailbuild bootstrap ${result.release})`);
         for (const r of result.jails) {

@@ -1,0 +1,83 @@
+/**
+ * How `apply` resolves the deferred steps of a plan: one function per rule
+ * of `DEFERRED_RULES`, each doing what its rule says and nothing more
+ * (docs/ARCHITECTURE.md § Plans). Shared by `create`, `bootstrap`,
+ * `template build`, the scripting API and the fleet's apply, so a deferred
+ * step means the same wherever it appears.
+ */
+import type { Settings } from '../model/settings.js';
+import { JailbuildError } from '../errors.js';
+import type { Host } from '../host/host.js';
+import { bootstrapRelease, type BootstrapResult } from '../image/bootstrap-release.js';
+import type { JailSpec } from '../jail/jail-spec.js';
+import { planCreateJail } from '../jail/plan-create-jail.js';
+import type { DeferredResolver } from '../plan/apply-plan.js';
+import type { DeferredRule, DeferredStep } from '../plan/plan.js';
+import type { OnProgress } from '../progress.js';
+import type { StorageBackend } from '../storage/storage-backend.js';
+import { buildTemplate, type BuildTemplateResult } from '../template/build-template.js';
+import { loadTemplate } from '../template/load-template.js';
+import { latestTemplateSnapshot } from '../template/template-versions.js';
+import type { Warn } from '../warn.js';
+
+export interface ResolverContext {
+  settings: Settings;
+  host: Host;
+  storage: StorageBackend;
+  warn: Warn;
+  onProgress?: OnProgress | undefined;
+  /** jailbuild's version, stamped on new datasets. */
+  version?: string | undefined;
+  /** Where `template-build` looks up recipes when its step names no directory. @default [] */
+  templateDirs?: readonly string[] | undefined;
+  /** Extra trusted MANIFEST pins (demo, tests). */
+  trustedManifests?: Record<string, string> | undefined;
+  /** Told what the opaque rules produced, for the command's report. */
+  onBootstrap?: (result: BootstrapResult) => void;
+  onTemplateBuild?: (result: BuildTemplateResult) => void;
+}
+
+export type Resolvers = Partial<Record<DeferredRule, DeferredResolver>>;
+
+function text(step: DeferredStep, key: string): string {
+  const value = step.inputs[key];
+  if (typeof value !== 'string' || value === '') throw new JailbuildError('E_PLAN_FILE', `deferred step "${step.title}" lacks its input ${key}; make the plan again`, { exitCode: 2 });
+  return value;
+}
+
+export function deferredResolvers(ctx: ResolverContext): Resolvers {
+  const common = { settings: ctx.settings, host: ctx.host, storage: ctx.storage, ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) };
+  return {
+    'bootstrap-release': async (step) => {
+      const result = await bootstrapRelease({
+        ...common,
+        warn: ctx.warn,
+        release: text(step, 'release'),
+        template: text(step, 'template'),
+        ...(step.inputs.force === true ? { force: true } : {}),
+        ...(ctx.version ? { version: ctx.version } : {}),
+        ...(ctx.trustedManifests ? { trustedManifests: ctx.trustedManifests } : {}),
+      });
+      ctx.onBootstrap?.(result);
+      return undefined;
+    },
+    'template-build': async (step) => {
+      const dir = step.inputs.dir;
+      const source = await loadTemplate(text(step, 'template'), typeof dir === 'string' ? [dir] : (ctx.templateDirs ?? []));
+      const result = await buildTemplate({ ...common, source, release: text(step, 'release'), ...(step.inputs.force === true ? { force: true } : {}) });
+      ctx.onTemplateBuild?.(result);
+      return undefined;
+    },
+    'create-jail-from-template': async (step) => {
+      const spec = step.inputs.spec as JailSpec | undefined;
+      if (spec === undefined || typeof spec.name !== 'string') throw new JailbuildError('E_PLAN_FILE', `deferred step "${step.title}" lacks the jail's spec; make the plan again`, { exitCode: 2 });
+      const latest = await latestTemplateSnapshot(ctx.storage, spec.template, spec.release);
+      if (latest === undefined) {
+        throw new JailbuildError('E_TEMPLATE_MISSING', `template ${spec.template} for ${spec.release} has no snapshot at apply time, so jail ${spec.name} cannot be cloned; run jailbuild template build ${spec.template} --release ${spec.release} (or bootstrap) and apply again`);
+      }
+      const plan = await planCreateJail(spec, { ...common, snapshot: latest.snapshot, ...(ctx.version ? { version: ctx.version } : {}) });
+      if (step.inputs.includeSeparately !== true) return plan.steps;
+      return plan.steps.filter(({ step: s }) => !(s.kind === 'write-file' && s.path === ctx.settings.jailConfMain));
+    },
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * Plan equals apply, per mutating command: the command's plan (the value
+ * --dry-run --json prints, taken through JSON and back) is applied on a
+ * recording host — the real LocalHost on a temp root with the FreeBSD
+ * command fakes, wrapped so every door call is recorded with the step that
+ * made it — and the calls are compared with the plan's steps one for one
+ * (test/helpers/recording-host.ts). Deferred steps ("known after apply")
+ * resolve by their rule only; the steps they resolve to are checked the
+ * same way, and a deciding rule writes nothing itself.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, test } from 'node:test';
+import { validateConfig } from '../../src/config/load-config.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import type { Settings } from '../../src/model/settings.js';
+import { applyFleetPlan } from '../../src/fleet/apply-fleet-plan.js';
+import { computeFleetPlan } from '../../src/fleet/compute-fleet-plan.js';
+import { deferredResolvers } from '../../src/fleet/deferred-resolvers.js';
+import { resolveDesiredFleet } from '../../src/fleet/desired-fleet.js';
+import type { FleetPlan } from '../../src/fleet/fleet-plan.js';
+import { openFleetHosts } from '../../src/fleet/open-fleet-hosts.js';
+import { readFleetState } from '../../src/fleet/read-fleet-state.js';
+import type { Host } from '../../src/host/host.js';
+import { planBootstrap } from '../../src/image/plan-bootstrap.js';
+import { planDestroyJail, planLifecycle } from '../../src/jail/plan-jail-lifecycle.js';
+import { prepareCreateJail } from '../../src/app/prepare-create-jail.js';
+import { readJails } from '../../src/jail/read-jails.js';
+import { mergeHostSetups } from '../../src/network/merge-host-setups.js';
+import { networkHostSetup } from '../../src/network/network-host-setup.js';
+import { parseNetSpec } from '../../src/network/parse-net-spec.js';
+import { planHostSetup } from '../../src/network/plan-host-setup.js';
+import { applyPlan, type ApplyResult } from '../../src/plan/apply-plan.js';
+import { hostLockPath, hostLockStep } from '../../src/plan/host-lock.js';
+import { createPlan, withLockStep, type Plan, type PlanStep } from '../../src/plan/plan.js';
+import { DirBackend } from '../../src/storage/dir-backend.js';
+import type { StorageBackend } from '../../src/storage/storage-backend.js';
+import { generateRelease } from '../../src/synthetic/index.js';
+import { templateBuildStep } from '../../src/template/template-build-step.js';
+import { findPrunable } from '../../src/upgrade/find-prunable.js';
+import { planPrune } from '../../src/upgrade/plan-prune.js';
+import { collectWarnings } from '../../src/warn.js';
+import { createFakes, FAKES_DIR, type Fakes } from '../helpers/fakes.js';
+import { TEMPLATE_FAKES_DIR } from '../template/template-fixture.js';
+import { assertCallsMatchSteps, Recorder } from '../helpers/recording-host.js';
+
+const RELEASE = '14.2-RELEASE';
+let dir: string;
+let root: string;
+let fakes: Fakes;
+let settings: Settings;
+let recorder: Recorder;
+let host: Host;
+let storage: StorageBackend;
+let manifestSha256: string;
+let mirror: string;
+const { warn } = collectWarnings();
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'jb-plan-apply-'));
+  root = join(dir, 'root');
+  const generated = await generateRelease({ outDir: join(dir, 'mirror'), release: RELEASE, size: 'small' });
+  manifestSha256 = generated.manifestSha256;
+  mirror = pathToFileURL(join(dir, 'mirror')).href;
+  // The template fakes too (mount, chroot, pkg): template build runs them.
+  fakes = await createFakes({
+    state: { interfaces: { lo0: {}, em0: {} } },
+    env: { PATH: `${TEMPLATE_FAKES_DIR}${delimiter}${FAKES_DIR}${delimiter}${process.env.PATH ?? ''}`, JAILBUILD_FAKE_ENV: 'ABI,IGNORE_OSVERSION' },
+  });
+  settings = resolveSettings(validateConfig({ storage: { backend: 'dir' }, trustedManifests: { [`${RELEASE}/amd64`]: manifestSha256 } }, 'test'), { root, mirrors: [mirror] }, dir, dir);
+  recorder = new Recorder();
+  host = recorder.host(fakes.host);
+  storage = recorder.storage(new DirBackend(host, { root }));
+});
+
+after(async () => {
+  await fakes.cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The plan as the CLI runs it (the host lock first), through JSON, applied on the recording host and compared step by step. */
+async function applyAndCompare(planned: Plan, options: { heldLocks?: string[] } = {}): Promise<{ plan: Plan; result: ApplyResult; resolved: PlanStep[] }> {
+  const plan = JSON.parse(JSON.stringify(withLockStep(planned, hostLockStep(settings.lockDir, host.name)))) as Plan;
+  recorder.clear();
+  const result = await applyPlan(host, plan, {
+    storage,
+    resolvers: deferredResolvers({ settings, host, storage, warn }),
+    ...(options.heldLocks ? { heldLocks: new Set(options.heldLocks) } : {}),
+  });
+  const steps = plan.steps.map((s) => s.step);
+  const resolved = assertCallsMatchSteps(recorder, steps, options.heldLocks ? { heldLocks: options.heldLocks } : {});
+  // Apply ran exactly the plan: its steps in order, and besides them only what deferred steps resolved to.
+  assert.deepEqual(result.applied.filter((s) => steps.includes(s)), steps);
+  assert.deepEqual(new Set(result.applied.filter((s) => !steps.includes(s))), new Set(resolved));
+  // The lock was taken first and released last.
+  const writes = recorder.writes();
+  assert.deepEqual([writes[0]?.call, writes[0]?.args[0]], ['createExclusive', hostLockPath(settings.lockDir)]);
+  assert.deepEqual([writes.at(-1)?.call, writes.at(-1)?.args[0]], ['remove', hostLockPath(settings.lockDir)]);
+  return { plan, result, resolved };
+}
+
+/** What a step wrote itself (queries such as readlink /etc/localtime are reads). */
+function ownWrites(step: PlanStep) {
+  return recorder.writes().filter((c) => c.step === step).map((c) => [c.call, c.args[0]]);
+}
+
+const kinds = (plan: Plan) => plan.steps.map(({ step }) => (step.kind === 'deferred' ? `deferred:${step.rule}` : step.kind === 'storage' ? `storage:${step.op.op}` : step.kind));
+
+test('create before its release is bootstrapped: lock, deferred bootstrap, deferred clone; the clone resolves to steps checked one for one', async () => {
+  const { plan: planned } = await prepareCreateJail({ name: 'web1', release: '14.2', ip4: ['lo1|127.0.1.5/32'], boot: true }, { settings, host, storage, warn });
+  const { plan, resolved } = await applyAndCompare(planned);
+  assert.deepEqual(kinds(plan), ['lock', 'deferred:bootstrap-release', 'deferred:create-jail-from-template']);
+  // What the clone rule decided: the template's @base, jail.conf.d, the boot entry.
+  assert.ok(resolved.some((s) => s.kind === 'storage' && s.op.op === 'clone' && s.op.snapshot === 'base'));
+  assert.ok(resolved.some((s) => s.kind === 'write-file' && s.path === join(settings.jailConfDir, 'web1.conf')));
+  assert.ok(resolved.some((s) => s.kind === 'run' && s.argv.join(' ') === `sysrc -f ${settings.hostRcConf} jail_list+=web1`));
+  // The deciding rule wrote nothing itself; the bootstrap rule did its work (datasets exist).
+  const deferredClone = plan.steps[2]?.step as PlanStep;
+  assert.deepEqual(ownWrites(deferredClone), []);
+  assert.equal(await storage.exists(`basejail/${RELEASE}`), true);
+  assert.match(await readFile(join(settings.jailConfDir, 'web1.conf'), 'utf8'), /web1/);
+});
+
+test('create from a built template: every step applied as planned', async () => {
+  const { plan: planned } = await prepareCreateJail({ name: 'web2', release: '14.2', ip4: ['lo1|127.0.1.6/32'], rcConf: { sshd_enable: 'YES' } }, { settings, host, storage, warn });
+  // As the CLI does: the allocation (host) lock is held while planning and applying.
+  const { plan, resolved } = await applyAndCompareHeld(planned);
+  assert.equal(resolved.length, 0);
+  assert.ok(kinds(plan).includes('storage:clone'));
+});
+
+/** create holds the host lock from before planning: its lock step is satisfied, and the plan still shows it. */
+async function applyAndCompareHeld(planned: Plan) {
+  const lock = hostLockPath(settings.lockDir);
+  const plan = JSON.parse(JSON.stringify(withLockStep(planned, hostLockStep(settings.lockDir, host.name)))) as Plan;
+  recorder.clear();
+  const result = await applyPlan(host, plan, { storage, heldLocks: new Set([lock]) });
+  const steps = plan.steps.map((s) => s.step);
+  const resolved = assertCallsMatchSteps(recorder, steps, { heldLocks: [lock] });
+  assert.deepEqual(result.applied, steps);
+  return { plan, resolved };
+}
+
+test('start, stop, restart: the jail(8) commands of the plan, one for one', async () => {
+  for (const action of ['start', 'stop', 'restart'] as const) {
+    const jail = (await readJails({ settings, storage, host })).find((j) => j.name === 'web2');
+    assert.ok(jail);
+    const { plan } = await applyAndCompare(planLifecycle(action, jail, settings));
+    assert.ok(kinds(plan).includes('run'), action);
+  }
+});
+
+test('destroy: every step applied as planned', async () => {
+  const jail = (await readJails({ settings, storage, host })).find((j) => j.name === 'web2');
+  assert.ok(jail);
+  const { plan } = await applyAndCompare(planDestroyJail(jail, settings, { hostRcConf: (await host.readFile(settings.hostRcConf)) ?? '' }));
+  assert.ok(kinds(plan).includes('storage:destroy'));
+  assert.equal(await storage.exists('jails/web2'), false);
+});
+
+test('network setup: rc.conf, interfaces and pf, one for one', async () => {
+  const etc = join(root, 'etc');
+  await mkdir(etc, { recursive: true });
+  const pfFragment = join(etc, 'pf.jailbuild.conf');
+  await writeFile(join(etc, 'pf.conf'), `include "${pfFragment}"\n`);
+  const setup = mergeHostSetups([networkHostSetup(parseNetSpec('vnet-bridge:bridge0:uplink=em0')), networkHostSetup(parseNetSpec('alias:em0'))]);
+  const { plan: planned } = await planHostSetup(host, setup, { rcConf: settings.hostRcConf, pfConf: join(etc, 'pf.conf'), pfFragment });
+  const { plan } = await applyAndCompare(planned);
+  assert.ok(plan.steps.length > 3);
+});
+
+test('bootstrap: one deferred split by its rule, under the host lock', async () => {
+  const { plan } = await applyAndCompare(await planBootstrap(settings, storage, RELEASE, 'plain'));
+  assert.deepEqual(kinds(plan), ['lock', 'deferred:bootstrap-release']);
+  const step = plan.steps[1]?.step;
+  assert.ok(step?.kind === 'deferred' && step.explain?.some((line) => line.includes('one streaming pass')));
+  assert.equal(await storage.exists(`templates/plain-${RELEASE}`), true);
+  // Done: the next plan is empty (the lock alone).
+  assert.deepEqual((await planBootstrap(settings, storage, RELEASE, 'plain')).steps, []);
+});
+
+test('template build: one deferred build by its rule, under the host lock', async () => {
+  const templatesDir = join(dir, 'templates');
+  await mkdir(join(templatesDir, 'motd', 'overlay', 'etc'), { recursive: true });
+  await writeFile(join(templatesDir, 'motd', 'template.json'), JSON.stringify({ release: '14.2' }));
+  await writeFile(join(templatesDir, 'motd', 'overlay', 'etc', 'motd.template'), 'built by a plan\n');
+  const { plan } = await applyAndCompare(createPlan('build template motd', [{ step: templateBuildStep('motd', RELEASE, { dir: templatesDir }) }]));
+  assert.deepEqual(kinds(plan), ['lock', 'deferred:template-build']);
+  assert.deepEqual(await storage.listSnapshots(`templates/motd-${RELEASE}`), ['v1']);
+});
+
+test('prune: the unused datasets destroyed as planned', async () => {
+  const { unused } = await findPrunable({ settings, host, storage });
+  assert.ok(unused.some((u) => u.dataset === `templates/plain-${RELEASE}`), JSON.stringify(unused));
+  const { plan } = await applyAndCompare(planPrune(unused));
+  assert.ok(kinds(plan).every((k) => k === 'lock' || k.startsWith('storage:')));
+  assert.equal(await storage.exists(`templates/plain-${RELEASE}`), false);
+});
+
+test('fleet apply: plan locks, prepare and deferred creates, then every jail step, one for one', async () => {
+  const config = validateConfig(
+    {
+      storage: { backend: 'dir' },
+      trustedManifests: { [`${RELEASE}/amd64`]: manifestSha256 },
+      defaults: { release: '14.2' },
+      templates: { edge: { source: 'bootstrap' } },
+      jails: { e1: { template: 'edge', ip: ['lo1|127.0.1.21/32'] }, e2: { template: 'edge', ip: ['lo1|127.0.1.22/32'], dependsOn: ['e1'] }, d1: { ip: ['lo1|127.0.1.23/32'], boot: true } },
+    },
+    'fleet',
+  );
+  const fleetSettings = resolveSettings(config, { root, mirrors: [mirror] }, dir, dir);
+  const hosts = await openFleetHosts(config, fleetSettings, { localHost: host });
+  for (const h of hosts.values()) h.storage = recorder.storage(new DirBackend(host, { root: h.settings.root }));
+  const computed = await computeFleetPlan(resolveDesiredFleet(config, fleetSettings), await readFleetState(hosts), { hosts });
+  const plan = JSON.parse(JSON.stringify(computed)) as FleetPlan;
+  // The edge template is made by prepare; its jails are known after apply. d1 clones an existing template: plain steps.
+  assert.deepEqual(plan.prepare.map((p) => [p.id, p.steps.steps.map(({ step }) => (step.kind === 'deferred' ? step.rule : step.kind))]), [
+    [`local:bootstrap:${RELEASE}:edge`, ['bootstrap-release']],
+  ]);
+  const byJail = new Map(plan.changes.map((c) => [c.jail, c]));
+  for (const name of ['e1', 'e2']) assert.deepEqual(byJail.get(name)?.steps.steps.map(({ step }) => step.kind), ['deferred'], name);
+  assert.ok(!byJail.get('d1')?.steps.steps.some(({ step }) => step.kind === 'deferred'));
+
+  recorder.clear();
+  const result = await applyFleetPlan(plan, { hosts, warn, concurrency: 2 });
+  assert.equal(result.ok, true, JSON.stringify(result));
+  const steps = [...plan.prepare.flatMap((p) => p.steps.steps), ...plan.changes.flatMap((c) => c.steps.steps)].map((s) => s.step);
+  const resolved = assertCallsMatchSteps(recorder, steps, { outsideLocks: plan.locks.map((l) => l.path), wrapperLocks: [join(settings.lockDir, 'rc-conf.lock')] });
+  // The two deferred creates resolved to clones from the template prepare made; nothing else was planned at apply time.
+  assert.deepEqual(resolved.filter((s) => s.kind === 'storage' && s.op.op === 'clone').map((s) => (s.kind === 'storage' && s.op.op === 'clone' ? `${s.op.source}@${s.op.snapshot}>${s.op.target}` : '')).sort(), [
+    `templates/edge-${RELEASE}@base>jails/e1`,
+    `templates/edge-${RELEASE}@base>jails/e2`,
+  ]);
+  for (const c of plan.changes) {
+    for (const { step } of c.steps.steps) if (step.kind === 'deferred') assert.deepEqual(ownWrites(step), [], `${c.jail}'s deferred step wrote by itself`);
+  }
+  // The plan's lock was the first write and its release the last.
+  const writes = recorder.writes();
+  assert.deepEqual([writes[0]?.call, writes[0]?.args[0]], ['createExclusive', plan.locks[0]?.path]);
+  assert.deepEqual([writes.at(-1)?.call, writes.at(-1)?.args[0]], ['remove', plan.locks[0]?.path]);
+});
