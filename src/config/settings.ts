@@ -12,6 +12,8 @@ export type Arch = 'amd64' | 'arm64';
 export const DEFAULT_ROOT = '/usr/local/jailbuild';
 export const DEFAULT_MIRRORS = ['https://download.freebsd.org'];
 export const DEFAULT_FETCH_STALL_TIMEOUT_S = 60;
+export const DEFAULT_PKG_MIRRORS = ['https://pkg.FreeBSD.org'];
+export const DEFAULT_PKGBASE_SET = ['minimal-jail'];
 export const DEFAULT_ARCHIVE_MIRRORS = ['https://ftp-archive.freebsd.org/pub/FreeBSD-Archive/old-releases'];
 
 export type StorageSettings = { backend: 'dir' } | { backend: 'zfs'; dataset: string };
@@ -34,6 +36,12 @@ export interface Settings {
   trustedManifests: Record<string, string>;
   /** pkg signing-key fingerprints added to the pinned ones, set name (`pkgbase-15`) → sha256 hex list. */
   trustedPkgFingerprints: Record<string, string[]>;
+  /** Where bootstrap takes the base system from (config `bootstrap.from`); undefined: by release (see `chooseBaseSource`). */
+  bootstrapFrom: 'dist' | 'pkgbase' | undefined;
+  /** pkgbase: sets or packages to install (config `bootstrap.set`). */
+  pkgbaseSet: string[];
+  /** pkgbase: pkg mirrors, tried in order (config `bootstrap.pkgMirrors`). */
+  pkgMirrors: string[];
   storage: StorageSettings;
   /** Directory of per-jail `<name>.conf` files. */
   jailConfDir: string;
@@ -108,6 +116,9 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
     strict: flags.strict ?? config.strict ?? false,
     trustedManifests: config.trustedManifests ?? {},
     trustedPkgFingerprints: config.trustedPkgFingerprints ?? {},
+    bootstrapFrom: config.bootstrap?.from,
+    pkgbaseSet: config.bootstrap?.set === undefined ? [...DEFAULT_PKGBASE_SET] : typeof config.bootstrap.set === 'string' ? [config.bootstrap.set] : [...config.bootstrap.set],
+    pkgMirrors: (config.bootstrap?.pkgMirrors ?? DEFAULT_PKG_MIRRORS).map((m) => (/^[a-z]+:\/\//.test(m) ? m : fromConfig(m))),
     fetchStallTimeoutMs: (config.fetch?.stallTimeout ?? DEFAULT_FETCH_STALL_TIMEOUT_S) * 1000,
     storage,
     jailConfDir: hostPath(config.jailConf?.dir, '/etc/jail.conf.d'),

@@ -137,6 +137,9 @@ class RealZfsHost implements Host {
   readFile(path: string) {
     return this.inner.readFile(path);
   }
+  readBytes(path: string) {
+    return this.inner.readBytes(path);
+  }
   createExclusive(path: string, content: string) {
     return this.inner.createExclusive(path, content);
   }
