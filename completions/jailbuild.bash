@@ -33,10 +33,10 @@ _jailbuild_subcommands() {
 _jailbuild_options() {
   case "$1" in
     '') echo -V --version --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug -h --help ;;
-    demo) echo --name --release -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    demo) echo --name --release --from -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     fetch) echo --dists --force --stall-timeout -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     releases) echo --remote -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    bootstrap) echo -t --template --force -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    bootstrap) echo -t --template --force --from --set --pkg-mirror -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     create) echo -r --release -t --template --hostname --net --ip --ip6 --param --rc --boot --fstab --timezone --securelevel --devfs-ruleset -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     list) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     start) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
@@ -72,10 +72,13 @@ _jailbuild_option_value() {
     --config) COMPREPLY=($(compgen -f -- "$cur")) ;;
     --name) COMPREPLY=($(true)) ;;
     --release) COMPREPLY=($(true)) ;;
+    --from) COMPREPLY=($(true)) ;;
     --dists) COMPREPLY=($(true)) ;;
     --stall-timeout) COMPREPLY=($(true)) ;;
     -t) COMPREPLY=($(true)) ;;
     --template) COMPREPLY=($(true)) ;;
+    --set) COMPREPLY=($(true)) ;;
+    --pkg-mirror) COMPREPLY=($(true)) ;;
     -r) COMPREPLY=($(true)) ;;
     --hostname) COMPREPLY=($(true)) ;;
     --net) COMPREPLY=($(true)) ;;

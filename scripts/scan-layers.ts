@@ -38,6 +38,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['jail'],
   ['image'],
   ['network', 'template', 'pkgbase', 'synthetic'],
+  ['bootstrap'],
   ['upgrade'],
   ['fleet'],
   ['config'],

@@ -18,7 +18,7 @@ export type { FleetChange, FleetPlan } from './fleet/fleet-plan.js';
 export type { FleetApplyResult, FleetJailResult } from './fleet/apply-fleet-plan.js';
 export type { JailInfo } from './jail/read-jails.js';
 export type { JailSpec, JailSpecInput } from './jail/jail-spec.js';
-export type { BootstrapResult } from './image/bootstrap-release.js';
+export type { BootstrapResult } from './bootstrap/bootstrap-release.js';
 export type { Plan, PlanStep } from './plan/plan.js';
 export { LocalHost, SshHost } from './host/index.js';
 export type { Host } from './host/index.js';

@@ -10,7 +10,7 @@ import type { Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local-host.js';
-import { bootstrapRelease, type BootstrapResult } from '../image/bootstrap-release.js';
+import { bootstrapRelease, type BootstrapResult } from '../bootstrap/bootstrap-release.js';
 import { jailDataset } from '../jail/dataset-names.js';
 import { planDestroyJail } from '../jail/plan-jail-lifecycle.js';
 import { prepareCreateJail, type CreateJailRequest } from './prepare-create-jail.js';

@@ -10,8 +10,8 @@
 import type { Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
-import type { BootstrapResult } from '../image/bootstrap-release.js';
-import { bootstrapStep } from '../image/plan-bootstrap.js';
+import type { BootstrapResult } from '../bootstrap/bootstrap-release.js';
+import { bootstrapStep } from '../bootstrap/plan-bootstrap.js';
 import type { JailNetwork } from '../network/jail-network.js';
 import type { NetworkConfig } from '../network/network-config.js';
 import { networkForJail } from '../network/network-for-jail.js';

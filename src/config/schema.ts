@@ -69,6 +69,39 @@ export const configSchema = z
           'Extra trusted pkg signing-key fingerprints by set name (`pkgbase-15`, or your own repository\'s): the sha256 of the key\'s PEM file, as in /usr/share/keys/pkgbase-15/trusted/ (docs/PKGBASE.md). Needed for a private pkgbase repository, the way `trustedManifests` is for a private dist mirror.',
         examples: [{ 'pkgbase-15': ['0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'] }],
       }),
+    bootstrap: z
+      .object({
+        from: z
+          .enum(['dist', 'pkgbase'])
+          .optional()
+          .meta({
+            description:
+              'Where `bootstrap` takes the base system from: `dist` (base.txz from `mirrors`, checked against its pinned MANIFEST) or `pkgbase` (FreeBSD-base packages from `pkgMirrors`, catalogue signature checked against `trustedPkgFingerprints`). Same as `bootstrap --from`.',
+            defaultText: '`dist` for releases that ship dist sets (up to 15.x), `pkgbase` from 16.0 on, where base.txz no longer exists',
+            examples: ['pkgbase'],
+          }),
+        set: z
+          .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+          .optional()
+          .meta({
+            description:
+              'pkgbase only: what to install, sets or packages. A word names the set `FreeBSD-set-<word>` when the catalogue has it (`minimal-jail`, `base-jail`, `base`), else the package `FreeBSD-<word>`, else a full package name; dependencies are added. Same as `bootstrap --set`.',
+            default: 'minimal-jail',
+            examples: ['base-jail', ['minimal-jail', 'FreeBSD-csh']],
+          }),
+        pkgMirrors: z
+          .array(z.string().min(1))
+          .min(1)
+          .optional()
+          .meta({
+            description: 'pkgbase only: pkg mirrors, tried in order; the repository is `<mirror>/<ABI>/base_release_<minor>/` (FreeBSD.conf\'s FreeBSD-base layout). Same as `bootstrap --pkg-mirror`.',
+            default: ['https://pkg.FreeBSD.org'],
+            examples: [['https://pkg.example.org', 'https://pkg.FreeBSD.org']],
+          }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: 'How `bootstrap` (and `create`, `apply` when they bootstrap) builds a basejail: from dist sets or from pkgbase packages (docs/PKGBASE.md).', examples: [{ from: 'pkgbase', set: 'minimal-jail' }] }),
     fetch: z
       .object({
         stallTimeout: z.number().positive().max(86_400).optional().meta({ description: 'Seconds without a byte before a download is aborted and retried, resuming from the bytes already on disk. Same as `fetch --stall-timeout`.', default: 60, examples: [120] }),

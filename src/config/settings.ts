@@ -11,6 +11,8 @@ import type { ParsedConfig } from './schema.js';
 export const DEFAULT_ROOT = '/usr/local/jailbuild';
 export const DEFAULT_MIRRORS = ['https://download.freebsd.org'];
 export const DEFAULT_FETCH_STALL_TIMEOUT_S = 60;
+export const DEFAULT_PKG_MIRRORS = ['https://pkg.FreeBSD.org'];
+export const DEFAULT_PKGBASE_SET = ['minimal-jail'];
 export const DEFAULT_ARCHIVE_MIRRORS = ['https://ftp-archive.freebsd.org/pub/FreeBSD-Archive/old-releases'];
 
 /** Flags that override the config file. Undefined means "not given". */
@@ -70,6 +72,9 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
     strict: flags.strict ?? config.strict ?? false,
     trustedManifests: config.trustedManifests ?? {},
     trustedPkgFingerprints: config.trustedPkgFingerprints ?? {},
+    bootstrapFrom: config.bootstrap?.from,
+    pkgbaseSet: config.bootstrap?.set === undefined ? [...DEFAULT_PKGBASE_SET] : typeof config.bootstrap.set === 'string' ? [config.bootstrap.set] : [...config.bootstrap.set],
+    pkgMirrors: (config.bootstrap?.pkgMirrors ?? DEFAULT_PKG_MIRRORS).map((m) => (/^[a-z]+:\/\//.test(m) ? m : fromConfig(m))),
     fetchStallTimeoutMs: (config.fetch?.stallTimeout ?? DEFAULT_FETCH_STALL_TIMEOUT_S) * 1000,
     storage,
     jailConfDir: hostPath(config.jailConf?.dir, '/etc/jail.conf.d'),

@@ -35,7 +35,7 @@ import { idOfLoopback, nextJailId } from '../network/network-for-jail.js';
 import { readHostAddresses } from '../network/read-host-addresses.js';
 import { jailNetworkFromParams } from '../network/read-jail-networks.js';
 import { resolveJailAddresses, type JailAddressUse, type ResolvedNetwork } from '../network/resolve-jail-addresses.js';
-import { bootstrapStep } from '../image/plan-bootstrap.js';
+import { bootstrapStep } from '../bootstrap/plan-bootstrap.js';
 import { hostLockStep } from '../plan/host-lock.js';
 import { createPlan, type PlannedStep } from '../plan/plan.js';
 import { renderPlan } from '../plan/render-plan.js';

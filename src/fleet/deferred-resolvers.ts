@@ -8,7 +8,7 @@
 import type { Settings } from '../model/settings.js';
 import { JailbuildError } from '../errors.js';
 import type { Host } from '../host/host.js';
-import { bootstrapRelease, type BootstrapResult } from '../image/bootstrap-release.js';
+import { bootstrapRelease, type BootstrapResult } from '../bootstrap/bootstrap-release.js';
 import type { JailSpec } from '../jail/jail-spec.js';
 import { planCreateJail } from '../jail/plan-create-jail.js';
 import type { DeferredResolver } from '../plan/apply-plan.js';
@@ -45,6 +45,18 @@ function text(step: DeferredStep, key: string): string {
   return value;
 }
 
+const strings = (value: unknown): string[] | undefined => (Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined);
+
+/** The bootstrap step's base source (`from`, and for pkgbase the set and mirrors), when the plan fixed one. */
+function baseSource(step: DeferredStep): { from?: 'dist' | 'pkgbase'; set?: string[]; pkgMirrors?: string[] } {
+  const from = step.inputs.from;
+  if (from === 'dist') return { from };
+  if (from !== 'pkgbase') return {};
+  const set = strings(step.inputs.set);
+  const pkgMirrors = strings(step.inputs.pkgMirrors);
+  return { from, ...(set ? { set } : {}), ...(pkgMirrors ? { pkgMirrors } : {}) };
+}
+
 export function deferredResolvers(ctx: ResolverContext): Resolvers {
   const common = { settings: ctx.settings, host: ctx.host, storage: ctx.storage, ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) };
   return {
@@ -55,6 +67,7 @@ export function deferredResolvers(ctx: ResolverContext): Resolvers {
         release: text(step, 'release'),
         template: text(step, 'template'),
         ...(step.inputs.force === true ? { force: true } : {}),
+        ...baseSource(step),
         ...(ctx.version ? { version: ctx.version } : {}),
         ...(ctx.trustedManifests ? { trustedManifests: ctx.trustedManifests } : {}),
       });

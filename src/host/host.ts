@@ -47,6 +47,8 @@ export interface Host {
   platform(): Promise<string>;
 
   readFile(path: string): Promise<string | undefined>;
+  /** A file's bytes (no text decoding: MANIFEST sums are over bytes); undefined when absent. */
+  readBytes(path: string): Promise<Buffer | undefined>;
   /**
    * Creates `path` holding `content` only when nothing is there, atomically
    * (a complete temporary file hard-linked into place, so no reader sees it

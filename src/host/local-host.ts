@@ -70,6 +70,15 @@ export class LocalHost implements Host {
     }
   }
 
+  async readBytes(path: string): Promise<Buffer | undefined> {
+    try {
+      return await fs.readFile(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
   async writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
     await fs.mkdir(dirname(path), { recursive: true });
     const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;

@@ -23,6 +23,7 @@ export function serializeCommands(host: Host, commands: readonly string[], lockP
     which: (command: string) => host.which(command),
     platform: () => host.platform(),
     readFile: (path: string) => host.readFile(path),
+    readBytes: (path: string) => host.readBytes(path),
     createExclusive: (path: string, content: string) => host.createExclusive(path, content),
     writeFileAtomic: (path: string, content: string, mode?: number) => host.writeFileAtomic(path, content, mode),
     mkdir: (path: string, options?: { mode?: number; recursive?: boolean }) => host.mkdir(path, options),

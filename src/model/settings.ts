@@ -31,6 +31,12 @@ export interface Settings {
   trustedManifests: Record<string, string>;
   /** pkg signing-key fingerprints added to the pinned ones, set name (`pkgbase-15`) → sha256 hex list. */
   trustedPkgFingerprints: Record<string, string[]>;
+  /** Where bootstrap takes the base system from (config `bootstrap.from`); undefined: by release (see `chooseBaseSource`). */
+  bootstrapFrom: 'dist' | 'pkgbase' | undefined;
+  /** pkgbase: sets or packages to install (config `bootstrap.set`). */
+  pkgbaseSet: string[];
+  /** pkgbase: pkg mirrors, tried in order (config `bootstrap.pkgMirrors`). */
+  pkgMirrors: string[];
   storage: StorageSettings;
   /** Directory of per-jail `<name>.conf` files. */
   jailConfDir: string;

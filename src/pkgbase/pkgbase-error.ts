@@ -33,7 +33,9 @@ export type PkgbaseErrorCode =
   /** A `.pkg` is malformed: manifests missing or not first, an entry the manifest does not list, a listed file missing. */
   | 'E_PKGBASE_PACKAGE'
   /** The release has no FreeBSD-base repository (before 15.0) or is not a release name. */
-  | 'E_PKGBASE_RELEASE';
+  | 'E_PKGBASE_RELEASE'
+  /** pkg could not register the installed packages in the new tree (or is missing on FreeBSD). */
+  | 'E_PKGBASE_REGISTER';
 
 export class PkgbaseError extends JailbuildError {
   override name = 'PkgbaseError';

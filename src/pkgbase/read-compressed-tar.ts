@@ -81,3 +81,47 @@ export async function readCompressedTar(bytes: Buffer, sink: TarSink, label: str
   }
   return compression;
 }
+
+/**
+ * The uncompressed tar of `bytes` as one buffer, decoded by the same native
+ * process as `readCompressedTar` (a plain tar is returned as is). Lets a caller
+ * decode the next package on another core while it parses the current one;
+ * `maxBytes` bounds what a hostile archive can make us hold.
+ */
+export async function decodeCompressedTar(bytes: Buffer, label: string, maxBytes: number): Promise<Buffer> {
+  const compression = detectCompression(bytes);
+  if (compression === undefined) {
+    throw new PkgbaseError('E_PKGBASE_CATALOGUE', `${label} is neither a tar nor zstd/xz/gzip/bzip2-compressed: the download is not a pkg archive; check the repository url`, { data: { archive: label } });
+  }
+  if (compression === 'none') return bytes;
+  const [command, args] = DECODERS[compression];
+  const decoder = spawnFilter(command, args);
+  const done = decoder.finished.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  decoder.stdin.end(bytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooBig = false;
+  for await (const chunk of decoder.stdout) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      tooBig = true;
+      decoder.kill();
+      break;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const decodeError = await done;
+  if (tooBig) {
+    throw new PkgbaseError('E_PKGBASE_PACKAGE', `${label} decodes to more than ${maxBytes} bytes, more than its catalogue entry allows; the package is malformed, fetch it again or use another mirror`, { data: { archive: label } });
+  }
+  if (decodeError !== undefined) {
+    if (isJailbuildError(decodeError) && decodeError.code === 'E_HOST_MISSING_COMMAND') {
+      throw new PkgbaseError('E_PKGBASE_DECODE', `${label} is ${compression}-compressed and \`${command}\` is not installed: install ${command} (FreeBSD has it in base)`, { cause: decodeError, data: { archive: label, compression } });
+    }
+    throw new PkgbaseError('E_PKGBASE_DECODE', `${command} could not decode ${label} (${message(decodeError)}): the archive is truncated or corrupt; fetch it again`, { cause: decodeError, data: { archive: label, compression } });
+  }
+  return Buffer.concat(chunks, size);
+}

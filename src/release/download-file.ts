@@ -40,8 +40,12 @@ export interface DownloadFileOptions extends RetryOptions {
   file: string;
   /** Final path; the transfer goes to `<dest>.part` (its validator to `<dest>.part.json`). */
   dest: string;
-  /** Expected lower-case hex sha256 (from the trusted MANIFEST). */
-  sha256: string;
+  /**
+   * Expected lower-case hex sha256 (from the trusted MANIFEST). Undefined only
+   * when the caller checks the file itself against another kind of sum (a pkg
+   * catalogue's blake2b); the sha256 is still computed and returned.
+   */
+  sha256: string | undefined;
   /** @default ignore */
   onProgress?: OnProgress;
   /** @default direct connections */
@@ -312,7 +316,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     }
     everResumed ||= result.resumed;
     const actual = (state.partHash as PartHash).hash.digest('hex');
-    if (actual !== options.sha256) {
+    if (options.sha256 !== undefined && actual !== options.sha256) {
       await fs.rm(state.part, { force: true });
       await fs.rm(state.meta, { force: true });
       throw new ChecksumError(options.file, url.href, options.sha256, actual);

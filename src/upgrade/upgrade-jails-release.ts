@@ -17,7 +17,7 @@
 import type { Settings } from '../model/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
-import { bootstrapRelease } from '../image/bootstrap-release.js';
+import { bootstrapRelease } from '../bootstrap/bootstrap-release.js';
 import { basejailDataset, jailDataset, templateDataset, TEMPLATE_SNAPSHOT } from '../jail/dataset-names.js';
 import type { JailInfo } from '../jail/read-jails.js';
 import { applyPlan } from '../plan/apply-plan.js';

@@ -64,6 +64,7 @@ function jb(...argv: string[]) {
 /** Every command with --dry-run; the names must cover src/cli/commands (checked below). */
 const RUNS: string[][] = [
   ['demo'],
+  ['demo', '--from', 'pkgbase'],
   ['fetch', '14.2'],
   ['fetch', '14.3', '--dists', 'base'],
   ['fetch', '14.2', '--force'],
@@ -71,6 +72,7 @@ const RUNS: string[][] = [
   ['releases', '--remote'],
   ['bootstrap', '14.2'],
   ['bootstrap', '14.3'],
+  ['bootstrap', '15.0', '--from', 'pkgbase', '--set', 'base-jail'],
   ['create', 'j2', '--net', 'lan', '--boot'],
   ['create', 'j3', '--net', 'alias:em0:auto:pool=10.0.1.0/24'],
   ['create', 'j4', '--release', '14.3'],

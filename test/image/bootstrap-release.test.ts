@@ -12,7 +12,7 @@ import { validateConfig } from '../../src/config/load-config.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import type { Settings } from '../../src/model/settings.js';
 import { LocalHost } from '../../src/host/local-host.js';
-import { bootstrapRelease } from '../../src/image/bootstrap-release.js';
+import { bootstrapRelease } from '../../src/bootstrap/bootstrap-release.js';
 import { DirBackend } from '../../src/storage/dir-backend.js';
 import { generateRelease, type GeneratedRelease } from '../../src/synthetic/index.js';
 import { collectWarnings } from '../../src/warn.js';

@@ -25,7 +25,7 @@ import type { FleetPlan } from '../../src/fleet/fleet-plan.js';
 import { openFleetHosts } from '../../src/fleet/open-fleet-hosts.js';
 import { readFleetState } from '../../src/fleet/read-fleet-state.js';
 import type { Host } from '../../src/host/host.js';
-import { planBootstrap } from '../../src/image/plan-bootstrap.js';
+import { planBootstrap } from '../../src/bootstrap/plan-bootstrap.js';
 import { planDestroyJail, planLifecycle } from '../../src/jail/plan-jail-lifecycle.js';
 import { prepareCreateJail } from '../../src/app/prepare-create-jail.js';
 import { readJails } from '../../src/jail/read-jails.js';

@@ -10,7 +10,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolveSettings } from '../../src/config/settings.js';
 import type { Settings } from '../../src/model/settings.js';
-import { bootstrapRelease } from '../../src/image/bootstrap-release.js';
+import { bootstrapRelease } from '../../src/bootstrap/bootstrap-release.js';
 import { DirBackend } from '../../src/storage/dir-backend.js';
 import { ZfsBackend } from '../../src/storage/zfs-backend.js';
 import type { StorageBackend } from '../../src/storage/storage-backend.js';
@@ -137,6 +137,9 @@ class RealZfsHost implements Host {
   }
   readFile(path: string) {
     return this.inner.readFile(path);
+  }
+  readBytes(path: string) {
+    return this.inner.readBytes(path);
   }
   createExclusive(path: string, content: string) {
     return this.inner.createExclusive(path, content);

@@ -1,19 +1,24 @@
 /**
  * `jailbuild demo`: the whole path on any machine, no FreeBSD and no network —
  * generate a small FreeBSD-shaped release into a local mirror, bootstrap it
- * with the dir backend, create a jail, and show the jail.conf it wrote.
+ * with the dir backend, create a jail, and show the jail.conf it wrote. With
+ * `--from pkgbase` the same release is published as a signed FreeBSD-base
+ * package repository (a key made for the demo, trusted for this run only) and
+ * the basejail is bootstrapped from its packages instead of base.txz.
  */
 import type { Command } from 'commander';
+import type { BootstrapOptions } from '../../bootstrap/bootstrap-release.js';
 import type { CliIo } from '../context.js';
 import { commandAction } from '../run-command.js';
 
 export function register(command: Command, io: CliIo): void {
   command
     .option('--name <name>', 'name of the demo jail', 'bsd-demo01')
-    .option('--release <release>', 'release name the synthetic release carries', '14.2-RELEASE')
+    .option('--release <release>', 'release name the synthetic release carries (default: 14.2-RELEASE, 15.0-RELEASE with --from pkgbase)')
+    .option('--from <source>', 'bootstrap from dist (base.txz) or pkgbase (a synthetic signed FreeBSD-base repository)', 'dist')
     .addHelpText('after', '\nEverything goes under --root (default: a new directory in the system temp dir), which is kept for you to look at.')
     .action(
-      commandAction(io, 'jailbuild demo', async (ctx, options: { name: string; release: string }) => {
+      commandAction(io, 'jailbuild demo', async (ctx, options: { name: string; release?: string; from: string }) => {
         const { mkdtemp, readFile } = await import('node:fs/promises');
         const { tmpdir } = await import('node:os');
         const { join } = await import('node:path');
@@ -22,23 +27,33 @@ export function register(command: Command, io: CliIo): void {
         const { resolveSettings } = await import('../../config/settings.js');
         const { parseReleaseName } = await import('../../release/parse-release-name.js');
         const { DirBackend } = await import('../../storage/dir-backend.js');
-        const { bootstrapRelease } = await import('../../image/bootstrap-release.js');
+        const { bootstrapRelease } = await import('../../bootstrap/bootstrap-release.js');
         const { prepareCreateJail } = await import('../../app/prepare-create-jail.js');
         const { jailConfPath } = await import('../../jail/plan-create-jail.js');
         const { applyPlan } = await import('../../plan/apply-plan.js');
         const { renderPlan } = await import('../../plan/render-plan.js');
         const { version } = await import('../version.js');
+        const { archPath } = await import('../../release/arch-path.js');
 
-        const release = parseReleaseName(options.release).name;
+        const { UsageError } = await import('../../errors.js');
+        if (options.from !== 'dist' && options.from !== 'pkgbase') throw new UsageError('E_USAGE_FROM', `unknown --from '${options.from}'; use dist or pkgbase`);
+        const pkgbase = options.from === 'pkgbase';
+        const release = parseReleaseName(options.release ?? (pkgbase ? '15.0-RELEASE' : '14.2-RELEASE')).name;
+        if (pkgbase) {
+          // Refuses a release without pkgbase (before 15.0) before anything is written.
+          const { pkgbaseRepository } = await import('../../pkgbase/pkgbase-repository.js');
+          pkgbaseRepository(release, ctx.settings.arch);
+        }
         if (ctx.settings.dryRun) {
           // --dry-run writes nothing anywhere: not even the demo's temp dir.
           const where = ctx.settings.root !== '/usr/local/jailbuild' ? ctx.settings.root : join(tmpdir(), 'jailbuild-demo-XXXXXX');
           const steps = [
             `generate a synthetic ${release} into ${join(where, 'mirror')}`,
-            `bootstrap it with the dir backend under ${where} (basejail, template@base)`,
+            ...(pkgbase ? [`publish it as a signed FreeBSD-base package repository in ${join(where, 'mirror')} (a key made for the demo)`] : []),
+            `bootstrap it${pkgbase ? ' from pkgbase' : ''} with the dir backend under ${where} (basejail, template@base)`,
             `create jail ${options.name} (${join(where, 'etc/jail.conf.d', `${options.name}.conf`)})`,
           ];
-          return { data: { dryRun: true, root: where, release, jail: options.name, steps }, text: ['# demo --dry-run: nothing written; it would', ...steps.map((s) => `#   ${s}`)].join('\n') };
+          return { data: { dryRun: true, root: where, release, from: options.from, jail: options.name, steps }, text: ['# demo --dry-run: nothing written; it would', ...steps.map((s) => `#   ${s}`)].join('\n') };
         }
         const root = ctx.settings.root !== '/usr/local/jailbuild' ? ctx.settings.root : await mkdtemp(join(tmpdir(), 'jailbuild-demo-'));
         const log: string[] = [];
@@ -61,7 +76,28 @@ export function register(command: Command, io: CliIo): void {
         const storage = new DirBackend(ctx.host, { root });
         // The synthetic MANIFEST is trusted because we just made it: pin it like a known release.
         const trustedManifests = { [`${release}/${settings.arch}`]: generated.manifestSha256 };
-        const boot = await bootstrapRelease({ settings, host: ctx.host, storage, release, warn: ctx.warn, onProgress: ctx.onProgress, trustedManifests, version: version() });
+        let pkgbaseOptions: Pick<BootstrapOptions, 'from' | 'pkgMirrors' | 'trustedPkgFingerprints'> = {};
+        if (pkgbase) {
+          const { generateKeyPairSync } = await import('node:crypto');
+          const { generatePkgbaseRepo } = await import('../../synthetic/generate-pkgbase-repo.js');
+          const { pkgKeyFingerprint } = await import('../../pkgbase/pkg-key-fingerprint.js');
+          const { pkgFingerprintSet } = await import('../../pkgbase/pinned-fingerprints.js');
+          // A key made for this demo and trusted for this run only, as a private repository's key is with trustedPkgFingerprints.
+          const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+          const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+          const repo = await generatePkgbaseRepo({ outDir: mirrorDir, release, arch: archPath(settings.arch).cpu, signingKey: { privateKey, publicKeyPem } });
+          const fingerprint = pkgKeyFingerprint(publicKeyPem);
+          say(`published it as a FreeBSD-base repository: ${repo.packages.size} packages in ${repo.repoDir}, catalogue signed by ${fingerprint.slice(0, 16)}…`);
+          const major = Number(/^(\d+)/.exec(release)?.[1]);
+          pkgbaseOptions = { from: 'pkgbase', pkgMirrors: [pathToFileURL(mirrorDir).href], trustedPkgFingerprints: { [pkgFingerprintSet(major)]: [fingerprint] } };
+        }
+        const boot = await bootstrapRelease({ settings, host: ctx.host, storage, release, warn: ctx.warn, onProgress: ctx.onProgress, trustedManifests, version: version(), ...pkgbaseOptions });
+        if (boot.pkgbase !== undefined) {
+          const registration = boot.pkgbase.registration;
+          say(
+            `installed ${boot.pkgbase.packages.length} packages (${boot.pkgbase.requested.join(', ')}), each checked against the signed catalogue${registration?.registered ? ', registered with pkg' : registration?.skipped ? `; ${registration.skipped}` : ''}`,
+          );
+        }
         say(`bootstrapped: basejail ${boot.basejail.path} (read-only), template ${boot.template.path}@${boot.template.snapshot} (${boot.userland ?? '?'})`);
 
         // The same preparation `jailbuild create` runs (the bootstrap above is already done, so it is reused).

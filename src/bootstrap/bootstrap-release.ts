@@ -15,10 +15,13 @@ import { basejailDataset, JAIL_PARENT, TEMPLATE_PARENT, templateDataset, TEMPLAT
 import type { OnProgress } from '../progress.js';
 import { ignoreProgress, step } from '../progress.js';
 import { ensureRelease } from '../release/index.js';
+import { bootstrapSourcePkgbase, type PkgbaseBootstrapSummary } from './bootstrap-source-pkgbase.js';
+import { chooseBaseSource, type BaseSource } from '../pkgbase/choose-base-source.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import type { Warn } from '../warn.js';
-import { readFreebsdVersion } from './read-freebsd-version.js';
-import { splitRelease } from './index.js';
+import { readFreebsdVersion } from '../image/read-freebsd-version.js';
+import { splitRelease } from '../image/index.js';
+import type { FileFlag } from '../image/split-writer.js';
 
 /** Parent of the datasets a bootstrap builds into before it renames them into place. */
 export const STAGING_PARENT = 'staging';
@@ -40,6 +43,33 @@ export interface BootstrapOptions {
   trustedManifests?: Record<string, string>;
   /** jailbuild's version, stamped on the datasets. */
   version?: string;
+  /** dist (base.txz) or pkgbase (FreeBSD-base packages). @default settings.bootstrapFrom, else by release (chooseBaseSource) */
+  from?: BaseSource;
+  /** pkgbase: sets or packages to install. @default settings.pkgbaseSet */
+  set?: readonly string[];
+  /** pkgbase: pkg mirrors. @default settings.pkgMirrors */
+  pkgMirrors?: readonly string[];
+  /** pkgbase: extra trusted key fingerprints by set name (tests, demo), over settings.trustedPkgFingerprints. */
+  trustedPkgFingerprints?: Record<string, string[]>;
+}
+
+/**
+ * What a bootstrap source (dist or pkgbase) hands to the shared staging and
+ * promote steps, once it has fetched and verified everything it needs and
+ * before anything is staged.
+ */
+export interface PreparedBootstrapSource {
+  /** Writes the base system into the two (fresh) staging trees; file flags this host could not set come back. */
+  split(basejailDir: string, templateDir: string): Promise<{ entries: number; flags: FileFlag[] }>;
+  /** Directory beside the verified download where unsettable flags are recorded (`fflags.json`). */
+  flagsDir: string;
+  /** File name of that record. */
+  flagsFile: string;
+  /** Dataset properties that name what the trees were made from. */
+  properties: Record<string, string>;
+  /** sha256 of base.txz (dist), of the verified catalogue (pkgbase). */
+  sha256: string | undefined;
+  pkgbase?: PkgbaseBootstrapSummary;
 }
 
 export interface BootstrapResult {
@@ -53,11 +83,16 @@ export interface BootstrapResult {
   /** File flags from the archive that this host could not set (non-FreeBSD), recorded beside the release cache. */
   flagsFile: string | undefined;
   skipped: boolean;
+  /** Where the base system came from. */
+  from: BaseSource;
+  /** pkgbase: repository, catalogue, packages and registration. */
+  pkgbase?: PkgbaseBootstrapSummary;
 }
 
 export async function bootstrapRelease(options: BootstrapOptions): Promise<BootstrapResult> {
   const { settings, host, storage, release } = options;
   const template = options.template ?? settings.defaultTemplate;
+  const from = chooseBaseSource(release, options.from ?? settings.bootstrapFrom);
   const onProgress = options.onProgress ?? ignoreProgress;
   const basejail = basejailDataset(release);
   const tmpl = templateDataset(template, release);
@@ -70,6 +105,7 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
     sha256: undefined,
     flagsFile: undefined,
     skipped: false,
+    from,
     ...extra,
   });
 
@@ -85,22 +121,7 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
       for (const name of [tmpl, ...(haveBasejail ? [basejail] : [])]) await assertUnused(storage, name, release);
     }
 
-    const cached = await ensureRelease({
-      release,
-      arch: settings.arch,
-      dists: ['base'],
-      mirrors: settings.mirrors,
-      archiveMirrors: settings.archiveMirrors,
-      cache: settings.cache,
-      force: false,
-      strict: settings.strict,
-      warn: options.warn,
-      onProgress,
-      trustedManifests: { ...settings.trustedManifests, ...options.trustedManifests },
-      stallTimeoutMs: settings.fetchStallTimeoutMs,
-    });
-    const archive = cached.files.base;
-    if (archive === undefined) throw new JailbuildError('E_BOOTSTRAP_NO_BASE', `release ${release} has no base.txz in its MANIFEST; check the mirror`);
+    const source = from === 'pkgbase' ? await bootstrapSourcePkgbase(options, settings) : await bootstrapSourceDist(options, settings, onProgress);
 
     const stamp = `${process.pid}`;
     const stagingBasejail = `${STAGING_PARENT}/basejail-${release}-${stamp}`;
@@ -112,27 +133,18 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
     try {
       await storage.create(stagingBasejail);
       await storage.create(stagingTemplate);
-      // splitRelease applies file flags itself on FreeBSD (through the host door) and only returns them elsewhere.
-      const split = await splitRelease({
-        archive,
-        basejailDir: storage.pathOf(stagingBasejail),
-        templateDir: storage.pathOf(stagingTemplate),
-        writable: settings.writable,
-        host,
-        warn: options.warn,
-        onProgress,
-      });
+      const split = await source.split(storage.pathOf(stagingBasejail), storage.pathOf(stagingTemplate));
       let flagsFile: string | undefined;
       if (split.flags.length > 0 && (await host.platform()) !== 'freebsd') {
         // Linux cannot hold BSD file flags; keep them beside the release so a FreeBSD host (or a later sync) can apply them.
-        flagsFile = join(cached.dir, 'fflags.json');
+        flagsFile = join(source.flagsDir, source.flagsFile);
         await host.writeFileAtomic(flagsFile, `${JSON.stringify(split.flags, null, 2)}\n`);
       }
       const userland = await readFreebsdVersion(storage.pathOf(stagingBasejail), host).catch(() => undefined);
       const properties = {
         release,
         arch: settings.arch,
-        ...(cached.sha256.base ? { sha256: cached.sha256.base } : {}),
+        ...source.properties,
         ...(userland ? { patchlevel: userland } : {}),
         ...(options.version ? { version: options.version } : {}),
       };
@@ -156,13 +168,42 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
       });
       return result(
         { basejail: !haveBasejail || Boolean(options.force), template: true },
-        { userland, entries: split.entries, sha256: cached.sha256.base, flagsFile },
+        { userland, entries: split.entries, sha256: source.sha256, flagsFile, ...(source.pkgbase ? { pkgbase: source.pkgbase } : {}) },
       );
     } catch (error) {
       await cleanup();
       throw error;
     }
   });
+}
+
+/** dist: base.txz fetched (or re-verified) into the release cache, split in one streaming pass. */
+async function bootstrapSourceDist(options: BootstrapOptions, settings: Settings, onProgress: OnProgress): Promise<PreparedBootstrapSource> {
+  const { release, host } = options;
+  const cached = await ensureRelease({
+    release,
+    arch: settings.arch,
+    dists: ['base'],
+    mirrors: settings.mirrors,
+    archiveMirrors: settings.archiveMirrors,
+    cache: settings.cache,
+    force: false,
+    strict: settings.strict,
+    warn: options.warn,
+    onProgress,
+    trustedManifests: { ...settings.trustedManifests, ...options.trustedManifests },
+    stallTimeoutMs: settings.fetchStallTimeoutMs,
+  });
+  const archive = cached.files.base;
+  if (archive === undefined) throw new JailbuildError('E_BOOTSTRAP_NO_BASE', `release ${release} has no base.txz in its MANIFEST; check the mirror`);
+  return {
+    // splitRelease applies file flags itself on FreeBSD (through the host door) and only returns them elsewhere.
+    split: (basejailDir, templateDir) => splitRelease({ archive, basejailDir, templateDir, writable: settings.writable, host, warn: options.warn, onProgress }),
+    flagsDir: cached.dir,
+    flagsFile: 'fflags.json',
+    properties: cached.sha256.base ? { sha256: cached.sha256.base } : {},
+    sha256: cached.sha256.base,
+  };
 }
 
 /**
