@@ -37,7 +37,7 @@ export async function planBootstrap(settings: Settings, storage: StorageBackend,
   const haveTemplate = (await storage.listSnapshots(templateDataset(template, release)).catch(() => [] as string[])).includes(TEMPLATE_SNAPSHOT);
   if (haveBasejail && haveTemplate && !force) return createPlan(`${release} is bootstrapped already (template ${template}); nothing to do`);
   const explain = (await renderBootstrapPlan(settings, storage, release, template, source)).trimEnd().split('\n').slice(1);
-  return createPlan(`bootstrap ${release} (${settings.arch}${source ? ` from ${source.from}` : ''}), template ${template}`, [
+  return createPlan(`bootstrap ${release} (${settings.arch})${source?.from === 'pkgbase' ? ' from pkgbase' : ''}, template ${template}`, [
     { step: bootstrapStep(release, template, { force, explain, ...(source ? { source } : {}) }) },
   ]);
 }

@@ -199,8 +199,10 @@ describe('bootstrap --from pkgbase', () => {
     assert.match(text.stdout, /pkg -r <template> register -t \[-A\] -M/);
     const json = await run(['--root', root, '--dry-run', '--json', 'bootstrap', '15.0', '--from', 'pkgbase']);
     assert.equal(json.code, 0, json.stderr);
-    const parsed = JSON.parse(json.stdout) as { result: { dryRun: boolean; from: string; set: string[] } };
-    assert.deepEqual([parsed.result.dryRun, parsed.result.from, parsed.result.set], [true, 'pkgbase', ['minimal-jail']]);
+    // The plan value: its deferred bootstrap step carries the base source it was planned with.
+    const parsed = JSON.parse(json.stdout) as { result: { dryRun: boolean; plan: { steps: { step: { kind: string; inputs?: { from?: string; set?: string[] } } }[] } } };
+    const deferred = parsed.result.plan.steps.find((s) => s.step.kind === 'deferred')?.step.inputs;
+    assert.deepEqual([parsed.result.dryRun, deferred?.from, deferred?.set], [true, 'pkgbase', ['minimal-jail']]);
     assert.deepEqual(snapshotTree(root), {});
     assert.equal(mirror.requests.length, requests);
   });
