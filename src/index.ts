@@ -8,6 +8,7 @@ export { JailbuildError, UsageError, ConfigError } from './errors.js';
 export { apply, bootstrap, createJail, destroyJail, listJails, plan, readFleetPlanFile, writeFleetPlanFile, humanFleetView, jsonFleetView, hasChanges, FLEET_PLAN_VERSION } from './fleet/index.js';
 export type { ApplyOptions, CreateJailResult, FleetApplyResult, FleetChange, FleetJailResult, FleetOptions, FleetPlan, FleetView, JailApiOptions } from './fleet/index.js';
 export type { JailInfo } from './jail/read-jails.js';
+export type { JailLimits, LimitRule } from './limits/jail-limits.js';
 export type { JailSpec, JailSpecInput } from './jail/jail-spec.js';
 export type { BootstrapResult } from './image/bootstrap-release.js';
 export type { Plan, PlanStep } from './plan/plan.js';

@@ -6,6 +6,8 @@
 import type { ParsedConfig } from '../config/schema.js';
 import type { Settings } from '../config/settings.js';
 import { ConfigError } from '../errors.js';
+import type { JailLimits } from '../limits/jail-limits.js';
+import { mergeLimits, parseLimitsObject } from '../limits/parse-limit.js';
 import type { NetworkConfig } from '../network/network-config.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import type { FleetTemplateConfig } from './fleet-schema.js';
@@ -31,6 +33,8 @@ export interface DesiredJail {
   devfsRuleset: number;
   fstab: boolean;
   timezone: string | undefined;
+  /** The template entry's limits with the jail's own over them. */
+  limits: JailLimits;
 }
 
 export interface DesiredFleet {
@@ -67,11 +71,15 @@ export function resolveDesiredFleet(config: ParsedConfig, settings: Settings, op
       }
       network = { ...(base as NetworkConfig), ...(jail.ip === undefined ? {} : { ip4: jail.ip }), ...(jail.ip6 === undefined ? {} : { ip6: jail.ip6 }) };
     }
+    const template = jail.template ?? settings.defaultTemplate;
+    const fromTemplate = config.templates?.[template];
+    const templateLimits = mergeLimits({ rules: [], cpuset: undefined }, { rules: parseLimitsObject(fromTemplate?.limits ?? {}, `templates.${template}.limits`), cpuset: fromTemplate?.cpuset });
+    const limits = mergeLimits(templateLimits, { rules: parseLimitsObject(jail.limits ?? {}, `jails.${name}.limits`), cpuset: jail.cpuset });
     jails.push({
       name,
       host,
       release: parseReleaseName(releaseInput).name,
-      template: jail.template ?? settings.defaultTemplate,
+      template,
       hostname: jail.hostname ?? name,
       network,
       ip4: network === undefined ? (jail.ip ?? []) : [],
@@ -83,6 +91,7 @@ export function resolveDesiredFleet(config: ParsedConfig, settings: Settings, op
       devfsRuleset: jail.devfsRuleset ?? 4,
       fstab: jail.fstab ?? false,
       timezone: jail.timezone,
+      limits,
     });
   }
   return {

@@ -11,6 +11,7 @@ import { validateJailName } from '../jail/validate-jail-name.js';
 import { networkSchema } from '../network/network-schema.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import { zodCheck } from '../config/zod-check.js';
+import { cpusetSchema, limitsSchema } from '../limits/limits-schema.js';
 
 
 const jailName = z.string().superRefine(zodCheck(validateJailName));
@@ -65,6 +66,8 @@ export const fleetTemplateSchema = z
       examples: ['recipe'],
     }),
     dir: z.string().min(1).optional().meta({ description: 'Directory holding `<name>/template.{ts,json}`.', defaultText: 'next to the config, then the current directory, then the recipes shipped with jailbuild', examples: ['./templates'] }),
+    limits: limitsSchema.optional().meta({ description: "rctl(8) limits for every jail of this template (`create` and fleet jails); a jail's own `limits` replace a rule of the same resource and action.", examples: [{ memoryuse: '2G', pcpu: 50 }] }),
+    cpuset: cpusetSchema.optional().meta({ description: "CPUs for every jail of this template, a cpuset(1) list; a jail's own `cpuset` replaces it.", examples: ['0-3'] }),
   })
   .strict()
   .meta({ description: 'How a template jails name is made.', examples: [{ source: 'bootstrap' }] });
@@ -96,6 +99,8 @@ export const fleetJailSchema = z
       .regex(/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, 'an IANA zone such as Europe/Berlin')
       .optional()
       .meta({ description: 'IANA time zone of the jail.', defaultText: "the host's", examples: ['Europe/Berlin'] }),
+    limits: limitsSchema.optional().meta({ description: "rctl(8) limits of the jail, resource (or resource:action) → amount, over its template's; `apply` changes them on a running jail without a restart (rctl -a/-r). Needs `kern.racct.enable=1` on the host.", examples: [{ memoryuse: '2G', pcpu: 50 }] }),
+    cpuset: cpusetSchema.optional().meta({ description: 'CPUs the jail runs on, a cpuset(1) list; `all` drops a cpuset its template sets. `apply` re-masks a running jail (cpuset -j).', examples: ['0-3'] }),
   })
   .strict()
   .meta({ description: 'What a jail of the fleet should be.', examples: [{ release: '14.2', ip: ['em0|10.0.0.5/24'] }] });

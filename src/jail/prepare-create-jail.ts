@@ -10,6 +10,9 @@ import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { bootstrapRelease, type BootstrapResult } from '../image/bootstrap-release.js';
+import { checkLimitsOnHost, type SysctlCache } from '../limits/check-limits-on-host.js';
+import { hasLimits, type JailLimits } from '../limits/jail-limits.js';
+import { validateLimits } from '../limits/parse-limit.js';
 import type { JailNetwork } from '../network/jail-network.js';
 import type { NetworkConfig } from '../network/network-config.js';
 import { networkForJail } from '../network/network-for-jail.js';
@@ -44,6 +47,20 @@ export interface CreateJailContext {
   onProgress?: OnProgress;
   /** jailbuild's version, stamped on datasets. */
   version?: string;
+  /** Host answers already asked (`checkCreateLimits` before the allocation lock), so they are not asked twice. */
+  sysctlCache?: SysctlCache;
+}
+
+/**
+ * The limits of a create request, checked against rctl(8)'s tables and then
+ * the host (racct on, its CPUs). Callers run it before they take the
+ * allocation lock, so a refusal leaves not even a lock directory behind;
+ * `prepareCreateJail` runs it again, answered from `cache`.
+ */
+export async function checkCreateLimits(limits: JailLimits | undefined, host: Host, cache: SysctlCache): Promise<JailLimits | undefined> {
+  const checked = limits === undefined ? undefined : validateLimits(limits);
+  if (checked !== undefined && hasLimits(checked)) await checkLimitsOnHost(host, checked, '--limit', cache);
+  return checked;
 }
 
 export interface PreparedJail {
@@ -66,6 +83,9 @@ export async function prepareCreateJail(request: CreateJailRequest, context: Cre
   }
   const release = parseReleaseName(releaseInput).name;
   const template = request.template ?? settings.defaultTemplate;
+  // Limits are checked before anything is written (a bootstrap included): the rules against rctl(8),
+  // then what the host says (racct on, its CPUs).
+  const limits = await checkCreateLimits(request.limits, host, context.sysctlCache ?? new Map());
 
   let network: JailNetwork | undefined;
   if (request.network !== undefined) {
@@ -83,6 +103,7 @@ export async function prepareCreateJail(request: CreateJailRequest, context: Cre
     rcConf: { ...network?.rcConf, ...request.rcConf },
     devfsRuleset: request.devfsRuleset ?? (typeof networkRuleset === 'string' ? Number(networkRuleset) : undefined),
     id: network?.id,
+    limits,
   });
 
   let source = await latestTemplateSnapshot(storage, template, release);
