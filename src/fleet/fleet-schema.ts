@@ -99,7 +99,7 @@ export const fleetJailSchema = z
       .regex(/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, 'an IANA zone such as Europe/Berlin')
       .optional()
       .meta({ description: 'IANA time zone of the jail.', defaultText: "the host's", examples: ['Europe/Berlin'] }),
-    limits: limitsSchema.optional().meta({ description: "rctl(8) limits of the jail, resource (or resource:action) → amount, over its template's; `apply` changes them on a running jail without a restart (rctl -a/-r). Needs `kern.racct.enable=1` on the host.", examples: [{ memoryuse: '2G', pcpu: 50 }] }),
+    limits: limitsSchema.optional().meta({ description: "rctl(8) limits of the jail over its template's. The action defaults to `deny` (`sigkill` for cputime and wallclock, `throttle` for readbps, writebps, readiops, writeiops); a key `'memoryuse:log'` names one. `pcpu` is percent of one core. Written as exec hooks in the jail's jail.conf.d file; `apply` changes a running jail without a restart (rctl -a/-r). Needs `kern.racct.enable=1` on the host (/boot/loader.conf, reboot).", examples: [{ memoryuse: '2G', pcpu: 50 }] }),
     cpuset: cpusetSchema.optional().meta({ description: 'CPUs the jail runs on, a cpuset(1) list; `all` drops a cpuset its template sets. `apply` re-masks a running jail (cpuset -j).', examples: ['0-3'] }),
   })
   .strict()

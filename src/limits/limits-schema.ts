@@ -10,7 +10,7 @@ import { zodCheck } from '../config/zod-check.js';
 import { parseCpuset, parseLimitEntry } from './parse-limit.js';
 
 export const limitsSchema = z
-  .record(z.string().meta({ description: 'an rctl(8) resource, or resource:action' }), z.union([z.string(), z.number()]))
+  .record(z.string().meta({ description: 'rctl(8) resource or resource:action' }), z.union([z.string(), z.number()]).meta({ description: "amount: bytes with K/M/G/T (`'2G'`), else a whole number (`50`)" }))
   .superRefine((limits, ctx) => {
     for (const [key, amount] of Object.entries(limits)) {
       try {
