@@ -3,7 +3,7 @@
 
 _jailbuild_subcommands() {
   case "$1" in
-    '') echo demo fetch releases bootstrap create list start stop restart console destroy network template plan apply upgrade prune completion ;;
+    '') echo demo fetch releases bootstrap create list start stop restart limits console destroy network template plan apply upgrade prune completion ;;
     demo) echo  ;;
     fetch) echo  ;;
     releases) echo  ;;
@@ -13,6 +13,7 @@ _jailbuild_subcommands() {
     start) echo  ;;
     stop) echo  ;;
     restart) echo  ;;
+    limits) echo  ;;
     console) echo  ;;
     destroy) echo  ;;
     network) echo setup graph ;;
@@ -37,11 +38,12 @@ _jailbuild_options() {
     fetch) echo --dists --force --stall-timeout -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     releases) echo --remote -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     bootstrap) echo -t --template --force --from --set --pkg-mirror -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    create) echo -r --release -t --template --hostname --net --ip --ip6 --param --rc --boot --fstab --timezone --securelevel --devfs-ruleset -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    create) echo -r --release -t --template --hostname --net --ip --ip6 --param --rc --boot --fstab --timezone --securelevel --devfs-ruleset --limit --cpuset -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     list) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     start) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     stop) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     restart) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    limits) echo --limit --unset --cpuset --clear -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     console) echo -u --user -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     destroy) echo -f --force -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     network) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
@@ -89,6 +91,9 @@ _jailbuild_option_value() {
     --timezone) COMPREPLY=($(true)) ;;
     --securelevel) COMPREPLY=($(true)) ;;
     --devfs-ruleset) COMPREPLY=($(true)) ;;
+    --limit) COMPREPLY=($(true)) ;;
+    --cpuset) COMPREPLY=($(true)) ;;
+    --unset) COMPREPLY=($(true)) ;;
     -u) COMPREPLY=($(true)) ;;
     --user) COMPREPLY=($(true)) ;;
     --svg) COMPREPLY=($(compgen -f -- "$cur")) ;;

@@ -17,6 +17,7 @@ export { hasChanges, FLEET_PLAN_VERSION } from './fleet/fleet-plan.js';
 export type { FleetChange, FleetPlan } from './fleet/fleet-plan.js';
 export type { FleetApplyResult, FleetJailResult } from './fleet/apply-fleet-plan.js';
 export type { JailInfo } from './jail/read-jails.js';
+export type { JailLimits, LimitRule } from './jail/limits/jail-limits.js';
 export type { JailSpec, JailSpecInput } from './jail/jail-spec.js';
 export type { BootstrapResult } from './bootstrap/bootstrap-release.js';
 export type { Plan, PlanStep } from './plan/plan.js';

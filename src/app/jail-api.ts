@@ -13,7 +13,7 @@ import { LocalHost } from '../host/local-host.js';
 import { bootstrapRelease, type BootstrapResult } from '../bootstrap/bootstrap-release.js';
 import { jailDataset } from '../jail/dataset-names.js';
 import { planDestroyJail } from '../jail/plan-jail-lifecycle.js';
-import { prepareCreateJail, type CreateJailRequest } from './prepare-create-jail.js';
+import { checkCreateLimits, prepareCreateJail, type CreateJailRequest } from './prepare-create-jail.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
 import { allocationLockPath, withAllocationLock } from '../jail/with-allocation-lock.js';
@@ -83,10 +83,14 @@ export interface CreateJailResult {
  */
 export async function createJail(request: CreateJailRequest, options: JailApiOptions = {}): Promise<CreateJailResult> {
   const o = await open(options);
+  // Limits first, before the lock: a refusal writes nothing (the host's answers are reused inside).
+  const sysctlCache = new Map<string, Promise<string | undefined>>();
+  await checkCreateLimits(request.limits, o.host, sysctlCache);
   // Choosing the addresses and id and writing the jail happen under one host-wide lock (none in a dry run).
   const { spec, plan } = await withAllocationLock({ ...o, onProgress: options.onProgress }, async () => {
     const prepared = await prepareCreateJail(request, {
       ...o,
+      sysctlCache,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.version ? { version: options.version } : {}),
     });

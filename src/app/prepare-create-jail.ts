@@ -12,6 +12,9 @@ import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import type { BootstrapResult } from '../bootstrap/bootstrap-release.js';
 import { bootstrapStep } from '../bootstrap/plan-bootstrap.js';
+import { checkLimitsOnHost, type SysctlCache } from '../jail/limits/check-limits-on-host.js';
+import { hasLimits, type JailLimits } from '../jail/limits/jail-limits.js';
+import { validateLimits } from '../jail/limits/parse-limit.js';
 import type { JailNetwork } from '../network/jail-network.js';
 import type { NetworkConfig } from '../network/network-config.js';
 import { networkForJail } from '../network/network-for-jail.js';
@@ -46,6 +49,20 @@ export interface CreateJailContext {
   onProgress?: OnProgress;
   /** jailbuild's version, stamped on datasets. */
   version?: string;
+  /** Host answers already asked (`checkCreateLimits` before the allocation lock), so they are not asked twice. */
+  sysctlCache?: SysctlCache;
+}
+
+/**
+ * The limits of a create request, checked against rctl(8)'s tables and then
+ * the host (racct on, its CPUs). Callers run it before they take the
+ * allocation lock, so a refusal leaves not even a lock directory behind;
+ * `prepareCreateJail` runs it again, answered from `cache`.
+ */
+export async function checkCreateLimits(limits: JailLimits | undefined, host: Host, cache: SysctlCache): Promise<JailLimits | undefined> {
+  const checked = limits === undefined ? undefined : validateLimits(limits);
+  if (checked !== undefined && hasLimits(checked)) await checkLimitsOnHost(host, checked, '--limit', cache);
+  return checked;
 }
 
 export interface PreparedJail {
@@ -68,6 +85,9 @@ export async function prepareCreateJail(request: CreateJailRequest, context: Cre
   }
   const release = parseReleaseName(releaseInput).name;
   const template = request.template ?? settings.defaultTemplate;
+  // Limits are checked before anything is written (a bootstrap included): the rules against rctl(8),
+  // then what the host says (racct on, its CPUs).
+  const limits = await checkCreateLimits(request.limits, host, context.sysctlCache ?? new Map());
 
   let network: JailNetwork | undefined;
   if (request.network !== undefined) {
@@ -85,6 +105,7 @@ export async function prepareCreateJail(request: CreateJailRequest, context: Cre
     rcConf: { ...network?.rcConf, ...request.rcConf },
     devfsRuleset: request.devfsRuleset ?? (typeof networkRuleset === 'string' ? Number(networkRuleset) : undefined),
     id: network?.id,
+    limits,
   });
 
   const source = await latestTemplateSnapshot(storage, template, release);

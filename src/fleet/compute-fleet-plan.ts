@@ -25,6 +25,10 @@ import { parseJailConf, renderJailBlock, resolveJailParams } from '../jail/jail-
 import type { JailParam } from '../jail/jail-param.js';
 import { withJailDefaults, type JailSpec } from '../jail/jail-spec.js';
 import { createFromTemplateStep, jailConfPath, jailPathsFor, JAILBUILD_HEADER } from '../jail/plan-create-jail.js';
+import { checkLimitsOnHost, type SysctlCache } from '../jail/limits/check-limits-on-host.js';
+import { hasLimits } from '../jail/limits/jail-limits.js';
+import { readJailLimits, withoutLimitHooks } from '../jail/limits/limit-params.js';
+import { newLimits, planLimitsChange } from '../jail/limits/plan-limits-change.js';
 import { planDestroyJail } from '../jail/plan-jail-lifecycle.js';
 import { readRcConf, setRcConfValues } from '../jail/rc-conf.js';
 import { buildJailNetwork } from '../network/build-jail-network.js';
@@ -119,12 +123,20 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
 
   const changes: FleetChange[] = [];
   const includes = new Map<string, PlannedStep>();
+  // Limits a change applies are checked against its host (racct on, CPUs) before anything runs; each host is asked once.
+  const sysctls = new Map<string, SysctlCache>();
+  const checkLimits = (jail: DesiredJail, existing: ActualJail | undefined) => {
+    let cache = sysctls.get(jail.host);
+    if (cache === undefined) sysctls.set(jail.host, (cache = new Map()));
+    return checkLimitsOnHost(hostOf(jail.host).host, newLimits(existing?.limits ?? { rules: [], cpuset: undefined }, jail.limits), `jails.${jail.name}`, cache);
+  };
   for (const jail of desired.jails) {
     const { spec, network } = specs.get(jail.name) as { spec: JailSpec; network: JailNetwork | undefined };
     const target = hostOf(jail.host);
     const existing = actualByName.get(jail.name);
     const base = { jail: jail.name, host: jail.host, spec, dependsOn: jail.dependsOn };
     if (existing === undefined) {
+      if (hasLimits(jail.limits)) await checkLimits(jail, undefined);
       const needs = await ensureTemplate(jail.host, spec.release, spec.template);
       const created = await planFleetCreate(spec, target, context.version);
       if (created.include !== undefined && !includes.has(jail.host)) includes.set(jail.host, created.include);
@@ -142,6 +154,7 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
       continue;
     }
     const update = planUpdate(spec, existing, target, actual.hosts[jail.host]?.rcConf ?? '', network);
+    if (hasLimits(newLimits(existing.limits, jail.limits))) await checkLimits(jail, existing);
     changes.push({ ...base, ...update, deferred: false, needs: [] });
   }
 
@@ -262,6 +275,7 @@ function resolveSpecs(jails: readonly DesiredJail[], actual: readonly ActualJail
       boot: jail.boot,
       timezone: jail.timezone,
       id: jail.network === undefined ? existing?.id : id,
+      limits: jail.limits,
     });
     out.set(jail.name, { spec, network });
   }
@@ -295,11 +309,17 @@ function planUpdate(spec: JailSpec, jail: ActualJail, target: FleetHost, hostRcC
   const current = { ...spec, release: jail.release ?? spec.release };
   const confPath = jailConfPath(target.settings, jail.name);
   const wanted = JAILBUILD_HEADER + renderJailBlock(jail.name, buildJailParams(current, jailPathsFor(target.settings, target.storage, current)));
+  // Limit hooks are compared as limits (below), not as exec.* lines: a running jail takes them without a restart.
+  const limits = planLimitsChange(jail.name, readJailLimits(jail.name, jail.params), spec.limits, jail.state === 'running');
+  let needsRestart = false;
   if (wanted !== jail.confText) {
-    const have = paramMap(jail.params);
-    const want = paramMap(resolveJailParams(parseJailConf(wanted, { file: confPath }), jail.name));
+    const have = paramMap(withoutLimitHooks(jail.name, jail.params));
+    const want = paramMap(withoutLimitHooks(jail.name, resolveJailParams(parseJailConf(wanted, { file: confPath }), jail.name)));
     for (const name of new Set([...have.keys(), ...want.keys()])) {
-      if (have.get(name) !== want.get(name)) details.push({ field: name, from: have.get(name), to: want.get(name) });
+      if (have.get(name) !== want.get(name)) {
+        details.push({ field: name, from: have.get(name), to: want.get(name) });
+        needsRestart = true;
+      }
     }
     if (jail.confText === undefined) details.push({ field: 'jail.conf.d file', from: undefined, to: confPath });
     steps.push({
@@ -307,6 +327,9 @@ function planUpdate(spec: JailSpec, jail: ActualJail, target: FleetHost, hostRcC
       undo: [jail.confText === undefined ? { kind: 'remove', title: `remove ${confPath}`, path: confPath } : { kind: 'write-file', title: `restore ${confPath}`, path: confPath, content: jail.confText, mode: 0o644 }],
     });
   }
+  // After the file, so the jail's next start agrees with what the running jail gets now.
+  details.push(...limits.changes);
+  steps.push(...limits.steps);
 
   // rc.conf: only the values the config sets; other lines of the jail's rc.conf stay as they are.
   const haveRc = readRcConf(jail.rcConfText);
@@ -338,7 +361,7 @@ function planUpdate(spec: JailSpec, jail: ActualJail, target: FleetHost, hostRcC
   }
 
   if (details.length === 0) return { action: 'noop', reason: 'up to date', details, steps: createPlan(`jail ${jail.name} is up to date`) };
-  const restart = jail.state === 'running' && steps.some((s) => s.step.kind === 'write-file' && s.step.path === confPath) ? ` (restart ${jail.name} to use the new jail.conf)` : '';
+  const restart = jail.state === 'running' && needsRestart ? ` (restart ${jail.name} to use the new jail.conf)` : '';
   return { action: 'update', reason: describeDetails(details) + restart, details, steps: createPlan(`update jail ${jail.name}`, steps) };
 }
 

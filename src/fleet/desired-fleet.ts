@@ -5,6 +5,8 @@
  */
 import type { Settings } from '../model/settings.js';
 import { ConfigError } from '../errors.js';
+import type { JailLimits } from '../jail/limits/jail-limits.js';
+import { mergeLimits, parseLimitsObject } from '../jail/limits/parse-limit.js';
 import type { NetworkConfig } from '../network/network-config.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import type { FleetConfig, FleetTemplateConfig } from './fleet-schema.js';
@@ -30,6 +32,8 @@ export interface DesiredJail {
   devfsRuleset: number;
   fstab: boolean;
   timezone: string | undefined;
+  /** The template entry's limits with the jail's own over them. */
+  limits: JailLimits;
 }
 
 export interface DesiredFleet {
@@ -66,11 +70,15 @@ export function resolveDesiredFleet(config: FleetConfig, settings: Settings, opt
       }
       network = { ...(base as NetworkConfig), ...(jail.ip === undefined ? {} : { ip4: jail.ip }), ...(jail.ip6 === undefined ? {} : { ip6: jail.ip6 }) };
     }
+    const template = jail.template ?? settings.defaultTemplate;
+    const fromTemplate = config.templates?.[template];
+    const templateLimits = mergeLimits({ rules: [], cpuset: undefined }, { rules: parseLimitsObject(fromTemplate?.limits ?? {}, `templates.${template}.limits`), cpuset: fromTemplate?.cpuset });
+    const limits = mergeLimits(templateLimits, { rules: parseLimitsObject(jail.limits ?? {}, `jails.${name}.limits`), cpuset: jail.cpuset });
     jails.push({
       name,
       host,
       release: parseReleaseName(releaseInput).name,
-      template: jail.template ?? settings.defaultTemplate,
+      template,
       hostname: jail.hostname ?? name,
       network,
       ip4: network === undefined ? (jail.ip ?? []) : [],
@@ -82,6 +90,7 @@ export function resolveDesiredFleet(config: FleetConfig, settings: Settings, opt
       devfsRuleset: jail.devfsRuleset ?? 4,
       fstab: jail.fstab ?? false,
       timezone: jail.timezone,
+      limits,
     });
   }
   return {

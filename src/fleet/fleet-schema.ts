@@ -12,6 +12,7 @@ import { networkSchema } from '../network/network-schema.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import { storageSchema } from '../storage/storage-schema.js';
 import { zodCheck } from '../util/zod-check.js';
+import { cpusetSchema, limitsSchema } from '../jail/limits/limits-schema.js';
 
 
 const jailName = z.string().superRefine(zodCheck(validateJailName));
@@ -60,6 +61,8 @@ export const fleetTemplateSchema = z
       examples: ['recipe'],
     }),
     dir: z.string().min(1).optional().meta({ description: 'Directory holding `<name>/template.{ts,json}`.', defaultText: 'next to the config, then the current directory, then the recipes shipped with jailbuild', examples: ['./templates'] }),
+    limits: limitsSchema.optional().meta({ description: "rctl(8) limits for every jail of this template (`create` and fleet jails); a jail's own `limits` replace a rule of the same resource and action.", examples: [{ memoryuse: '2G', pcpu: 50 }] }),
+    cpuset: cpusetSchema.optional().meta({ description: "CPUs for every jail of this template, a cpuset(1) list; a jail's own `cpuset` replaces it.", examples: ['0-3'] }),
   })
   .strict()
   .meta({ description: 'How a template jails name is made.', examples: [{ source: 'bootstrap' }] });
@@ -91,6 +94,8 @@ export const fleetJailSchema = z
       .regex(/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, 'an IANA zone such as Europe/Berlin')
       .optional()
       .meta({ description: 'IANA time zone of the jail.', defaultText: "the host's", examples: ['Europe/Berlin'] }),
+    limits: limitsSchema.optional().meta({ description: "rctl(8) limits of the jail over its template's. The action defaults to `deny` (`sigkill` for cputime and wallclock, `throttle` for readbps, writebps, readiops, writeiops); a key `'memoryuse:log'` names one. `pcpu` is percent of one core. Written as exec hooks in the jail's jail.conf.d file; `apply` changes a running jail without a restart (rctl -a/-r). Needs `kern.racct.enable=1` on the host (/boot/loader.conf, reboot).", examples: [{ memoryuse: '2G', pcpu: 50 }] }),
+    cpuset: cpusetSchema.optional().meta({ description: 'CPUs the jail runs on, a cpuset(1) list; `all` drops a cpuset its template sets. `apply` re-masks a running jail (cpuset -j).', examples: ['0-3'] }),
   })
   .strict()
   .meta({ description: 'What a jail of the fleet should be.', examples: [{ release: '14.2', ip: ['em0|10.0.0.5/24'] }] });

@@ -11,6 +11,8 @@ const installHints: Record<string, string> = {
   bsdtar: 'install libarchive (apt-get install libarchive-tools)',
   xz: 'install xz (apt-get install xz-utils; FreeBSD has it in base)',
   sysrc: 'sysrc(8) exists only on FreeBSD: run this on a FreeBSD host, or use --dry-run',
+  rctl: 'rctl(8) exists only on FreeBSD: run this on a FreeBSD host, or use --dry-run',
+  cpuset: 'cpuset(1) exists only on FreeBSD: run this on a FreeBSD host, or use --dry-run',
   ssh: 'install an ssh client (apt-get install openssh-client)',
 };
 

@@ -1,3 +1,4 @@
+import { limitParams } from './limits/limit-params.js';
 import type { JailParam } from './jail-param.js';
 import type { JailSpec } from './jail-spec.js';
 
@@ -35,5 +36,8 @@ export function buildJailParams(spec: JailSpec, paths: JailPaths): JailParam[] {
   ];
   if (spec.ip4.length > 0) params.push({ name: 'ip4.addr', value: spec.ip4 });
   if (spec.ip6.length > 0) params.push({ name: 'ip6.addr', value: spec.ip6 });
-  return [...params, ...spec.extraParams];
+  // Limits last: their hooks append (`+=`), so an `exec.created = …` from --param cannot drop them,
+  // and `setJailConfLimits` re-adds them at the block's end, where this puts them.
+  // `?? none`: a fleet plan file saved before limits existed carries specs without them.
+  return [...params, ...spec.extraParams, ...limitParams(spec.name, spec.limits ?? { rules: [], cpuset: undefined })];
 }

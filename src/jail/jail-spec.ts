@@ -2,6 +2,7 @@
  * What a user asks for when creating a jail, after defaults. Built by the CLI
  * (flags) or the fleet (config), consumed by `planCreateJail`.
  */
+import type { JailLimits } from './limits/jail-limits.js';
 import type { JailParam } from './jail-param.js';
 
 export interface JailSpec {
@@ -33,6 +34,8 @@ export interface JailSpec {
   timezone: string | undefined;
   /** Fleet-unique network id (stable interface names, loopback address); recorded as `jailbuild:id`. */
   id: number | undefined;
+  /** rctl(8) rules and cpuset(1) CPUs, written as exec hooks (src/limits/limit-params.ts). @default none */
+  limits: JailLimits;
 }
 
 export type JailSpecInput = Pick<JailSpec, 'name' | 'release'> & Partial<Omit<JailSpec, 'name' | 'release'>>;
@@ -53,6 +56,7 @@ export function withJailDefaults(input: JailSpecInput): JailSpec {
     boot: false,
     timezone: undefined,
     id: undefined,
+    limits: { rules: [], cpuset: undefined },
     ...given,
   };
 }

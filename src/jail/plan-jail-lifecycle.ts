@@ -4,6 +4,7 @@
  * jail and --dry-run shows the exact commands.
  */
 import type { Settings } from '../model/settings.js';
+import { readJailLimits } from './limits/limit-params.js';
 import { createPlan, type Plan, type PlannedStep } from '../plan/plan.js';
 import { readRcConf } from './rc-conf.js';
 import { jailDataset } from './dataset-names.js';
@@ -45,6 +46,11 @@ export function planDestroyJail(jail: JailInfo, settings: Settings, options: Des
     for (const mount of ['basejail', 'dev']) {
       steps.push({ step: { kind: 'run', title: `unmount ${jail.path}/${mount}`, argv: ['umount', '-f', `${jail.path}/${mount}`], okExitCodes: [0, 1, 2, 32] } });
     }
+  }
+  if (readJailLimits(jail.name, jail.params).rules.length > 0) {
+    // The stop's exec.poststop already removed the jail's rctl rules; this catches rules a failed stop or a hand
+    // `rctl -a` left behind. Exit 1 is rctl's "no rule matched" (ESRCH), which is the usual, good case.
+    steps.push({ step: { kind: 'run', title: `remove ${jail.name}'s rctl rules`, argv: ['rctl', '-r', `jail:${jail.name}`], okExitCodes: [0, 1] } });
   }
   steps.push({ step: { kind: 'storage', title: `destroy ${jailDataset(jail.name)}`, op: { op: 'destroy', name: jailDataset(jail.name) } } });
   steps.push({ step: { kind: 'remove', title: `remove ${conf}`, path: conf } });

@@ -5,6 +5,8 @@
  */
 import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/host.js';
+import type { JailLimits } from './limits/jail-limits.js';
+import { readJailLimits } from './limits/limit-params.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { JAIL_PARENT } from './dataset-names.js';
 import { parseJailConf, resolveJailParams } from './jail-conf/index.js';
@@ -32,6 +34,8 @@ export interface JailInfo {
   conf: string | undefined;
   /** Parameters of the jail's block in its jail.conf.d file (parsed on first use: list does not need them). */
   readonly params: JailParam[];
+  /** rctl rules and cpuset, read from the exec hooks in its jail.conf.d file (src/limits/limit-params.ts). */
+  limits: JailLimits;
 }
 
 function valuesOf(params: JailParam[], name: string): string[] {
@@ -60,6 +64,8 @@ export async function readJails(context: { settings: Settings; storage: StorageB
       // The addresses straight from the lines when the file is as jailbuild wrote it; the full parser otherwise.
       const addresses = text === undefined ? { ip4: [], ip6: [] } : (readJailAddresses(text, name) ?? { ip4: valuesOf(params(), 'ip4.addr'), ip6: valuesOf(params(), 'ip6.addr') });
       const live = running?.get(name);
+      // Only files that carry limit hooks are parsed for them; the others (most) cost one substring search.
+      const limits = text !== undefined && (text.includes('rctl -a jail:') || text.includes('cpuset -j ')) ? readJailLimits(name, params()) : { rules: [], cpuset: undefined };
       return {
         name,
         state: running === undefined ? 'unknown' : live ? 'running' : 'stopped',
@@ -73,6 +79,7 @@ export async function readJails(context: { settings: Settings; storage: StorageB
         backend: storage.kind,
         origin: dataset.origin,
         conf: text === undefined ? undefined : confFile,
+        limits,
         get params(): JailParam[] {
           return params();
         },

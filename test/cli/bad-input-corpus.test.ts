@@ -108,6 +108,12 @@ const cases: Case[] = [
   { why: 'template.json sysrc value with a newline', argv: ['--dry-run', 'template', 'build', 'bad', '--release', '14.2'], template: { 'template.json': '{"sysrc": {"motd": "a\\nb"}}' }, says: /sysrc\.motd: must be one line/ },
   { why: 'template that extends itself', argv: ['--dry-run', 'template', 'build', 'bad', '--release', '14.2'], template: { 'template.json': '{"extends": "bad"}' }, says: /cannot extend itself/ },
   { why: 'template name with a slash', argv: ['--dry-run', 'template', 'build', '../etc', '--release', '14.2'], says: /invalid template name/ },
+  // resource limits: checked against rctl(8)'s tables before the host is asked anything
+  { why: 'limit on a resource rctl(8) does not have', argv: create('web1', '--limit', 'gpu=1'), says: /unknown rctl\(8\) resource "gpu" in --limit gpu=1; use one of cputime/ },
+  { why: 'deny on a resource the kernel cannot deny', argv: create('web1', '--limit', 'cputime:deny=60'), says: /cputime cannot take the action deny \(rctl\(8\) refuses it\)/ },
+  { why: 'byte limit with a unit expand_number does not know', argv: create('web1', '--limit', 'memoryuse=2X'), says: /memoryuse takes bytes with an optional K, M, G or T suffix/ },
+  { why: 'cpuset range written backwards', argv: create('web1', '--cpuset', '3-1'), says: /--cpuset takes a cpuset\(1\) CPU list such as 0-3/ },
+  { why: 'fleet jail limit that is not a number', argv: ['list'], config: ['jailbuild.config.json', '{"jails": {"web1": {"release": "14.2", "limits": {"pcpu": "half"}}}}'], says: /jails\.web1\.limits\.pcpu: pcpu takes a whole percentage of one CPU core/ },
 ];
 
 /** The suggestion a line offers, if any. */

@@ -80,7 +80,7 @@ before(async () => {
   );
   // template build also mounts (nullfs) and chroots: the template tests' fakes for those go first too.
   fakes = await createFakes({
-    state: { sysctl: { 'kern.features.vimage': '1' } },
+    state: { sysctl: { 'kern.features.vimage': '1', 'kern.racct.enable': '1', 'hw.ncpu': '4' } },
     env: { PATH: `${TEMPLATE_FAKES_DIR}${delimiter}${FAKES_DIR}${delimiter}${process.env.PATH ?? ''}`, JAILBUILD_FAKE_ENV: 'ABI,IGNORE_OSVERSION' },
   });
   savedEnv = { ...process.env };

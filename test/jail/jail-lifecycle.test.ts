@@ -92,6 +92,8 @@ test('list shows the jail with release, template, IP, origin; --json is the same
       backend: 'dir',
       origin: 'templates/default-14.2-RELEASE@base',
       conf: join(root, 'etc/jail.conf.d/bsd-test02.conf'),
+      limits: [],
+      cpuset: null,
     },
   );
   const text = await jb('list');

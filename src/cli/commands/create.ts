@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { JailParam } from '../../jail/jail-param.js';
+import type { JailLimits } from '../../jail/limits/jail-limits.js';
 import type { NetworkConfig } from '../../network/network-config.js';
 import type { CliContext, CliIo } from '../context.js';
 import { commandAction } from '../run-command.js';
@@ -19,6 +20,8 @@ interface CreateOptions {
   timezone?: string;
   securelevel?: string;
   devfsRuleset?: string;
+  limit?: string[];
+  cpuset?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -65,6 +68,20 @@ function parseJailParams(pairs: string[], warn: CliContext['warn']): JailParam[]
 }
 
 /**
+ * `--limit` and `--cpuset` over the limits the config gives the jail's
+ * template (`templates.<name>.limits` / `.cpuset`): a flag's rule replaces the
+ * template's rule of the same resource and action. Undefined when neither
+ * says anything.
+ */
+async function limitsOption(ctx: CliContext, options: CreateOptions, template: string): Promise<JailLimits | undefined> {
+  const fromTemplate = ctx.loaded.config.templates?.[template];
+  if (options.limit === undefined && options.cpuset === undefined && fromTemplate?.limits === undefined && fromTemplate?.cpuset === undefined) return undefined;
+  const { mergeLimits, parseCpuset, parseLimit, parseLimitsObject } = await import('../../jail/limits/parse-limit.js');
+  const base = mergeLimits({ rules: [], cpuset: undefined }, { rules: parseLimitsObject(fromTemplate?.limits ?? {}, `templates.${template}.limits`), cpuset: fromTemplate?.cpuset });
+  return mergeLimits(base, { rules: (options.limit ?? []).map(parseLimit), cpuset: options.cpuset === undefined ? undefined : parseCpuset(options.cpuset) });
+}
+
+/**
  * `--net` names a network of the config or is a spec; `--ip` then gives its
  * addresses (`auto`, `dhcp` or a list). Without `--net`, `--ip` values are
  * plain ip4.addr entries, and `auto` has no pool to come from.
@@ -99,7 +116,9 @@ export function register(command: Command, io: CliIo): void {
     .option('--timezone <zone>', "the jail's timezone, e.g. Europe/Berlin (default: the host's)")
     .option('--securelevel <n>', 'securelevel (default 2)')
     .option('--devfs-ruleset <n>', 'devfs_ruleset (default 4)')
-    .addHelpText('after', '\nClones the template (ZFS clone, or a copy with the dir backend), writes the jail\'s rc.conf,\nresolv.conf and timezone, then <jail.conf.d>/<name>.conf. Bootstraps the release first if needed.')
+    .option('--limit <resource[:action]=amount>', 'an rctl(8) limit, e.g. memoryuse=2G, pcpu=50, maxproc=200, memoryuse:log=1G; the action defaults to deny (sigkill for cputime/wallclock, throttle for read/write bps/iops); needs kern.racct.enable=1 (repeatable)', collect)
+    .option('--cpuset <list>', 'CPUs the jail runs on, a cpuset(1) list such as 0-3 or 0,2')
+    .addHelpText('after', '\nClones the template (ZFS clone, or a copy with the dir backend), writes the jail\'s rc.conf,\nresolv.conf and timezone, then <jail.conf.d>/<name>.conf. Bootstraps the release first if needed.\n--limit and --cpuset become exec.created hooks in that file (rctl -a, cpuset -j), so they hold on every start;\nexec.poststop removes the rules (rctl -r). jailbuild limits changes them on a running jail.')
     .action(
       commandAction(io, 'create jail', async (ctx, name: string, options: CreateOptions) => {
         const { prepareCreateJail } = await import('../../app/prepare-create-jail.js');
@@ -107,7 +126,12 @@ export function register(command: Command, io: CliIo): void {
         const { openStorage } = await import('../jail-context.js');
         const { version } = await import('../version.js');
         const network = await networkOption(ctx, options);
+        const limits = await limitsOption(ctx, options, options.template ?? ctx.settings.defaultTemplate);
         const storage = await openStorage(ctx);
+        // Limits are checked before the lock is taken: a refusal writes nothing, not even the lock's directory.
+        const { checkCreateLimits } = await import('../../app/prepare-create-jail.js');
+        const sysctlCache = new Map<string, Promise<string | undefined>>();
+        await checkCreateLimits(limits, ctx.host, sysctlCache);
         const { withAllocationLock, allocationLockPath } = await import('../../jail/with-allocation-lock.js');
         const { deferredResolvers } = await import('../../fleet/deferred-resolvers.js');
         // Choosing addresses and id and writing the jail happen under one host-wide lock (none with --dry-run).
@@ -128,8 +152,9 @@ export function register(command: Command, io: CliIo): void {
               timezone: options.timezone,
               securelevel: parseOptionalInteger('--securelevel', options.securelevel),
               devfsRuleset: parseOptionalInteger('--devfs-ruleset', options.devfsRuleset),
+              limits,
             },
-            { ...ctx, storage, version: version() },
+            { ...ctx, storage, version: version(), sysctlCache },
           );
           const { release, template } = spec;
           // The plan is applied under the host lock taken above; a missing release is bootstrapped by its deferred step.
@@ -138,7 +163,7 @@ export function register(command: Command, io: CliIo): void {
             plan,
             storage,
             () => ({
-              data: { jail: name, release, template, path: storage.pathOf(`jails/${name}`), conf: plan.steps.find((s) => s.step.kind === 'write-file' && s.step.path.endsWith(`/${name}.conf`))?.step },
+              data: { jail: name, release, template, path: storage.pathOf(`jails/${name}`), conf: plan.steps.find((s) => s.step.kind === 'write-file' && s.step.path.endsWith(`/${name}.conf`))?.step, limits: spec.limits },
               text: `created jail ${name} (${release}, template ${template}) at ${storage.pathOf(`jails/${name}`)}`,
             }),
             { heldLocks: new Set([allocationLockPath(ctx.settings)]), resolvers: deferredResolvers({ ...ctx, storage, version: version() }) },

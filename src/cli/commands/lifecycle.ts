@@ -18,6 +18,11 @@ export function registerLifecycle(action: LifecycleAction, command: Command, io:
         const { executePlan } = await import('../execute-plan.js');
         const storage = await openStorage(ctx);
         const jails = await findJails(ctx, storage, names);
+        if (action !== 'stop' && jails.some((jail) => jail.limits.rules.length > 0)) {
+          // Their exec.created hooks run rctl -a: say what to fix before jail(8) fails half-way through them.
+          const { checkRacct } = await import('../../jail/limits/check-limits-on-host.js');
+          await checkRacct(ctx.host);
+        }
         const steps = jails.flatMap((jail) => planLifecycle(action, jail, ctx.settings).steps);
         const plan = createPlan(`${action} ${names.join(', ')}`, steps);
         const verb = { start: 'started', stop: 'stopped', restart: 'restarted' }[action];

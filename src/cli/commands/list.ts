@@ -5,12 +5,15 @@ import { commandAction } from '../run-command.js';
 export function register(command: Command, io: CliIo): void {
   command
     .alias('ls')
-    .addHelpText('after', '\nColumns: name, state (from jls), JID, release, template, IPs, path, backend, origin snapshot.')
+    .addHelpText('after', '\nColumns: name, state (from jls), JID, release, template, IPs, path, backend, origin snapshot,\nlimits (rctl rules as resource=amount, with the action when it is not the default, and cpuset=<CPUs>).')
     .action(
       commandAction(io, 'list jails', async (ctx) => {
         const { openStorage } = await import('../jail-context.js');
         const { readJails } = await import('../../jail/read-jails.js');
         const { formatTable } = await import('../format-table.js');
+        const { describeLimits } = await import('../../jail/limits/jail-limits.js');
+        const { rctlResource } = await import('../../jail/limits/rctl-resources.js');
+        const defaultAction = (resource: string) => rctlResource(resource)?.defaultAction;
         const storage = await openStorage(ctx);
         const jails = await readJails({ settings: ctx.settings, storage, host: ctx.host });
         const rows = (): string[][] => jails.map((j) => [
@@ -23,6 +26,7 @@ export function register(command: Command, io: CliIo): void {
           j.path,
           j.backend,
           j.origin ?? '-',
+          describeLimits(j.limits, defaultAction) || '-',
         ]);
         // JSON has no undefined: unknown values are explicit nulls so consumers see every column.
         // Field by field: `params` is parsed on first access and is not part of the listing.
@@ -39,11 +43,13 @@ export function register(command: Command, io: CliIo): void {
           backend: j.backend,
           origin: j.origin ?? null,
           conf: j.conf ?? null,
+          limits: j.limits.rules,
+          cpuset: j.limits.cpuset ?? null,
         }));
         return {
           data,
           // --json prints only `data`: the table is not built (at 10,000 jails it is a tenth of the time).
-          text: ctx.settings.json ? undefined : jails.length === 0 ? 'no jails; create one with jailbuild create <name>' : formatTable(['NAME', 'STATE', 'JID', 'RELEASE', 'TEMPLATE', 'IP', 'PATH', 'BACKEND', 'ORIGIN'], rows()),
+          text: ctx.settings.json ? undefined : jails.length === 0 ? 'no jails; create one with jailbuild create <name>' : formatTable(['NAME', 'STATE', 'JID', 'RELEASE', 'TEMPLATE', 'IP', 'PATH', 'BACKEND', 'ORIGIN', 'LIMITS'], rows()),
         };
       }),
     );

@@ -1,0 +1,11 @@
+export { RCTL_ACTIONS, RCTL_RESOURCE_NAMES, RCTL_RESOURCES, RCTL_SIGNALS, actionsOf, rctlResource } from './rctl-resources.js';
+export type { AmountKind, RctlResource } from './rctl-resources.js';
+export { NO_LIMITS, describeLimits, formatRule, hasLimits, rctlFilter, rctlRule, ruleKey } from './jail-limits.js';
+export type { JailLimits, LimitRule } from './jail-limits.js';
+export { cpusOf, mergeLimits, normalizeRules, parseAmount, parseCpuset, parseLimit, parseLimitEntry, parseLimitsObject, validateLimits } from './parse-limit.js';
+export { isLimitParam, limitParams, readJailLimits, withoutLimitHooks } from './limit-params.js';
+export { checkLimitsOnHost, checkRacct, RACCT_DISABLED_MESSAGE } from './check-limits-on-host.js';
+export { newLimits, planLimitsChange } from './plan-limits-change.js';
+export type { LimitChange, LimitsChangePlan } from './plan-limits-change.js';
+export { setJailConfLimits } from './set-jail-conf-limits.js';
+export { cpusetSchema, limitsSchema } from './limits-schema.js';
