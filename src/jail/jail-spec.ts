@@ -34,7 +34,7 @@ export interface JailSpec {
   timezone: string | undefined;
   /** Fleet-unique network id (stable interface names, loopback address); recorded as `jailbuild:id`. */
   id: number | undefined;
-  /** rctl(8) rules and cpuset(1) CPUs, written as exec hooks (src/limits/limit-params.ts). @default none */
+  /** rctl(8) rules and cpuset(1) CPUs, written as exec hooks (src/jail/limits/limit-params.ts). @default none */
   limits: JailLimits;
 }
 

@@ -34,7 +34,7 @@ export interface JailInfo {
   conf: string | undefined;
   /** Parameters of the jail's block in its jail.conf.d file (parsed on first use: list does not need them). */
   readonly params: JailParam[];
-  /** rctl rules and cpuset, read from the exec hooks in its jail.conf.d file (src/limits/limit-params.ts). */
+  /** rctl rules and cpuset, read from the exec hooks in its jail.conf.d file (src/jail/limits/limit-params.ts). */
   limits: JailLimits;
 }
 

@@ -3,7 +3,7 @@
  * them (`--limit`, `--unset`, `--cpuset`, `--clear`). The change is a
  * structured edit of the exec hooks in its jail.conf.d file and, when the
  * jail runs, the `rctl`/`cpuset` commands that change it in place: no
- * restart (src/limits/plan-limits-change.ts).
+ * restart (src/jail/limits/plan-limits-change.ts).
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
