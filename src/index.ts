@@ -17,3 +17,7 @@ export type { CreateJailRequest } from './jail/prepare-create-jail.js';
 export type { NetworkConfig } from './network/network-config.js';
 export { defineTemplate } from './template/index.js';
 export type { TemplateRecipe } from './template/index.js';
+export { exportJail } from './export/export-jail.js';
+export { importJail, verifyExportFile } from './export/import-jail.js';
+export { migrateJail } from './export/migrate-jail.js';
+export type { ExportManifest } from './export/export-manifest.js';

@@ -90,6 +90,24 @@ export const configSchema = z
           'Extra trusted pkg signing-key fingerprints by set name (`pkgbase-15`, or your own repository\'s): the sha256 of the key\'s PEM file, as in /usr/share/keys/pkgbase-15/trusted/ (docs/PKGBASE.md). Needed for a private pkgbase repository, the way `trustedManifests` is for a private dist mirror.',
         examples: [{ 'pkgbase-15': ['0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'] }],
       }),
+    signingKey: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'Private SSH key that signs exports (`ssh-keygen -Y sign -n jailbuild`), so another host can check where a jail came from. Any key ssh-keygen can use (ed25519, rsa, ecdsa; an agent-held key through its `.pub` path). Same as `export --sign-key`; relative paths are relative to the config file.',
+        examples: ['/root/.ssh/id_ed25519'],
+      }),
+    trustedSigners: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'Allowed-signers file (ssh-keygen(1) ALLOWED SIGNERS: one `<principal> <key type> <public key>` per line) whose keys `import` and `migrate` accept on an export\'s signature, as `trustedManifests` is for release MANIFESTs. A file signed by another key, unsigned or changed after signing is refused before anything is written (`--allow-unsigned` accepts unsigned files for local use). Relative paths are relative to the config file.',
+        examples: ['/usr/local/etc/jailbuild/allowed_signers'],
+      }),
     fetch: z
       .object({
         stallTimeout: z.number().positive().max(86_400).optional().meta({ description: 'Seconds without a byte before a download is aborted and retried, resuming from the bytes already on disk. Same as `fetch --stall-timeout`.', default: 60, examples: [120] }),

@@ -35,6 +35,10 @@ export interface Settings {
   /** pkg signing-key fingerprints added to the pinned ones, set name (`pkgbase-15`) → sha256 hex list. */
   trustedPkgFingerprints: Record<string, string[]>;
   storage: StorageSettings;
+  /** Private key that signs exports (`signingKey`), absolute. */
+  signingKey: string | undefined;
+  /** Allowed-signers file that import checks signatures against (`trustedSigners`), absolute. */
+  trustedSigners: string | undefined;
   /** Directory of per-jail `<name>.conf` files. */
   jailConfDir: string;
   /** The host's main jail.conf that must `.include` jailConfDir. */
@@ -110,6 +114,8 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
     trustedPkgFingerprints: config.trustedPkgFingerprints ?? {},
     fetchStallTimeoutMs: (config.fetch?.stallTimeout ?? DEFAULT_FETCH_STALL_TIMEOUT_S) * 1000,
     storage,
+    signingKey: config.signingKey === undefined ? undefined : fromConfig(config.signingKey),
+    trustedSigners: config.trustedSigners === undefined ? undefined : fromConfig(config.trustedSigners),
     jailConfDir: hostPath(config.jailConf?.dir, '/etc/jail.conf.d'),
     jailConfMain: hostPath(config.jailConf?.main, '/etc/jail.conf'),
     hostRcConf: `${hostPrefix}/etc/rc.conf`,
