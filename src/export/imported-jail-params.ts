@@ -12,8 +12,9 @@ import type { JailNetwork } from '../network/jail-network.js';
 /** Parameters that belong to the jail's network: replaced as a whole. */
 export function isNetworkParam(param: JailParam, sourceHadVnet: boolean): boolean {
   if (/^ip[46](\.|$)/.test(param.name) || /^vnet(\.|$)/.test(param.name)) return true;
-  // VNET modes create and destroy their interfaces in these hooks (docs/ARCHITECTURE.md § networking).
-  return sourceHadVnet && (param.name === 'exec.prestart' || param.name === 'exec.poststop');
+  // Network modes add their host commands (epair/netgraph interfaces, pf tables and anchors naming the
+  // old addresses) as appended hooks; jailbuild's own block never appends these two.
+  return (param.name === 'exec.prestart' || param.name === 'exec.poststop') && (sourceHadVnet || param.append === true);
 }
 
 export interface ImportedParamsInput {
@@ -34,6 +35,9 @@ export function importedJailParams(input: ImportedParamsInput): { params: JailPa
   for (const param of source) {
     if (input.keep === undefined && isNetworkParam(param, hadVnet)) continue;
     switch (param.name) {
+      case 'name':
+        // jail.conf's block name says it; the parser reports it as a parameter too.
+        break;
       case 'path':
         params.push({ name: 'path', value: paths.jailPath });
         break;
