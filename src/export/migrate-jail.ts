@@ -9,8 +9,10 @@
  * only then the source is destroyed (or kept stopped with `keep`). The
  * downtime is stop → running on the target.
  *
- * Otherwise (a dir backend on either side): stop, export to a temporary
- * file, import it on the target, start, health check.
+ * Otherwise (a dir backend on either side): stop, then the tree goes over —
+ * between two roots on this machine through the export stream (export to a
+ * temporary file, import it), with a remote end as one tar stream — start,
+ * health check.
  *
  * Any failure before the health check passes removes what was made on the
  * target and starts the jail again where it was: the jail keeps running on
@@ -74,7 +76,7 @@ export interface MigrateResult {
   name: string;
   from: string;
   to: string;
-  method: 'zfs-incremental' | 'export-stream';
+  method: 'zfs-incremental' | 'export-stream' | 'tar-stream';
   /** ms from stopping the jail on the source to its health check on the target; 0 for a stopped jail. */
   downtimeMs: number;
   wasRunning: boolean;
@@ -106,6 +108,26 @@ async function sendReceive(source: MigrateEnd, sendArgs: string[], target: Migra
   if (received.status === 'rejected') throw received.reason;
 }
 
+/**
+ * A stopped jail's tree from one host into the new, empty dataset on the
+ * other as one tar stream: tar stores links as links (no -h), stays on the
+ * jail's own filesystem (no basejail or devfs mount is crossed), keeps numeric
+ * owners and modes (-p), and extracts into a directory nothing else holds.
+ */
+async function tarAcross(source: MigrateEnd, target: MigrateEnd, dataset: string): Promise<void> {
+  const pipe = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
+  const sending = source.host.runPiped('tar', ['-cf', '-', '--numeric-owner', '--one-file-system', '-C', source.storage.pathOf(dataset), '.'], { stdout: pipe }).then(
+    () => void pipe.end(),
+    (error: unknown) => {
+      pipe.destroy();
+      throw error;
+    },
+  );
+  const [sent, received] = await Promise.allSettled([sending, target.host.runPiped('tar', ['-xpf', '-', '--numeric-owner', '-C', target.storage.pathOf(dataset)], { stdin: pipe })]);
+  if (sent.status === 'rejected') throw sent.reason;
+  if (received.status === 'rejected') throw received.reason;
+}
+
 async function healthy(end: MigrateEnd, name: string): Promise<boolean> {
   const running = await readRunningJails(end.host);
   // Without jls (not FreeBSD) there is no way to tell; the start command's exit status is all we have.
@@ -132,6 +154,9 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
     throw new UsageError('E_MIGRATE_ADDRESS', `${name}'s address ${busy.join(', ')} belongs to another jail on ${target.host.name}; change one of them first`, { data: { busy } });
   }
   const zfs = source.storage.kind === 'zfs' && target.storage.kind === 'zfs';
+  // Between two trees on this machine the export stream (beneath reads and writes); with a remote end one
+  // tar stream, as the beneath primitive over ssh costs a round trip per file (docs/EXPORT.md § Migrate).
+  const method: MigrateResult['method'] = zfs ? 'zfs-incremental' : source.host.name === 'local' && target.host.name === 'local' ? 'export-stream' : 'tar-stream';
   const wasRunning = jail.state === 'running';
   const needsBootstrap = !(await target.storage.exists(basejailDataset(release)));
   if (needsBootstrap && request.bootstrap === false) {
@@ -141,12 +166,12 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
     ...(needsBootstrap ? [`bootstrap ${release} on ${target.host.name}`] : []),
     ...(zfs
       ? [`zfs snapshot ${dataset}@${SNAP1}; zfs send … | ssh ${target.host.name} zfs receive`, ...(wasRunning ? [`stop ${name}`] : []), `zfs snapshot ${dataset}@${SNAP2}; zfs send -i @${SNAP1} … | zfs receive -F`]
-      : [...(wasRunning ? [`stop ${name}`] : []), `export ${name} (tar) and import it on ${target.host.name}`]),
+      : [...(wasRunning ? [`stop ${name}`] : []), method === 'tar-stream' ? `tar -cf - --one-file-system -C <jail> . | ssh … tar -xpf - -C <new jail>` : `export ${name} (tar) and import it on ${target.host.name}`]),
     `write ${jailConfPath(target.settings, name)} on ${target.host.name}`,
     ...(wasRunning ? [`start ${name} on ${target.host.name}; check it runs (jls)`] : []),
     request.keep ? `keep ${name} stopped on ${source.host.name}` : `destroy ${name} on ${source.host.name}`,
   ];
-  const result: MigrateResult = { name, from: source.host.name, to: target.host.name, method: zfs ? 'zfs-incremental' : 'export-stream', downtimeMs: 0, wasRunning, kept: request.keep ?? false, bootstrapped: needsBootstrap, dryRun: context.dryRun, steps };
+  const result: MigrateResult = { name, from: source.host.name, to: target.host.name, method, downtimeMs: 0, wasRunning, kept: request.keep ?? false, bootstrapped: needsBootstrap, dryRun: context.dryRun, steps };
   if (context.dryRun) return result;
 
   const step = async <T>(id: MigrateStep, message: string, fn: () => Promise<T>): Promise<T> => {
@@ -191,6 +216,22 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
         await target.host.run('zfs', ['mount', targetFull], { okExitCodes: [0, 1] });
         for (const snap of [SNAP1, SNAP2]) await target.host.run('zfs', ['destroy', `${targetFull}@${snap}`], { okExitCodes: [0, 1] });
         await target.storage.setProperties(dataset, { ...(await source.storage.get(dataset))?.properties, created: new Date().toISOString() });
+      });
+      await step('configure', `write ${targetConf} on ${target.host.name}`, async () => {
+        const plan = await planImportedJailConf({ settings: target.settings, host: target.host, storage: target.storage, name, oldName: name, release, sourceParams: jail.params, keep: { ip4: jail.ip4, ip6: jail.ip6 } });
+        await applyPlan(target.host, plan, { storage: target.storage });
+      });
+    } else if (method === 'tar-stream') {
+      if (wasRunning) {
+        await step('stop', `stop ${name} on ${source.host.name}`, async () => {
+          stoppedAt = Date.now();
+          await source.host.run('jail', ['-f', conf, '-r', name]);
+        });
+      }
+      await step('final-send', `send ${name}'s tree to ${target.host.name} as one tar stream`, async () => {
+        targetMade = true;
+        await target.storage.create(dataset, { ...(await source.storage.get(dataset))?.properties, created: new Date().toISOString() });
+        await tarAcross(source, target, dataset);
       });
       await step('configure', `write ${targetConf} on ${target.host.name}`, async () => {
         const plan = await planImportedJailConf({ settings: target.settings, host: target.host, storage: target.storage, name, oldName: name, release, sourceParams: jail.params, keep: { ip4: jail.ip4, ip6: jail.ip6 } });

@@ -89,8 +89,8 @@ describeWithTools(SSHD_TOOLS, 'migrate a jail over ssh (dir backend)', () => {
   test('migrate moves the running jail with its tree and reports the downtime', async () => {
     const original = snapshotTree(join(localRoot, 'jails/web1'));
     const result = await migrateJail({ name: 'web1' }, { ...ends(), warn: () => {}, version: 'test', dryRun: false });
-    console.log(`# migrate of a running jail over ssh (dir backend, export stream): downtime ${result.downtimeMs} ms`);
-    assert.equal(result.method, 'export-stream');
+    console.log(`# migrate of a running jail over ssh (dir backend, one tar stream): downtime ${result.downtimeMs} ms`);
+    assert.equal(result.method, 'tar-stream');
     assert.equal(result.wasRunning, true);
     assert.ok(result.downtimeMs > 0);
     assert.equal((await running()).web1?.path, join(remoteRoot, 'jails/web1'));
