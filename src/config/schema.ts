@@ -105,7 +105,7 @@ export const configSchema = z
       .optional()
       .meta({
         description:
-          'Allowed-signers file (ssh-keygen(1) ALLOWED SIGNERS: one `<principal> <key type> <public key>` per line) whose keys `import` and `migrate` accept on an export\'s signature, as `trustedManifests` is for release MANIFESTs. A file signed by another key, unsigned or changed after signing is refused before anything is written (`--allow-unsigned` accepts unsigned files for local use). Relative paths are relative to the config file.',
+          'Allowed-signers file (ssh-keygen(1) ALLOWED SIGNERS: one `<principal> <key type> <public key>` per line) whose keys `import` accepts on an export\'s signature, as `trustedManifests` is for release MANIFESTs. A file signed by another key, unsigned or changed after signing is refused before anything is written (`--allow-unsigned` accepts unsigned files for local use). Relative paths are relative to the config file.',
         examples: ['/usr/local/etc/jailbuild/allowed_signers'],
       }),
     fetch: z
