@@ -4,8 +4,8 @@
  *
  * ZFS on both sides: a first `zfs send` while the jail runs (incremental from
  * the template snapshot when the target has the very same one, by guid; full
- * otherwise), then stop, a final incremental send of what changed meanwhile,
- * start on the target and a health check (jls shows it with its new path);
+ * otherwise), the jail's config written there, then stop, a final
+ * incremental send of what changed meanwhile, start on the target and a health check (jls shows it with its new path);
  * only then the source is destroyed (or kept stopped with `keep`). The
  * downtime is stop → running on the target.
  *
@@ -162,12 +162,15 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
   if (needsBootstrap && request.bootstrap === false) {
     throw new UsageError('E_MIGRATE_RELEASE', `${target.host.name} has no basejail for ${release}; bootstrap it there first or allow migrate to do it`);
   }
+  const confStep = `write ${jailConfPath(target.settings, name)} on ${target.host.name}`;
+  const stopStep = wasRunning ? [`stop ${name}`] : [];
   const steps = [
     ...(needsBootstrap ? [`bootstrap ${release} on ${target.host.name}`] : []),
-    ...(zfs
-      ? [`zfs snapshot ${dataset}@${SNAP1}; zfs send … | ssh ${target.host.name} zfs receive`, ...(wasRunning ? [`stop ${name}`] : []), `zfs snapshot ${dataset}@${SNAP2}; zfs send -i @${SNAP1} … | zfs receive -F`]
-      : [...(wasRunning ? [`stop ${name}`] : []), method === 'tar-stream' ? `tar -cf - --one-file-system -C <jail> . | ssh … tar -xpf - -C <new jail>` : `export ${name} (tar) and import it on ${target.host.name}`]),
-    `write ${jailConfPath(target.settings, name)} on ${target.host.name}`,
+    ...(method === 'zfs-incremental'
+      ? [`zfs snapshot ${dataset}@${SNAP1}; zfs send … | ssh ${target.host.name} zfs receive -u`, confStep, ...stopStep, `zfs snapshot ${dataset}@${SNAP2}; zfs send -i @${SNAP1} … | zfs receive -F -u; zfs mount`]
+      : method === 'tar-stream'
+        ? [confStep, ...stopStep, `tar -cf - --numeric-owner --one-file-system -C <jail> . | ssh … tar -xpf - --numeric-owner -C <new jail>`]
+        : [...stopStep, `export ${name} (tar) and import it on ${target.host.name}`, confStep]),
     ...(wasRunning ? [`start ${name} on ${target.host.name}; check it runs (jls)`] : []),
     request.keep ? `keep ${name} stopped on ${source.host.name}` : `destroy ${name} on ${source.host.name}`,
   ];
@@ -203,6 +206,12 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
         await target.host.run('zfs', ['create', '-p', targetFull.slice(0, targetFull.lastIndexOf('/'))]);
         await sendReceive(source, [...(incremental ? ['-i', zfsFull(source.storage, origin as string)] : []), `${sourceFull}@${SNAP1}`], target, ['-u', targetFull]);
       });
+      // Everything that does not need the final data happens before the stop: the downtime is stop → send → start.
+      await target.storage.setProperties(dataset, { ...(await source.storage.get(dataset))?.properties, created: new Date().toISOString() });
+      await step('configure', `write ${targetConf} on ${target.host.name}`, async () => {
+        const plan = await planImportedJailConf({ settings: target.settings, host: target.host, storage: target.storage, name, oldName: name, release, sourceParams: jail.params, keep: { ip4: jail.ip4, ip6: jail.ip6 } });
+        await applyPlan(target.host, plan, { storage: target.storage });
+      });
       if (wasRunning) {
         await step('stop', `stop ${name} on ${source.host.name}`, async () => {
           stoppedAt = Date.now();
@@ -214,29 +223,21 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
         await sendReceive(source, ['-i', `${sourceFull}@${SNAP1}`, `${sourceFull}@${SNAP2}`], target, ['-F', '-u', targetFull]);
         // zfs-fuse and OpenZFS mount on receive unless -u; mount now that the data is final.
         await target.host.run('zfs', ['mount', targetFull], { okExitCodes: [0, 1] });
-        for (const snap of [SNAP1, SNAP2]) await target.host.run('zfs', ['destroy', `${targetFull}@${snap}`], { okExitCodes: [0, 1] });
-        await target.storage.setProperties(dataset, { ...(await source.storage.get(dataset))?.properties, created: new Date().toISOString() });
       });
+    } else if (method === 'tar-stream') {
+      targetMade = true;
+      await target.storage.create(dataset, { ...(await source.storage.get(dataset))?.properties, created: new Date().toISOString() });
       await step('configure', `write ${targetConf} on ${target.host.name}`, async () => {
         const plan = await planImportedJailConf({ settings: target.settings, host: target.host, storage: target.storage, name, oldName: name, release, sourceParams: jail.params, keep: { ip4: jail.ip4, ip6: jail.ip6 } });
         await applyPlan(target.host, plan, { storage: target.storage });
       });
-    } else if (method === 'tar-stream') {
       if (wasRunning) {
         await step('stop', `stop ${name} on ${source.host.name}`, async () => {
           stoppedAt = Date.now();
           await source.host.run('jail', ['-f', conf, '-r', name]);
         });
       }
-      await step('final-send', `send ${name}'s tree to ${target.host.name} as one tar stream`, async () => {
-        targetMade = true;
-        await target.storage.create(dataset, { ...(await source.storage.get(dataset))?.properties, created: new Date().toISOString() });
-        await tarAcross(source, target, dataset);
-      });
-      await step('configure', `write ${targetConf} on ${target.host.name}`, async () => {
-        const plan = await planImportedJailConf({ settings: target.settings, host: target.host, storage: target.storage, name, oldName: name, release, sourceParams: jail.params, keep: { ip4: jail.ip4, ip6: jail.ip6 } });
-        await applyPlan(target.host, plan, { storage: target.storage });
-      });
+      await step('final-send', `send ${name}'s tree to ${target.host.name} as one tar stream`, () => tarAcross(source, target, dataset));
     } else {
       if (wasRunning) {
         await step('stop', `stop ${name} on ${source.host.name}`, async () => {
@@ -278,7 +279,12 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
 
   // The jail runs on the target: from here a failure no longer means "undo".
   await step('cleanup-source', request.keep ? `keep ${name} stopped on ${source.host.name}` : `destroy ${name} on ${source.host.name}`, async () => {
-    if (zfs) for (const snap of [SNAP1, SNAP2]) await source.storage.destroySnapshot(dataset, snap).catch(() => undefined);
+    if (zfs) {
+      for (const snap of [SNAP1, SNAP2]) {
+        await source.storage.destroySnapshot(dataset, snap).catch(() => undefined);
+        await target.storage.destroySnapshot(dataset, snap).catch(() => undefined);
+      }
+    }
     if (!request.keep) {
       const hostRcConf = (await source.host.readFile(source.settings.hostRcConf)) ?? '';
       await applyPlan(source.host, planDestroyJail({ ...jail, state: 'stopped', params: jail.params }, source.settings, { hostRcConf }), { storage: source.storage });
