@@ -3,7 +3,7 @@
 
 _jailbuild_subcommands() {
   case "$1" in
-    '') echo demo fetch releases bootstrap create list start stop restart limits console destroy network template plan apply upgrade prune completion ;;
+    '') echo demo fetch releases bootstrap create list start stop restart limits console destroy network template plan apply upgrade prune export import migrate completion ;;
     demo) echo  ;;
     fetch) echo  ;;
     releases) echo  ;;
@@ -27,6 +27,9 @@ _jailbuild_subcommands() {
     apply) echo  ;;
     upgrade) echo  ;;
     prune) echo  ;;
+    export) echo  ;;
+    import) echo  ;;
+    migrate) echo  ;;
     completion) echo bash zsh ;;
   esac
 }
@@ -57,6 +60,9 @@ _jailbuild_options() {
     apply) echo -c --concurrency --prune -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     upgrade) echo -r --release -a --all --allow-downgrade --restart -f --conf --no-keep-snapshot -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     prune) echo -y --yes -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    export) echo -o --output --sign-key --unsigned --compression --full -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    import) echo --name --allow-unsigned --bootstrap --keep-addresses --net --ip -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    migrate) echo --to --keep --no-bootstrap -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     completion) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
   esac
 }
@@ -104,6 +110,10 @@ _jailbuild_option_value() {
     --concurrency) COMPREPLY=($(true)) ;;
     -f) COMPREPLY=($(compgen -f -- "$cur")) ;;
     --conf) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    --output) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    --sign-key) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    --compression) COMPREPLY=($(true)) ;;
+    --to) COMPREPLY=($(true)) ;;
     *) return 1 ;;
   esac
 }

@@ -39,6 +39,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['image'],
   ['network', 'template', 'pkgbase', 'synthetic'],
   ['bootstrap'],
+  ['export'],
   ['upgrade'],
   ['fleet'],
   ['config'],

@@ -27,3 +27,7 @@ export type { CreateJailRequest } from './app/prepare-create-jail.js';
 export type { NetworkConfig } from './network/network-config.js';
 export { defineTemplate } from './template/define-template.js';
 export type { TemplateRecipe } from './template/template-schema.js';
+export { exportJail } from './export/export-jail.js';
+export { importJail, verifyExportFile } from './export/import-jail.js';
+export { migrateJail } from './export/migrate-jail.js';
+export type { ExportManifest } from './export/export-manifest.js';

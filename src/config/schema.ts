@@ -102,6 +102,24 @@ export const configSchema = z
       .strict()
       .optional()
       .meta({ description: 'How `bootstrap` (and `create`, `apply` when they bootstrap) builds a basejail: from dist sets or from pkgbase packages (docs/PKGBASE.md).', examples: [{ from: 'pkgbase', set: 'minimal-jail' }] }),
+    signingKey: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'Private SSH key that signs exports (`ssh-keygen -Y sign -n jailbuild`), so another host can check where a jail came from. Any key ssh-keygen can use (ed25519, rsa, ecdsa; an agent-held key through its `.pub` path). Same as `export --sign-key`; relative paths are relative to the config file.',
+        examples: ['/root/.ssh/id_ed25519'],
+      }),
+    trustedSigners: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'Allowed-signers file (ssh-keygen(1) ALLOWED SIGNERS: one `<principal> <key type> <public key>` per line) whose keys `import` accepts on an export\'s signature, as `trustedManifests` is for release MANIFESTs. A file signed by another key, unsigned or changed after signing is refused before anything is written (`--allow-unsigned` accepts unsigned files for local use). Relative paths are relative to the config file.',
+        examples: ['/usr/local/etc/jailbuild/allowed_signers'],
+      }),
     fetch: z
       .object({
         stallTimeout: z.number().positive().max(86_400).optional().meta({ description: 'Seconds without a byte before a download is aborted and retried, resuming from the bytes already on disk. Same as `fetch --stall-timeout`.', default: 60, examples: [120] }),

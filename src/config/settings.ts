@@ -77,6 +77,8 @@ export function resolveSettings(config: ParsedConfig, flags: SettingsFlags, base
     pkgMirrors: (config.bootstrap?.pkgMirrors ?? DEFAULT_PKG_MIRRORS).map((m) => (/^[a-z]+:\/\//.test(m) ? m : fromConfig(m))),
     fetchStallTimeoutMs: (config.fetch?.stallTimeout ?? DEFAULT_FETCH_STALL_TIMEOUT_S) * 1000,
     storage,
+    signingKey: config.signingKey === undefined ? undefined : fromConfig(config.signingKey),
+    trustedSigners: config.trustedSigners === undefined ? undefined : fromConfig(config.trustedSigners),
     jailConfDir: hostPath(config.jailConf?.dir, '/etc/jail.conf.d'),
     jailConfMain: hostPath(config.jailConf?.main, '/etc/jail.conf'),
     hostRcConf: `${hostPrefix}/etc/rc.conf`,

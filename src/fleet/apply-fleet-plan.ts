@@ -160,7 +160,7 @@ async function applyLocked(plan: FleetPlan, options: ApplyFleetOptions, hostOf: 
   for (const wave of plan.waves) {
     const changes = wave.flatMap((name) => byJail.get(name) ?? []);
     await runWithConcurrency(changes, concurrency, async (change) => {
-      results.set(change.jail, await applyChange(change, results, prepareResults, hostOf(change.host), options, onProgress));
+      results.set(change.jail, await applyChange(change, results, prepareResults, hostOf(change.host), options, onProgress, change.from === undefined ? undefined : hostOf(change.from)));
     });
   }
   // Changes outside every wave cannot happen for plans computeFleetPlan made; a hand-edited file gets them refused, not ignored.
@@ -182,11 +182,12 @@ async function applyChange(
   target: FleetHost,
   options: ApplyFleetOptions,
   onProgress: OnProgress,
+  source?: FleetHost,
 ): Promise<FleetJailResult> {
   const base = { jail: change.jail, host: change.host, action: change.action };
   const title = `${change.action} ${change.jail}${change.host === 'local' ? '' : ` on ${change.host}`}`;
   const manual = change.details.filter((d) => d.manual !== undefined);
-  if (change.action === 'noop' || change.steps.steps.length === 0) {
+  if (change.action !== 'move' && (change.action === 'noop' || change.steps.steps.length === 0)) {
     return { ...base, status: 'unchanged', ...(manual.length > 0 ? { reason: manual.map((d) => d.manual).join('; ') } : {}), ms: 0 };
   }
   const blocker = change.dependsOn.find((dep) => {
@@ -202,6 +203,14 @@ async function applyChange(
   const started = Date.now();
   onProgress({ kind: 'step', id: change.jail, title, state: 'start' });
   try {
+    if (change.action === 'move') {
+      if (source === undefined) throw new Error('defense in depth: a move without its source host');
+      const { migrateJail } = await import('../export/migrate-jail.js');
+      // withHostLocks already holds both hosts' allocation locks.
+      const moved = await migrateJail({ name: change.jail }, { source, target, warn: options.warn, version: options.version ?? 'unknown', dryRun: false, locked: true, onProgress });
+      onProgress({ kind: 'step', id: change.jail, title, state: 'done', detail: `downtime ${moved.downtimeMs} ms` });
+      return { ...base, status: 'ok', ms: Date.now() - started };
+    }
     // Exactly the planned steps; a deferred one is resolved by its rule (create-jail-from-template), never by planning again.
     await applyPlan(hostDoor(target), change.steps, { storage: target.storage, resolvers: resolversFor(target, options, onProgress) });
     onProgress({ kind: 'step', id: change.jail, title, state: 'done' });

@@ -8,6 +8,8 @@
  *   difference is an `update` that rewrites those files in place. A release
  *   or template change cannot be made in place: it is shown with what to run
  *   (`jailbuild upgrade --release`, or destroy and create) and apply leaves it.
+ * - A jail the config puts on another host than the one it is on: `move`,
+ *   which apply carries out with `migrateJail` (its data goes along).
  * - A jail jailbuild made that the config no longer lists: `destroy` with
  *   `prune`, otherwise a `noop` that says so. Jails jailbuild did not make
  *   are never touched.
@@ -149,8 +151,9 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
       continue;
     }
     if (existing.host !== jail.host) {
-      const details = [{ field: 'host', from: existing.host, to: jail.host, manual: `jails do not move between hosts: destroy ${jail.name} on ${existing.host} and apply again` }];
-      changes.push({ ...base, action: 'update', reason: describeDetails(details), details, steps: createPlan(`update jail ${jail.name}`), deferred: false, needs: [] });
+      // Moved with its data by migrate (stop, final send, start there), never destroy + create; other changes wait for the next plan.
+      const details = [{ field: 'host', from: existing.host, to: jail.host }];
+      changes.push({ ...base, action: 'move', from: existing.host, reason: `move from ${existing.host} to ${jail.host} with its data (jailbuild migrate)`, details, steps: createPlan(`move jail ${jail.name} from ${existing.host} to ${jail.host}`), deferred: false, needs: [] });
       continue;
     }
     const update = planUpdate(spec, existing, target, actual.hosts[jail.host]?.rcConf ?? '', network);
@@ -192,7 +195,7 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
     waves,
     summary: {
       add: changes.filter((c) => c.action === 'create').length,
-      change: changes.filter((c) => c.action === 'update').length,
+      change: changes.filter((c) => c.action === 'update' || c.action === 'move').length,
       destroy: changes.filter((c) => c.action === 'destroy').length,
       unchanged: changes.filter((c) => c.action === 'noop').length,
     },

@@ -10,7 +10,8 @@ import type { LockStep, Plan } from '../plan/plan.js';
 /** Bumped whenever a field apply reads changes meaning; older or newer files are refused. 2: prepare entries and deferred creates are steps, locks are data. */
 export const FLEET_PLAN_VERSION = 2;
 
-export type FleetAction = 'create' | 'update' | 'destroy' | 'noop';
+/** `move`: the jail exists on another host than the config says; apply migrates it there with its data (`jailbuild migrate`). */
+export type FleetAction = 'create' | 'update' | 'move' | 'destroy' | 'noop';
 
 /** One difference of an update, e.g. `ip4.addr "10.0.0.5" → "10.0.0.6"`. Display only. */
 export interface FleetFieldChange {
@@ -29,6 +30,8 @@ export interface FleetChange {
   jail: string;
   /** Host name (a key of `hosts`, or `local`). */
   host: string;
+  /** `move`: the host the jail is on now. */
+  from?: string;
   /** One line for people: `14.2-RELEASE, template web, 10.0.0.5`. Display only. */
   reason: string;
   /** What differs (updates). Display only. */
@@ -81,5 +84,5 @@ export interface FleetPlan {
 }
 
 export function hasChanges(plan: FleetPlan): boolean {
-  return plan.prepare.length > 0 || plan.changes.some((c) => c.action !== 'noop' && c.steps.steps.length > 0);
+  return plan.prepare.length > 0 || plan.changes.some((c) => c.action === 'move' || (c.action !== 'noop' && c.steps.steps.length > 0));
 }

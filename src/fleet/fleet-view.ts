@@ -27,6 +27,8 @@ function changeLine(c: FleetChange): string {
       return `+ create ${c.jail}${where} (${c.reason})`;
     case 'update':
       return `~ update ${c.jail}${where}: ${c.reason}`;
+    case 'move':
+      return `> move ${c.jail} from ${c.from ?? '?'} to ${c.host} (${c.reason})`;
     case 'destroy':
       return `- destroy ${c.jail}${where} (${c.reason})`;
     case 'noop':

@@ -5,6 +5,7 @@
  * argv-recording fakes of FreeBSD commands on PATH and use a real LocalHost.
  */
 
+import type { Readable, Writable } from 'node:stream';
 import type { Beneath } from './beneath.js';
 
 export interface RunOptions {
@@ -30,6 +31,14 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Byte streams of `runPiped`: what the command reads on stdin, where its stdout goes. */
+export interface PipedStreams {
+  /** Bytes written to the command's stdin, then closed. @default stdin is empty */
+  stdin?: Readable;
+  /** Receives the command's stdout (not ended by runPiped: the caller ends it). @default discarded */
+  stdout?: Writable;
+}
+
 export interface FileStat {
   type: 'file' | 'dir' | 'symlink' | 'other';
   size: number;
@@ -41,6 +50,13 @@ export interface Host {
   readonly name: string;
   /** Runs a command; throws `HostCommandError` on an exit code not in `okExitCodes`, `HostMissingCommandError` when absent. */
   run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /**
+   * Runs a command whose stdin and stdout are byte streams (`zfs send`,
+   * `zfs receive`, `xz`, `cat > file`): nothing is buffered or decoded, and
+   * back-pressure holds on both sides. Resolves when the command exited with
+   * an ok code and both streams are drained; `stdout` of the result is ''.
+   */
+  runPiped(command: string, args: readonly string[], streams: PipedStreams, options?: Pick<RunOptions, 'env' | 'okExitCodes'>): Promise<RunResult>;
   /** Absolute path of a command on PATH, or undefined. */
   which(command: string): Promise<string | undefined>;
   /** `os.platform()` of the host: 'freebsd', 'linux', … */

@@ -2,7 +2,8 @@ import { closeSync, constants as fsConstants, openSync, promises as fs, readFile
 import { randomBytes } from 'node:crypto';
 import { delimiter, dirname, join } from 'node:path';
 import { platform } from 'node:os';
-import type { FileStat, Host, RunOptions, RunResult } from './host.js';
+import type { FileStat, Host, PipedStreams, RunOptions, RunResult } from './host.js';
+import { runPipedLocal } from './run-piped.js';
 import type { Beneath } from './beneath.js';
 import { LocalBeneath } from './local-beneath.js';
 import { HostCommandError, HostMissingCommandError } from './host-errors.js';
@@ -39,6 +40,10 @@ export class LocalHost implements Host {
     const ok = options.okExitCodes ?? [0];
     if (!ok.includes(exitCode)) throw new HostCommandError(argv, exitCode, String(result.stderr ?? ''), this.name);
     return { argv, exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+  }
+
+  runPiped(command: string, args: readonly string[], streams: PipedStreams, options: Pick<RunOptions, 'env' | 'okExitCodes'> = {}): Promise<RunResult> {
+    return runPipedLocal(command, args, streams, options, this.name);
   }
 
   async which(command: string): Promise<string | undefined> {

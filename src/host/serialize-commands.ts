@@ -5,7 +5,7 @@
  * once would lose one of the edits — from this process or from another run.
  */
 import { acquireLock } from './acquire-lock.js';
-import type { FileStat, Host, RunOptions, RunResult } from './host.js';
+import type { FileStat, Host, PipedStreams, RunOptions, RunResult } from './host.js';
 
 export function serializeCommands(host: Host, commands: readonly string[], lockPath: string): Host {
   const serialized = new Set(commands);
@@ -20,6 +20,7 @@ export function serializeCommands(host: Host, commands: readonly string[], lockP
         await release();
       }
     },
+    runPiped: (command: string, args: readonly string[], streams: PipedStreams, options?: Pick<RunOptions, 'env' | 'okExitCodes'>) => host.runPiped(command, args, streams, options),
     which: (command: string) => host.which(command),
     platform: () => host.platform(),
     readFile: (path: string) => host.readFile(path),

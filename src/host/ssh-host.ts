@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JailbuildError } from '../errors.js';
 import { ANY_EXIT_CODE } from './any-exit-code.js';
-import type { FileStat, Host, RunOptions, RunResult } from './host.js';
+import type { FileStat, Host, PipedStreams, RunOptions, RunResult } from './host.js';
 import { HostCommandError, HostMissingCommandError, formatArgv } from './host-errors.js';
 import { LocalHost } from './local-host.js';
 import type { Beneath } from './beneath.js';
@@ -148,6 +148,22 @@ export class SshHost implements Host {
     if (options.cwd !== undefined) line = `${remoteLine(['cd', options.cwd])} && ${line}`;
     const result = await this.#ssh(line, { ...options, tty: Boolean(options.interactive) });
     // 127 is sh's "command not found"; env(1) says the same with 127.
+    if (result.exitCode === 127 && /not found|No such file/.test(result.stderr)) throw new HostMissingCommandError(command, this.name);
+    if (!(options.okExitCodes ?? [0]).includes(result.exitCode)) throw new HostCommandError(argv, result.exitCode, result.stderr, this.name);
+    return { ...result, argv };
+  }
+
+  /** The remote command's stdin and stdout travel through the ssh connection; bytes are never decoded. */
+  async runPiped(command: string, args: readonly string[], streams: PipedStreams, options: Pick<RunOptions, 'env' | 'okExitCodes'> = {}): Promise<RunResult> {
+    const argv = [command, ...args];
+    const env = Object.entries(options.env ?? {});
+    const unset = env.flatMap(([k, v]) => (v === undefined ? ['-u', k] : []));
+    const set = env.flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+    const line = remoteLine([...(env.length === 0 ? [] : ['env', ...unset, ...set]), ...argv]);
+    const result = await this.#local.runPiped('ssh', [...this.#baseArgs, '--', this.destination, line], streams, { okExitCodes: ANY_EXIT_CODE });
+    if (result.exitCode === 255) {
+      throw new JailbuildError('E_HOST_SSH', `ssh to ${this.name} failed while running ${command}: ${result.stderr.trim().split('\n').at(-1) ?? ''}; check that the host is reachable`, { data: { host: this.name } });
+    }
     if (result.exitCode === 127 && /not found|No such file/.test(result.stderr)) throw new HostMissingCommandError(command, this.name);
     if (!(options.okExitCodes ?? [0]).includes(result.exitCode)) throw new HostCommandError(argv, result.exitCode, result.stderr, this.name);
     return { ...result, argv };

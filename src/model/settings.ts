@@ -38,6 +38,10 @@ export interface Settings {
   /** pkgbase: pkg mirrors, tried in order (config `bootstrap.pkgMirrors`). */
   pkgMirrors: string[];
   storage: StorageSettings;
+  /** Private key that signs exports (`signingKey`), absolute. */
+  signingKey: string | undefined;
+  /** Allowed-signers file that import checks signatures against (`trustedSigners`), absolute. */
+  trustedSigners: string | undefined;
   /** Directory of per-jail `<name>.conf` files. */
   jailConfDir: string;
   /** The host's main jail.conf that must `.include` jailConfDir. */

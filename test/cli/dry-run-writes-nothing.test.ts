@@ -43,6 +43,8 @@ before(async () => {
       defaults: { release: '14.2' },
       networks: { lan: { mode: 'alias', interface: 'em0', ip4: 'auto', pool: '10.0.0.0/24' }, br: { mode: 'vnet-bridge', interface: 'bridge0', uplink: 'em0' } },
       jails: { j1: { network: 'lan', boot: true }, fleet2: { network: 'lan', boot: true } },
+      // A second root on this machine, the target of `migrate --to other`.
+      hosts: { other: { url: 'local', root: join(dir, 'other') } },
     }),
   );
   fakes = await createFakes();
@@ -50,6 +52,9 @@ before(async () => {
   // The prepared root: 14.2 bootstrapped, jail j1 created (in the fleet, with a network and --boot).
   const prepared = await jb('create', 'j1', '--net', 'lan', '--boot');
   assert.equal(prepared.code, 0, prepared.stderr);
+  // An export file beside the working directory, for `import ../j1.jbx`.
+  const exported = await jb('export', 'j1', '-o', join(dir, 'j1.jbx'), '--unsigned');
+  assert.equal(exported.code, 0, exported.stderr);
 });
 
 after(async () => {
@@ -100,6 +105,9 @@ const RUNS: string[][] = [
   ['plan'],
   ['plan', '--out', 'fleet.plan.json'],
   ['apply'],
+  ['export', 'j1', '-o', 'j1.jbx', '--unsigned'],
+  ['import', '../j1.jbx', '--allow-unsigned', '--name', 'j9', '--net', 'lan'],
+  ['migrate', 'j1', '--to', 'other'],
 ];
 
 test('the runs cover every command of src/cli/commands', () => {

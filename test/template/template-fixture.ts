@@ -14,7 +14,7 @@ import { bootstrapRelease } from '../../src/bootstrap/bootstrap-release.js';
 import { DirBackend } from '../../src/storage/dir-backend.js';
 import { ZfsBackend } from '../../src/storage/zfs-backend.js';
 import type { StorageBackend } from '../../src/storage/storage-backend.js';
-import type { FileStat, Host, RunOptions, RunResult } from '../../src/host/host.js';
+import type { FileStat, Host, PipedStreams, RunOptions, RunResult } from '../../src/host/host.js';
 import { generateRelease } from '../../src/synthetic/index.js';
 import { collectWarnings } from '../../src/warn.js';
 import { createFakes, FAKES_DIR, type Fakes } from '../helpers/fakes.js';
@@ -128,6 +128,9 @@ class RealZfsHost implements Host {
   ) {}
   run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     return this.inner.run(command, args, command === 'zfs' ? { ...options, env: { ...options.env, PATH: this.zfsPath } } : options);
+  }
+  runPiped(command: string, args: readonly string[], streams: PipedStreams, options: Pick<RunOptions, 'env' | 'okExitCodes'> = {}): Promise<RunResult> {
+    return this.inner.runPiped(command, args, streams, command === 'zfs' ? { ...options, env: { ...options.env, PATH: this.zfsPath } } : options);
   }
   which(command: string) {
     return this.inner.which(command);

@@ -38,5 +38,8 @@ export const commandIndex: Record<string, CommandEntry> = {
   apply: { summary: 'apply the fleet plan (or a saved plan file) in parallel dependency waves, per-jail report', hostFiles: 'on each host, what create and destroy write: /etc/jail.conf.d/<name>.conf, /etc/jail.conf, /etc/rc.conf', load: () => import('./apply.js') },
   upgrade: { summary: 'patch basejails with freebsd-update, or move jails to another release (--release)', hostFiles: '--release: rewrites the mount line in /etc/jail.conf.d/<name>.conf (or the per-jail fstab)', load: () => import('./upgrade.js') },
   prune: { summary: 'list basejails and templates no jail uses any more; --yes destroys them', hostFiles: 'none: basejails and templates under the data root or dataset', load: () => import('./prune.js') },
+  export: { summary: 'export a jail or template to a signed file: zfs send or tar of its writable part, compressed, with a manifest', hostFiles: 'writes only the -o file (reads /etc/jail.conf.d/<name>.conf)', load: () => import('./export.js') },
+  import: { summary: 'import a jail or template from an export file after checking its signature and payload hash', hostFiles: 'writes /etc/jail.conf.d/<name>.conf and the .include in /etc/jail.conf (as create)', load: () => import('./import.js') },
+  migrate: { summary: 'move a jail to another host with its data (zfs send while it runs, short stop, final send; or export/import)', hostFiles: 'on the target: /etc/jail.conf.d/<name>.conf and /etc/jail.conf; here: what destroy removes (unless --keep)', load: () => import('./migrate.js') },
   completion: { summary: 'print a bash or zsh completion script (eval "$(jailbuild completion bash)")', hostFiles: 'none: prints to stdout', load: () => import('./completion.js') },
 };

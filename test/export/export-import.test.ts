@@ -1,0 +1,168 @@
+/**
+ * Export → import on the dir backend through the real CLI, with real
+ * ssh-keygen signatures and real xz: the imported jail's tree equals the
+ * original (paths, modes, owners, hashes), and a tampered byte, a stranger's
+ * signature or a missing signature are each refused with exit 1 and nothing
+ * written under the data root.
+ */
+import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createFakes, type Fakes } from '../helpers/fakes.js';
+import { describeWithTools } from '../helpers/require-tool.js';
+import { runCli } from '../helpers/run-cli.js';
+import { snapshotTree } from '../helpers/snapshot-tree.js';
+import { addJailContent, flipByte, makeMirror, makeSigningKeys, withoutLinkCounts, type SigningKeys } from './export-fixture.js';
+
+describeWithTools(['ssh-keygen'], 'export and import (dir backend)', () => {
+  let dir: string;
+  let root: string;
+  let keys: SigningKeys;
+  let fakes: Fakes;
+  let mirror: string;
+  const jb = (...argv: string[]) => runCli(['--root', root, '--mirror', mirror, ...argv], dir);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'jb-exports-'));
+    root = join(dir, 'root');
+    keys = await makeSigningKeys(join(dir, 'keys'));
+    const made = await makeMirror(dir);
+    mirror = made.mirror;
+    await writeFile(join(dir, 'jailbuild.config.json'), JSON.stringify({ trustedManifests: { '14.2-RELEASE/amd64': made.manifestSha256 }, trustedSigners: keys.allowedSigners, hosts: { other: { url: 'local', root: join(dir, 'other') } } }));
+    fakes = await createFakes();
+    Object.assign(process.env, fakes.env);
+    const created = await jb('create', 'web1', '--release', '14.2', '--ip', '10.0.0.5', '--timezone', 'UTC');
+    assert.equal(created.code, 0, created.stderr);
+    await addJailContent(join(root, 'jails/web1'));
+  });
+
+  after(async () => {
+    await fakes?.cleanup();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('export without a key is a usage error naming the fix', async () => {
+    const r = await jb('export', 'web1', '-o', join(dir, 'nokey.jbx'));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--sign-key .* or set signingKey/);
+  });
+
+  test('a signed export, a refused tampered copy, then the round trip equals the original tree', async () => {
+    const file = join(dir, 'web1.jbx');
+    const original = snapshotTree(join(root, 'jails/web1'));
+    const originalConf = await readFile(join(root, 'etc/jail.conf.d/web1.conf'), 'utf8');
+    const r = await jb('--json', 'export', 'web1', '-o', file, '--sign-key', keys.signer);
+    assert.equal(r.code, 0, r.stderr);
+    const { result } = JSON.parse(r.stdout) as { result: { signed: boolean; manifest: { payload: { format: string; sha256: string }; release: string; jail: { ip4: string[] }; basejail: { sha256?: string } } } };
+    assert.equal(result.signed, true);
+    assert.equal(result.manifest.payload.format, 'tar');
+    assert.equal(result.manifest.release, '14.2-RELEASE');
+    assert.deepEqual(result.manifest.jail.ip4, ['10.0.0.5']);
+    assert.match(result.manifest.basejail.sha256 ?? '', /^[0-9a-f]{64}$/);
+    const head = (await readFile(file)).subarray(0, 19).toString();
+    assert.equal(head, 'jailbuild-export 1\n');
+
+    // The jail still exists: importing under its own name is refused before anything is read twice.
+    const clash = await jb('import', file, '--keep-addresses');
+    assert.equal(clash.code, 2);
+    assert.match(clash.stderr, /already exists here/);
+
+    const destroyed = await jb('destroy', 'web1');
+    assert.equal(destroyed.code, 0, destroyed.stderr);
+
+    // Refusals: each one exits 1 and leaves the whole data root and /etc as it was.
+    const refusals: Array<{ why: string; make: (copy: string) => Promise<void>; says: RegExp }> = [
+      { why: 'a flipped byte in the payload', make: (copy) => flipByte(copy, { fromEnd: 100 }), says: /payload does not match its manifest/ },
+      { why: 'a flipped byte in the manifest (its name)', make: async (copy) => {
+        const bytes = await readFile(copy);
+        const at = bytes.indexOf('"name": "web1"') + 10;
+        await flipByte(copy, { offset: at });
+      }, says: /signature does not match the manifest|not in .*allowed_signers/ },
+    ];
+    for (const refusal of refusals) {
+      const copy = join(dir, 'tampered.jbx');
+      await copyFile(file, copy);
+      await refusal.make(copy);
+      const before = snapshotTree(root);
+      const t = await jb('import', copy, '--keep-addresses');
+      assert.equal(t.code, 1, `${refusal.why}: ${t.stderr}`);
+      assert.match(t.stderr, refusal.says, refusal.why);
+      assert.equal(t.stderr.trim().split('\n').length, 1, `one line: ${t.stderr}`);
+      assert.deepEqual(snapshotTree(root), before, `${refusal.why}: nothing written`);
+    }
+
+    const dry = await jb('--dry-run', 'import', file, '--keep-addresses');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /would import jail web1 .*signed by admin@example.org/);
+
+    const imported = await jb('import', file, '--keep-addresses');
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stdout, /imported jail web1 .*signed by admin@example.org.*10\.0\.0\.5/);
+    assert.deepEqual(withoutLinkCounts(snapshotTree(join(root, 'jails/web1'))), withoutLinkCounts(original));
+    assert.equal(await readFile(join(root, 'etc/jail.conf.d/web1.conf'), 'utf8'), originalConf);
+    const listed = JSON.parse((await jb('--json', 'list')).stdout) as { result: Array<{ name: string; release: string; ip4: string[] }> };
+    assert.deepEqual(listed.result.map((j) => [j.name, j.release, j.ip4]), [['web1', '14.2-RELEASE', ['10.0.0.5']]]);
+  });
+
+  test('a stranger\'s signature and a missing signature are refused with nothing written; --allow-unsigned takes the unsigned one', async () => {
+    const strange = join(dir, 'stranger.jbx');
+    const strangeExport = await jb('export', 'web1', '-o', strange, '--sign-key', keys.stranger);
+    assert.equal(strangeExport.code, 0, strangeExport.stderr);
+    const unsigned = join(dir, 'unsigned.jbx');
+    const unsignedExport = await jb('export', 'web1', '-o', unsigned, '--unsigned');
+    assert.equal(unsignedExport.code, 0, unsignedExport.stderr);
+    for (const [file, says] of [[strange, /signed by a key that is not in .*allowed_signers; add the signer's public key/], [unsigned, /is not signed; export it with --sign-key, or import with --allow-unsigned/]] as const) {
+      const before = snapshotTree(root);
+      const r = await jb('import', file, '--name', 'web2', '--keep-addresses');
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, says);
+      assert.deepEqual(snapshotTree(root), before);
+    }
+    // Its address is web1's: keeping it is refused, a fresh one comes from the pool.
+    const taken = await jb('import', unsigned, '--name', 'web2', '--allow-unsigned', '--keep-addresses');
+    assert.equal(taken.code, 2);
+    assert.match(taken.stderr, /10\.0\.0\.5 is already used/);
+    const fresh = await jb('import', unsigned, '--name', 'web2', '--allow-unsigned', '--net', 'alias:em0:auto:pool=10.0.0.0/24');
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.match(fresh.stderr, /not signed; importing it because of --allow-unsigned/);
+    const conf = await readFile(join(root, 'etc/jail.conf.d/web2.conf'), 'utf8');
+    assert.match(conf, /path = "?[^;]*jails\/web2"?;/);
+    assert.doesNotMatch(conf, /10\.0\.0\.5\//);
+    assert.match(conf, /ip4\.addr = "?em0\|10\.0\.0\.\d+\/32/);
+    // the pf hooks name the new address only
+    assert.doesNotMatch(conf, /-T add 10\.0\.0\.5/);
+  });
+
+  test('jailbuild migrate to a second root on this machine: bootstraps it there, moves the running jail, prints the downtime', async () => {
+    assert.equal((await jb('start', 'web2')).code, 0);
+    const original = snapshotTree(join(root, 'jails/web2'));
+    const r = await jb('migrate', 'web2', '--to', 'other');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^migrated web2 to other \(export-stream\); downtime \d+\.\d\d s; destroyed here$/m);
+    assert.deepEqual(withoutLinkCounts(snapshotTree(join(dir, 'other/jails/web2'))), withoutLinkCounts(original));
+    assert.match(await readFile(join(dir, 'other/etc/jail.conf.d/web2.conf'), 'utf8'), new RegExp(`path = "?${join(dir, 'other/jails/web2')}"?;`));
+    const state = await fakes.readState<{ jails?: Record<string, { path: string }> }>();
+    assert.equal(state.jails?.web2?.path, join(dir, 'other/jails/web2'));
+    const listed = JSON.parse((await jb('--json', 'list')).stdout) as { result: Array<{ name: string }> };
+    assert.deepEqual(listed.result.map((j) => j.name), ['web1']);
+  });
+
+  test('a template exports as its snapshot and imports on a root that lacks it; jails clone from it there', async () => {
+    const file = join(dir, 'template.jbx');
+    const r = await jb('--json', 'export', 'default-14.2-RELEASE', '-o', file, '--sign-key', keys.signer);
+    assert.equal(r.code, 0, r.stderr);
+    const { result } = JSON.parse(r.stdout) as { result: { manifest: { kind: string; name: string; payload: { snapshot?: string } } } };
+    assert.deepEqual([result.manifest.kind, result.manifest.name, result.manifest.payload.snapshot], ['template', 'default', 'base']);
+    const third = join(dir, 'third');
+    const jb3 = (...argv: string[]) => runCli(['--root', third, '--mirror', mirror, ...argv], dir);
+    assert.equal((await jb3('bootstrap', '14.2', '--template', 'plain')).code, 0);
+    const imported = await jb3('import', file);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stdout, /imported template default .*signed by admin@example.org/);
+    assert.deepEqual(withoutLinkCounts(snapshotTree(join(third, 'templates/default-14.2-RELEASE'))), withoutLinkCounts(snapshotTree(join(root, 'templates/default-14.2-RELEASE'))));
+    const created = await jb3('create', 'j1', '--release', '14.2', '--template', 'default');
+    assert.equal(created.code, 0, created.stderr);
+  });
+});
