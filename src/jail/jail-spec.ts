@@ -2,6 +2,7 @@
  * What a user asks for when creating a jail, after defaults. Built by the CLI
  * (flags) or the fleet (config), consumed by `planCreateJail`.
  */
+import type { HealthCheck } from '../health/health-check.js';
 import type { JailParam } from './jail-param.js';
 
 export interface JailSpec {
@@ -33,6 +34,8 @@ export interface JailSpec {
   timezone: string | undefined;
   /** Fleet-unique network id (stable interface names, loopback address); recorded as `jailbuild:id`. */
   id: number | undefined;
+  /** Health check, recorded as `jailbuild:healthcheck` on the jail's dataset (health/). @default none */
+  healthCheck?: HealthCheck | undefined;
 }
 
 export type JailSpecInput = Pick<JailSpec, 'name' | 'release'> & Partial<Omit<JailSpec, 'name' | 'release'>>;

@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { createPlan, type Plan, type PlannedStep } from '../plan/plan.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
+import { encodeHealthCheck, HEALTHCHECK_PROPERTY } from '../health/health-check.js';
 import { basejailFstabLine, buildJailParams, type JailPaths } from './build-jail-params.js';
 import { basejailDataset, jailDataset, templateDataset, TEMPLATE_SNAPSHOT } from './dataset-names.js';
 import { ensureInclude, renderJailBlock } from './jail-conf/index.js';
@@ -78,6 +79,7 @@ export async function planCreateJail(spec: JailSpec, context: CreateJailContext)
           template: spec.template,
           created: (context.now ?? new Date()).toISOString(),
           ...(spec.id === undefined ? {} : { id: String(spec.id) }),
+          ...(spec.healthCheck === undefined ? {} : { [HEALTHCHECK_PROPERTY]: encodeHealthCheck(spec.healthCheck) }),
           ...(context.version === undefined ? {} : { version: context.version }),
         },
       },

@@ -19,6 +19,12 @@ interface CreateOptions {
   timezone?: string;
   securelevel?: string;
   devfsRuleset?: string;
+  healthCmd?: string;
+  healthTcp?: string;
+  healthTimeout?: string;
+  healthRetries?: string;
+  healthInterval?: string;
+  start?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -99,6 +105,12 @@ export function register(command: Command, io: CliIo): void {
     .option('--timezone <zone>', "the jail's timezone, e.g. Europe/Berlin (default: the host's)")
     .option('--securelevel <n>', 'securelevel (default 2)')
     .option('--devfs-ruleset <n>', 'devfs_ruleset (default 4)')
+    .option('--health-cmd <command>', "health check: a command run in the jail with jexec (sh -c), exit 0 is healthy; kept on the jail's dataset")
+    .option('--health-tcp <port>', "health check: a TCP port on the jail's first address that must accept a connection")
+    .option('--health-timeout <s>', 'seconds one health try may take (default 10)')
+    .option('--health-retries <n>', 'health tries before it counts as failed (default 3)')
+    .option('--health-interval <s>', 'seconds between health tries (default 2)')
+    .option('--start', 'start the jail once created, then run its health check')
     .addHelpText('after', '\nClones the template (ZFS clone, or a copy with the dir backend), writes the jail\'s rc.conf,\nresolv.conf and timezone, then <jail.conf.d>/<name>.conf. Bootstraps the release first if needed.')
     .action(
       commandAction(io, 'create jail', async (ctx, name: string, options: CreateOptions) => {
@@ -106,6 +118,8 @@ export function register(command: Command, io: CliIo): void {
         const { executePlan } = await import('../execute-plan.js');
         const { openStorage } = await import('../jail-context.js');
         const { version } = await import('../version.js');
+        const { healthFromFlags, normalizeHealthCheck } = await import('../../health/health-check.js');
+        const healthConfig = healthFromFlags(options);
         const network = await networkOption(ctx, options);
         const storage = await openStorage(ctx);
         const { withAllocationLock } = await import('../../jail/with-allocation-lock.js');
@@ -127,6 +141,7 @@ export function register(command: Command, io: CliIo): void {
               timezone: options.timezone,
               securelevel: parseOptionalInteger('--securelevel', options.securelevel),
               devfsRuleset: parseOptionalInteger('--devfs-ruleset', options.devfsRuleset),
+              ...(healthConfig === undefined ? {} : { healthCheck: normalizeHealthCheck(healthConfig) }),
             },
             { ...ctx, storage, version: version() },
           );
@@ -137,6 +152,12 @@ export function register(command: Command, io: CliIo): void {
           }));
           return { bootstrap, result, release, template };
         });
+        if (options.start) {
+          const { startAndCheck } = await import('../start-and-check.js');
+          const started = await startAndCheck(ctx, storage, [name]);
+          result.data = { ...(result.data as Record<string, unknown>), started: started.data };
+          result.text = `${result.text ?? ''}\n${started.text ?? ''}`.trim();
+        }
         if (bootstrap === 'pending') {
           result.text = `# release ${release} is not bootstrapped yet: jailbuild bootstrap ${release} --template ${template} runs first\n${result.text ?? ''}`;
         }
