@@ -10,6 +10,7 @@ import type { NetworkConfig } from '../network/network-config.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import type { FleetTemplateConfig } from './fleet-schema.js';
 import { LOCAL_HOST } from './open-fleet-hosts.js';
+import { normalizeHealthCheck, type HealthCheck } from '../health/health-check.js';
 
 export interface DesiredJail {
   name: string;
@@ -31,6 +32,10 @@ export interface DesiredJail {
   devfsRuleset: number;
   fstab: boolean;
   timezone: string | undefined;
+  /** The jail's health check, else its template's (config `templates.<name>.health`). */
+  health: HealthCheck | undefined;
+  /** `latest`: apply moves it to the newest patch level of its release on its host. */
+  patch: 'latest' | 'keep';
 }
 
 export interface DesiredFleet {
@@ -83,6 +88,11 @@ export function resolveDesiredFleet(config: ParsedConfig, settings: Settings, op
       devfsRuleset: jail.devfsRuleset ?? 4,
       fstab: jail.fstab ?? false,
       timezone: jail.timezone,
+      health: (() => {
+        const health = jail.health ?? config.templates?.[jail.template ?? settings.defaultTemplate]?.health;
+        return health === undefined ? undefined : normalizeHealthCheck(health);
+      })(),
+      patch: jail.patch ?? 'keep',
     });
   }
   return {

@@ -11,6 +11,7 @@ import { validateJailName } from '../jail/validate-jail-name.js';
 import { networkSchema } from '../network/network-schema.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import { zodCheck } from '../config/zod-check.js';
+import { healthSchema } from '../health/health-schema.js';
 
 
 const jailName = z.string().superRefine(zodCheck(validateJailName));
@@ -65,6 +66,7 @@ export const fleetTemplateSchema = z
       examples: ['recipe'],
     }),
     dir: z.string().min(1).optional().meta({ description: 'Directory holding `<name>/template.{ts,json}`.', defaultText: 'next to the config, then the current directory, then the recipes shipped with jailbuild', examples: ['./templates'] }),
+    health: healthSchema.optional().meta({ description: 'Health check of jails made from this template that set none of their own (see `jails.<name>.health`).', examples: [{ tcp: 80 }] }),
   })
   .strict()
   .meta({ description: 'How a template jails name is made.', examples: [{ source: 'bootstrap' }] });
@@ -96,6 +98,16 @@ export const fleetJailSchema = z
       .regex(/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, 'an IANA zone such as Europe/Berlin')
       .optional()
       .meta({ description: 'IANA time zone of the jail.', defaultText: "the host's", examples: ['Europe/Berlin'] }),
+    health: healthSchema.optional().meta({
+      description: "Health check: `{ cmd, timeout, retries, interval }` run with `jexec`, or `{ tcp: port }` from the host to the jail's address. Run after each change apply makes to a running jail; a failure rolls a patch move back and stops the later waves.",
+      defaultText: 'the template\'s `health`, else none',
+      examples: [{ cmd: ['/usr/sbin/service', 'nginx', 'status'], retries: 5 }, { tcp: 443 }],
+    }),
+    patch: z.enum(['latest', 'keep']).optional().meta({
+      description: "`latest`: apply moves the jail to the newest patch level of its release on its host (the newest `basejail/<release>-pN`, built by `jailbuild upgrade <release>`), wave by wave, each jail health-checked and rolled back when unhealthy. `keep`: stay; `plan` still shows the drift.",
+      default: 'keep',
+      examples: ['latest'],
+    }),
   })
   .strict()
   .meta({ description: 'What a jail of the fleet should be.', examples: [{ release: '14.2', ip: ['em0|10.0.0.5/24'] }] });

@@ -34,6 +34,11 @@ export interface JailSpec {
   timezone: string | undefined;
   /** Fleet-unique network id (stable interface names, loopback address); recorded as `jailbuild:id`. */
   id: number | undefined;
+  /**
+   * The basejail dataset to mount (`basejail/15.0-RELEASE-p2`). @default the newest patch level of
+   * `release` on the host (planCreateJail), `basejail/<release>` when there is none yet
+   */
+  basejail?: string | undefined;
   /** Health check, recorded as `jailbuild:healthcheck` on the jail's dataset (health/). @default none */
   healthCheck?: HealthCheck | undefined;
 }

@@ -111,6 +111,10 @@ export function createDistBuilder(options: DistBuilderOptions): BasejailBuilder 
         }
         const after = await readFreebsdVersion(stagingPath, host).catch(() => undefined);
         if (after === undefined) throw new JailbuildError('E_UPGRADE_NO_VERSION', `bin/freebsd-version of ${staging} is unreadable after install`);
+        // The new dataset is named after it: anything but this release at some patch level is refused, not used as a name.
+        if (after !== release && !(after.startsWith(`${release}-p`) && /^\d+$/.test(after.slice(release.length + 2)))) {
+          throw new JailbuildError('E_UPGRADE_NO_VERSION', `freebsd-update left ${staging} at "${after.slice(0, 60)}", not a patch level of ${release}; nothing was switched`);
+        }
         if (after === running) {
           await cleanup();
           onProgress({ kind: 'step', id, title, state: 'skip', detail: `${running} is up to date` });
@@ -122,7 +126,7 @@ export function createDistBuilder(options: DistBuilderOptions): BasejailBuilder 
           onProgress({ kind: 'step', id, title, state: 'done', detail: `${target} exists already: used as is` });
           return { status: 'existing', dataset: target, level: after, packages: [], installPasses: passes };
         }
-        await storage.setProperties(staging, { release, patchlevel: after, source: 'dist', ...(settings.arch ? { arch: settings.arch } : {}) });
+        await storage.setProperties(staging, { release, patchlevel: after, source: 'dist', arch: settings.arch });
         await storage.rename(staging, target);
         await storage.setReadonly(target, true);
         await host.beneath(settings.root).remove(relative(settings.root, workdir)).catch(() => undefined);

@@ -121,12 +121,15 @@ export function createPkgbaseBuilder(options: PkgbaseBuilderOptions): BasejailBu
         await storage.create(staging);
         const tree = host.beneath(storage.pathOf(staging));
         const layout = createSplitLayout(settings.writable);
+        const dirModes = new Map<string, number>();
         for (const pkg of packages) {
           const bytes = await fetchBytes(`${url}/${pkg.repopath}`);
           checkPackageSum(bytes, pkg.sum, pkg.name);
-          await installBasejailSide(tree, bytes, pkg.name, layout);
+          await installBasejailSide(tree, bytes, pkg.name, layout, dirModes);
           onProgress({ kind: 'info', message: `${staging}: ${pkg.name}-${pkg.version}` });
         }
+        // Deepest first, so a directory without write permission is changed after everything below it.
+        for (const [path, mode] of [...dirModes].sort(([a], [b]) => b.split('/').length - a.split('/').length)) await tree.chmod(path, mode);
         const versions = new Map(packages.map((p) => [p.name, p.version]));
         await storage.setProperties(staging, { release, patchlevel: level, source: 'pkgbase', arch: settings.arch, 'pkgbase.url': url, 'pkgbase.set': set.join(' '), ...encodePackageVersions(versions) });
         await storage.rename(staging, target);
@@ -149,7 +152,7 @@ export function createPkgbaseBuilder(options: PkgbaseBuilderOptions): BasejailBu
  * read-only, so a copy behaves the same). Owners are not set (jailbuild does
  * not run as root off FreeBSD; on FreeBSD, bootstrap's splitter sets them).
  */
-async function installBasejailSide(tree: Beneath, bytes: Buffer, name: string, layout: ReturnType<typeof createSplitLayout>): Promise<void> {
+async function installBasejailSide(tree: Beneath, bytes: Buffer, name: string, layout: ReturnType<typeof createSplitLayout>, dirModes: Map<string, number>): Promise<void> {
   const ops: Array<() => Promise<void>> = [];
   let currentEntry: PackageEntry | undefined;
   let chunks: Buffer[] = [];
@@ -173,7 +176,8 @@ async function installBasejailSide(tree: Beneath, bytes: Buffer, name: string, l
       const ensureParent = async () => {
         if (parent !== '') await tree.mkdir(parent, { recursive: true, mode: 0o755 });
       };
-      if (entry.type === 'dir') ops.push(async () => tree.mkdir(entry.path, { recursive: true, mode: entry.mode & 0o7777 }));
+      // pkg lists a package's directories after its files (already made with 0755): their modes are set once every package is in.
+      if (entry.type === 'dir') ops.push(async () => { await tree.mkdir(entry.path, { recursive: true, mode: entry.mode & 0o7777 }); dirModes.set(entry.path, entry.mode & 0o7777); });
       else if (entry.type === 'symlink') ops.push(async () => { await ensureParent(); await tree.symlink(entry.linkpath, entry.path); });
       else if (entry.type === 'hardlink') ops.push(async () => { await ensureParent(); await tree.writeFile(entry.path, (await tree.readFile(entry.linkpath)) ?? Buffer.alloc(0), { mode: entry.mode & 0o7777 }); });
       else if (entry.type === 'file') ops.push(async () => { await ensureParent(); await tree.writeFile(entry.path, data, { mode: entry.mode & 0o7777 }); });

@@ -43,10 +43,9 @@ export async function planPatchSwitch(jail: JailInfo, options: { host: Host; fro
   const stop = { kind: 'run' as const, title: `stop ${jail.name}`, argv: ['jail', '-f', jail.conf, '-r', jail.name] };
   const start = (what: string) => ({ kind: 'run' as const, title: `start ${jail.name} on ${what}`, argv: ['jail', '-f', jail.conf as string, '-c', jail.name] });
   const steps: PlannedStep[] = [
-    {
-      step: { kind: 'storage', title: `snapshot ${dataset}@${snapshot}`, op: { op: 'snapshot', name: dataset, snapshot } },
-      undo: [{ kind: 'storage', title: `roll ${dataset} back to @${snapshot}`, op: { op: 'rollback', name: dataset, snapshot } }],
-    },
+    // A restore point: the switch itself changes nothing in the dataset, so a failed step is undone by the
+    // steps below (old mount, started again); only the health rollback stops the jail and rolls it back.
+    { step: { kind: 'storage', title: `snapshot ${dataset}@${snapshot}`, op: { op: 'snapshot', name: dataset, snapshot } } },
   ];
   if (running) steps.push({ step: stop, undo: [start(`${options.fromPath} again`)] });
   steps.push({

@@ -160,7 +160,8 @@ export async function upgradePatch(request: PatchUpgradeRequest): Promise<PatchU
         report.status = 'up-to-date';
       } else {
         const label = preview.to ?? `${release}-p<N>`;
-        const toPath = storage.pathOf(`${BASEJAIL_PARENT}/${label}`);
+        // dist: the level is only known once freebsd-update fetch ran: the path is shown with `-p<N>`.
+        const toPath = preview.to !== undefined ? storage.pathOf(`${BASEJAIL_PARENT}/${label}`) : `${storage.pathOf(`${BASEJAIL_PARENT}/${release}`)}-p<N>`;
         const planned = await planPatchSwitch(jail, { host, fromPath: basejail.path, toPath, label, snapshot });
         report.plan = planned.plan;
         report.rollbackPlan = planned.rollback;
@@ -191,7 +192,7 @@ export async function upgradePatch(request: PatchUpgradeRequest): Promise<PatchU
     const target = (await storage.get(built.dataset)) as DatasetInfo;
 
     for (const { jail, basejail } of onRelease) {
-      const report = await switchOne(jail, basejail, target, { ...request, snapshot, onProgress });
+      const report = await switchJailPatch(jail, basejail, target, { host, storage, snapshot, onProgress, ...(request.keepSnapshot === undefined ? {} : { keepSnapshot: request.keepSnapshot }), ...(request.health ? { health: request.health } : {}) });
       if (report.status === 'rolled-back' || report.status === 'failed') result.ok = false;
       result.jails.push(report);
     }
@@ -204,7 +205,19 @@ export async function upgradePatch(request: PatchUpgradeRequest): Promise<PatchU
   });
 }
 
-async function switchOne(jail: JailInfo, from: DatasetInfo, to: DatasetInfo, context: PatchUpgradeRequest & { snapshot: string; onProgress: OnProgress }): Promise<JailPatchReport> {
+export interface SwitchJailPatchContext {
+  host: Host;
+  storage: StorageBackend;
+  /** The jail dataset's snapshot name (`pre-upgrade-…`). */
+  snapshot: string;
+  onProgress: OnProgress;
+  /** @default true */
+  keepSnapshot?: boolean;
+  health?: RunHealthCheckOptions;
+}
+
+/** Moves one jail from basejail `from` to `to`: switch, restart, health check, rollback when unhealthy (module comment, step 2). */
+export async function switchJailPatch(jail: JailInfo, from: DatasetInfo, to: DatasetInfo, context: SwitchJailPatchContext): Promise<JailPatchReport> {
   const { host, storage, onProgress, snapshot } = context;
   const report: JailPatchReport = { jail: jail.name, from: basejailLevel(from), to: basejailLevel(to), fromBasejail: from.name, toBasejail: to.name, status: 'up-to-date', health: undefined, rollbackHealth: undefined, snapshot: undefined, log: [] };
   if (from.name === to.name || patchNumber(report.from) >= patchNumber(report.to)) return report;
@@ -222,7 +235,7 @@ async function switchOne(jail: JailInfo, from: DatasetInfo, to: DatasetInfo, con
     await applyPlan(host, planned.plan, { storage });
     log(`snapshot @${snapshot}; basejail mount → ${to.path}${planned.running ? '; restarted' : ' (not running: not started)'}`);
   } catch (error) {
-    // applyPlan ran the undo steps: old mount, dataset rolled back, started again.
+    // applyPlan ran the undo steps: the old mount back, the jail started again on it.
     report.status = 'rolled-back';
     report.reason = `switch failed and was undone: ${error instanceof Error ? error.message : String(error)}`;
     log(report.reason);

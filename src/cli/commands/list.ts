@@ -17,8 +17,15 @@ export function register(command: Command, io: CliIo): void {
         const { jailBasejail } = await import('../../upgrade/jail-basejail.js');
         const { basejailLevel, shortLevel } = await import('../../upgrade/patch-level.js');
         const basejails = await storage.list(BASEJAIL_PARENT);
-        // The patch level is the mounted basejail's: read from the jail's own config, never stored twice.
-        const patch = new Map(await Promise.all(jails.map(async (j) => [j.name, basejailLevel((await jailBasejail(j, ctx.host, basejails)) ?? { name: '', properties: {} })] as const)));
+        // The patch level is the mounted basejail's, read from the jail's own config (never stored twice); while a
+        // release has one basejail that is the answer without parsing every jail.conf (list stays fast for many jails).
+        const perRelease = (release: string | undefined) => basejails.filter((b) => b.properties.release === release);
+        const levelOf = async (j: (typeof jails)[number]) => {
+          const candidates = perRelease(j.release);
+          const mounted = candidates.length === 1 ? candidates[0] : await jailBasejail(j, ctx.host, basejails);
+          return basejailLevel(mounted ?? { name: '', properties: {} });
+        };
+        const patch = new Map(await Promise.all(jails.map(async (j) => [j.name, await levelOf(j)] as const)));
         const healthText = (j: (typeof jails)[number]) => (j.health === undefined ? (j.healthCheck === undefined ? '-' : 'unchecked') : j.health.status);
         const rows = jails.map((j) => [
           j.name,

@@ -18,6 +18,7 @@ interface UpgradeFlags {
   conf?: string;
   jail?: string[];
   pkgbaseRepo?: string;
+  buildOnly?: boolean;
   keepSnapshot: boolean;
 }
 
@@ -36,6 +37,7 @@ export function register(command: Command, io: CliIo): void {
     .option('-a, --all', 'with --release: every jail')
     .option('--allow-downgrade', 'with --release: allow moving jails to an older release')
     .option('-j, --jail <name>', 'patch: move only this jail to the new basejail (repeatable; default: every jail on the release)', (v: string, p: string[] = []) => [...p, v])
+    .option('--build-only', 'patch: build the new basejail and move no jail (a fleet with patch: latest then moves them wave by wave)')
     .option('--pkgbase-repo <url>', 'patch a pkgbase basejail from this FreeBSD-base repository (default: the one it was built from)')
     .option('-f, --conf <file>', 'freebsd-update.conf to use (freebsd-update -f)')
     .option('--no-keep-snapshot', 'drop the @pre-upgrade-… snapshot after a successful upgrade')
@@ -64,6 +66,7 @@ export function register(command: Command, io: CliIo): void {
 
         if (flags.release === undefined) {
           if (flags.all || flags.allowDowngrade) throw new UsageError('E_USAGE_UPGRADE', '--all and --allow-downgrade go with --release; to patch basejails name their releases or none');
+          if (flags.buildOnly && flags.jail !== undefined) throw new UsageError('E_USAGE_UPGRADE', '--build-only moves no jail: drop --jail, or drop --build-only to move those jails');
           const { parseReleaseName } = await import('../../release/parse-release-name.js');
           const { BASEJAIL_PARENT } = await import('../../jail/dataset-names.js');
           const releases =
@@ -82,7 +85,7 @@ export function register(command: Command, io: CliIo): void {
                 host: ctx.host,
                 storage,
                 release,
-                ...(flags.jail === undefined ? {} : { jails: flags.jail }),
+                ...(flags.buildOnly ? { jails: [] } : flags.jail === undefined ? {} : { jails: flags.jail }),
                 ...(builder === undefined ? {} : { builder }),
                 ...(flags.conf === undefined ? {} : { conf: flags.conf }),
                 keepSnapshot: flags.keepSnapshot,
@@ -96,6 +99,7 @@ export function register(command: Command, io: CliIo): void {
           return { data: { dryRun, patches: results }, text };
         }
 
+        if (flags.jail !== undefined || flags.buildOnly || flags.pkgbaseRepo !== undefined) throw new UsageError('E_USAGE_UPGRADE', '--jail, --build-only and --pkgbase-repo are for patch upgrades (without --release); with --release name the jails as arguments');
         if (targets.length === 0 && !flags.all) throw new UsageError('E_USAGE_UPGRADE', 'name the jails to move to another release, or pass --all');
         if (targets.length > 0 && flags.all) throw new UsageError('E_USAGE_UPGRADE', 'give jail names or --all, not both');
         const { findJails } = await import('../jail-context.js');
