@@ -71,7 +71,11 @@ test('plan shows the drift; apply moves the jails wave by wave and stops after a
   await fakes.writeState({ ...(await fakes.readState()), jexecFail: [{ jail: 'web2', basejail: P2, stderr: 'nginx dead on p2\n' }] });
   const applied = await jb('--json', 'apply', '--concurrency', '1');
   assert.equal(applied.code, 1, applied.stdout);
-  const jails = Object.fromEntries((JSON.parse(applied.stdout) as { result: { jails: FleetJailResult[] } }).result.jails.map((j) => [j.jail, j]));
+  // An incomplete apply is an error (exit 1) whose data is the per-jail report.
+  const report = JSON.parse(applied.stdout) as { error: { code: string; data: { jails: FleetJailResult[] } } };
+  assert.equal(report.error.code, 'E_FLEET_APPLY');
+  assert.match(applied.stderr, /✗ update web2: failed \[patch 31\.0-p0 → 31\.0-p2: rolled-back\] \[health unhealthy\]/);
+  const jails = Object.fromEntries(report.error.data.jails.map((j) => [j.jail, j]));
   assert.deepEqual([jails.web1?.status, jails.web1?.patch?.status, jails.web1?.health?.status], ['ok', 'upgraded', 'healthy']);
   assert.deepEqual([jails.web2?.status, jails.web2?.code, jails.web2?.patch?.status, jails.web2?.patch?.rollbackHealth?.status], ['failed', 'E_HEALTH_FAILED', 'rolled-back', 'healthy']);
   assert.match(jails.web2?.reason ?? '', /health check failed on 31\.0-RELEASE-p2: nginx dead on p2; web2 runs on 31\.0-RELEASE again/);

@@ -35,7 +35,7 @@ let server: MirrorServer;
 let fakes: Fakes;
 let settings: Settings;
 let storage: DirBackend;
-const repoUrl = (level: string) => `${server.url}/${level}/FreeBSD:15:amd64/base_release_0`;
+const repoUrl = (level: string) => `${server.url.replace(/\/+$/, '')}/${level}/FreeBSD:15:amd64/base_release_0`;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'jailbuild-pkgbase-upgrade-'));

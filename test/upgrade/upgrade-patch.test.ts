@@ -96,7 +96,9 @@ describe('jailbuild upgrade <release>: a new basejail per patch level, health-ch
           const created = await cli('create', name, '--release', '31.0', '--ip', `lo0|127.0.0.${name === 'web1' ? 11 : 12}`, '--health-cmd', 'service nginx status', '--health-interval', '0', '--health-retries', '2', '--start');
           assert.equal(created.code, 0, created.stderr);
         }
-        const oldPath = join(root, 'basejail', RELEASE);
+        // Where the basejail is mounted from (the fake jail's record of the nullfs source): a dir, or a ZFS mountpoint.
+        const oldPath = (await fakes.readState<FakeState>()).jails.web1?.basejail as string;
+        assert.match(oldPath, /\/basejail\/31\.0-RELEASE$/);
         const before = await list();
         assert.equal(before.web1?.patchlevel, RELEASE);
         assert.equal(before.web1?.health?.status, 'healthy');
@@ -149,7 +151,7 @@ describe('jailbuild upgrade <release>: a new basejail per patch level, health-ch
         ]);
         assert.deepEqual(r2.unusedBasejails, [`basejail/${RELEASE}`]);
         const state2 = await fakes.readState<FakeState>();
-        assert.equal(state2.jails.web1?.basejail, join(root, 'basejail', P2));
+        assert.equal(state2.jails.web1?.basejail, `${oldPath}-p2`);
         const afterPass = await list();
         assert.equal(afterPass.web2?.patchlevel, P2);
         // The old basejail stays until prune.
