@@ -3,13 +3,14 @@
 
 _jailbuild_subcommands() {
   case "$1" in
-    '') echo demo fetch releases bootstrap create list start stop restart console destroy network template plan apply upgrade prune completion ;;
+    '') echo demo fetch releases bootstrap create list status start stop restart console destroy network template plan apply upgrade prune completion ;;
     demo) echo  ;;
     fetch) echo  ;;
     releases) echo  ;;
     bootstrap) echo  ;;
     create) echo  ;;
     list) echo  ;;
+    status) echo  ;;
     start) echo  ;;
     stop) echo  ;;
     restart) echo  ;;
@@ -37,8 +38,9 @@ _jailbuild_options() {
     fetch) echo --dists --force --stall-timeout -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     releases) echo --remote -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     bootstrap) echo -t --template --force -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    create) echo -r --release -t --template --hostname --net --ip --ip6 --param --rc --boot --fstab --timezone --securelevel --devfs-ruleset -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    create) echo -r --release -t --template --hostname --net --ip --ip6 --param --rc --boot --fstab --timezone --securelevel --devfs-ruleset --health-cmd --health-tcp --health-timeout --health-retries --health-interval --start -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     list) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    status) echo --check -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     start) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     stop) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     restart) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
@@ -53,7 +55,7 @@ _jailbuild_options() {
     'template diff') echo -r --release --templates -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     plan) echo -o --out --prune -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     apply) echo -c --concurrency --prune -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    upgrade) echo -r --release -a --all --allow-downgrade --restart -f --conf --no-keep-snapshot -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    upgrade) echo -r --release -a --all --allow-downgrade -j --jail --build-only --pkgbase-repo -f --conf --no-keep-snapshot -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     prune) echo -y --yes -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     completion) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
   esac
@@ -86,6 +88,11 @@ _jailbuild_option_value() {
     --timezone) COMPREPLY=($(true)) ;;
     --securelevel) COMPREPLY=($(true)) ;;
     --devfs-ruleset) COMPREPLY=($(true)) ;;
+    --health-cmd) COMPREPLY=($(true)) ;;
+    --health-tcp) COMPREPLY=($(true)) ;;
+    --health-timeout) COMPREPLY=($(true)) ;;
+    --health-retries) COMPREPLY=($(true)) ;;
+    --health-interval) COMPREPLY=($(true)) ;;
     -u) COMPREPLY=($(true)) ;;
     --user) COMPREPLY=($(true)) ;;
     --svg) COMPREPLY=($(compgen -f -- "$cur")) ;;
@@ -94,6 +101,9 @@ _jailbuild_option_value() {
     --out) COMPREPLY=($(compgen -f -- "$cur")) ;;
     -c) COMPREPLY=($(true)) ;;
     --concurrency) COMPREPLY=($(true)) ;;
+    -j) COMPREPLY=($(true)) ;;
+    --jail) COMPREPLY=($(true)) ;;
+    --pkgbase-repo) COMPREPLY=($(true)) ;;
     -f) COMPREPLY=($(compgen -f -- "$cur")) ;;
     --conf) COMPREPLY=($(compgen -f -- "$cur")) ;;
     *) return 1 ;;
