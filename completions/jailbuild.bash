@@ -3,13 +3,14 @@
 
 _jailbuild_subcommands() {
   case "$1" in
-    '') echo demo fetch releases bootstrap create list start stop restart limits console destroy network template plan apply upgrade prune export import migrate completion ;;
+    '') echo demo fetch releases bootstrap create list status start stop restart limits console destroy network template plan apply upgrade prune export import migrate completion ;;
     demo) echo  ;;
     fetch) echo  ;;
     releases) echo  ;;
     bootstrap) echo  ;;
     create) echo  ;;
     list) echo  ;;
+    status) echo  ;;
     start) echo  ;;
     stop) echo  ;;
     restart) echo  ;;
@@ -41,8 +42,9 @@ _jailbuild_options() {
     fetch) echo --dists --force --stall-timeout -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     releases) echo --remote -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     bootstrap) echo -t --template --force --from --set --pkg-mirror -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    create) echo -r --release -t --template --hostname --net --ip --ip6 --param --rc --boot --fstab --timezone --securelevel --devfs-ruleset --limit --cpuset -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    create) echo -r --release -t --template --hostname --net --ip --ip6 --param --rc --boot --fstab --timezone --securelevel --devfs-ruleset --limit --cpuset --health-cmd --health-tcp --health-timeout --health-retries --health-interval --start -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     list) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    status) echo --check -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     start) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     stop) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     restart) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
@@ -58,7 +60,7 @@ _jailbuild_options() {
     'template diff') echo -r --release --templates -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     plan) echo -o --out --prune -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     apply) echo -c --concurrency --prune -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    upgrade) echo -r --release -a --all --allow-downgrade --restart -f --conf --no-keep-snapshot -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    upgrade) echo -r --release -a --all --allow-downgrade -j --jail --build-only --pkgbase-repo -f --conf --no-keep-snapshot -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     prune) echo -y --yes -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     export) echo -o --output --sign-key --unsigned --compression --full -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
     import) echo --name --allow-unsigned --bootstrap --keep-addresses --net --ip -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
@@ -99,6 +101,11 @@ _jailbuild_option_value() {
     --devfs-ruleset) COMPREPLY=($(true)) ;;
     --limit) COMPREPLY=($(true)) ;;
     --cpuset) COMPREPLY=($(true)) ;;
+    --health-cmd) COMPREPLY=($(true)) ;;
+    --health-tcp) COMPREPLY=($(true)) ;;
+    --health-timeout) COMPREPLY=($(true)) ;;
+    --health-retries) COMPREPLY=($(true)) ;;
+    --health-interval) COMPREPLY=($(true)) ;;
     --unset) COMPREPLY=($(true)) ;;
     -u) COMPREPLY=($(true)) ;;
     --user) COMPREPLY=($(true)) ;;
@@ -108,6 +115,9 @@ _jailbuild_option_value() {
     --out) COMPREPLY=($(compgen -f -- "$cur")) ;;
     -c) COMPREPLY=($(true)) ;;
     --concurrency) COMPREPLY=($(true)) ;;
+    -j) COMPREPLY=($(true)) ;;
+    --jail) COMPREPLY=($(true)) ;;
+    --pkgbase-repo) COMPREPLY=($(true)) ;;
     -f) COMPREPLY=($(compgen -f -- "$cur")) ;;
     --conf) COMPREPLY=($(compgen -f -- "$cur")) ;;
     --output) COMPREPLY=($(compgen -f -- "$cur")) ;;

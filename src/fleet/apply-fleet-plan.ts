@@ -22,6 +22,11 @@ import type { FleetChange, FleetPlan, FleetPrepare } from './fleet-plan.js';
 import type { FleetHost } from './open-fleet-hosts.js';
 import { readFleetState } from './read-fleet-state.js';
 import { runWithConcurrency } from './run-with-concurrency.js';
+import { checkJailHealth } from '../jail/health/check-jail-health.js';
+import type { HealthResult } from '../jail/health/run-health-check.js';
+import { readJails } from '../jail/read-jails.js';
+import { preUpgradeSnapshotName } from '../upgrade/snapshot-name.js';
+import { switchJailPatch, type JailPatchReport } from '../upgrade/upgrade-patch.js';
 
 export interface ApplyFleetOptions {
   hosts: ReadonlyMap<string, FleetHost>;
@@ -40,6 +45,9 @@ export interface ApplyFleetOptions {
 
 export type FleetJailStatus = 'ok' | 'failed' | 'skipped' | 'unchanged';
 
+/** A failure code that stops the later waves: the jail's health check failed (after its change, or on a new patch level). */
+export const FLEET_HEALTH_FAILED = 'E_HEALTH_FAILED';
+
 export interface FleetJailResult {
   jail: string;
   host: string;
@@ -51,6 +59,10 @@ export interface FleetJailResult {
   code?: string;
   /** Wall time of this jail's steps. */
   ms: number;
+  /** The health check after the change (a running jail with a check). */
+  health?: HealthResult;
+  /** The patch move (`patch: 'latest'`): switched, checked, or rolled back. */
+  patch?: JailPatchReport;
 }
 
 export interface FleetPrepareResult {
@@ -157,11 +169,22 @@ async function applyLocked(plan: FleetPlan, options: ApplyFleetOptions, hostOf: 
   const byJail = new Map(plan.changes.map((c) => [c.jail, c]));
   const results = new Map<string, FleetJailResult>();
   const concurrency = options.concurrency ?? 4;
-  for (const wave of plan.waves) {
+  // A jail failing its health check stops the waves after its own: later jails may depend on it without saying so.
+  let stoppedBy: string | undefined;
+  for (const [index, wave] of plan.waves.entries()) {
     const changes = wave.flatMap((name) => byJail.get(name) ?? []);
+    if (stoppedBy !== undefined) {
+      for (const change of changes) {
+        const reason = `skipped: wave ${index + 1} not started because ${stoppedBy} failed its health check`;
+        onProgress({ kind: 'step', id: change.jail, title: `${change.action} ${change.jail}`, state: 'skip', detail: reason });
+        results.set(change.jail, { jail: change.jail, host: change.host, action: change.action, status: 'skipped', reason, ms: 0 });
+      }
+      continue;
+    }
     await runWithConcurrency(changes, concurrency, async (change) => {
       results.set(change.jail, await applyChange(change, results, prepareResults, hostOf(change.host), options, onProgress, change.from === undefined ? undefined : hostOf(change.from)));
     });
+    stoppedBy = changes.map((c) => results.get(c.jail)).find((r) => r?.code === FLEET_HEALTH_FAILED)?.jail;
   }
   // Changes outside every wave cannot happen for plans computeFleetPlan made; a hand-edited file gets them refused, not ignored.
   for (const change of plan.changes) {
@@ -187,7 +210,7 @@ async function applyChange(
   const base = { jail: change.jail, host: change.host, action: change.action };
   const title = `${change.action} ${change.jail}${change.host === 'local' ? '' : ` on ${change.host}`}`;
   const manual = change.details.filter((d) => d.manual !== undefined);
-  if (change.action !== 'move' && (change.action === 'noop' || change.steps.steps.length === 0)) {
+  if (change.action !== 'move' && (change.action === 'noop' || (change.steps.steps.length === 0 && change.patch === undefined))) {
     return { ...base, status: 'unchanged', ...(manual.length > 0 ? { reason: manual.map((d) => d.manual).join('; ') } : {}), ms: 0 };
   }
   const blocker = change.dependsOn.find((dep) => {
@@ -213,13 +236,39 @@ async function applyChange(
     }
     // Exactly the planned steps; a deferred one is resolved by its rule (create-jail-from-template), never by planning again.
     await applyPlan(hostDoor(target), change.steps, { storage: target.storage, resolvers: resolversFor(target, options, onProgress) });
+    const checked = await afterChange(change, target, onProgress);
+    if (checked.failure !== undefined) {
+      onProgress({ kind: 'step', id: change.jail, title, state: 'fail', detail: checked.failure.reason });
+      return { ...base, status: 'failed', ...checked.failure, ...checked.extra, ms: Date.now() - started };
+    }
     onProgress({ kind: 'step', id: change.jail, title, state: 'done' });
-    return { ...base, status: 'ok', ms: Date.now() - started };
+    return { ...base, status: 'ok', ...checked.extra, ms: Date.now() - started };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     onProgress({ kind: 'step', id: change.jail, title, state: 'fail', detail: reason });
     return { ...base, status: 'failed', reason, ...(error instanceof JailbuildError ? { code: error.code } : {}), ms: Date.now() - started };
   }
+}
+
+/**
+ * After a jail's steps: its patch move (switch, restart, health check, rollback when unhealthy),
+ * or else its health check when it runs and has one. The result is kept on its dataset.
+ */
+async function afterChange(change: FleetChange, target: FleetHost, onProgress: OnProgress): Promise<{ failure?: { reason: string; code: string }; extra: Pick<FleetJailResult, 'health' | 'patch'> }> {
+  if (change.action === 'destroy') return { extra: {} };
+  const jail = (await readJails({ settings: target.settings, storage: target.storage, host: target.host })).find((j) => j.name === change.jail);
+  if (jail === undefined) return { extra: {} };
+  if (change.patch !== undefined) {
+    const [from, to] = await Promise.all([target.storage.get(change.patch.from), target.storage.get(change.patch.to)]);
+    if (from === undefined || to === undefined) return { failure: { reason: `basejail ${from === undefined ? change.patch.from : change.patch.to} is gone; run jailbuild plan again`, code: 'E_UPGRADE_NO_BASEJAIL' }, extra: {} };
+    const report = await switchJailPatch(jail, from, to, { host: target.host, storage: target.storage, snapshot: preUpgradeSnapshotName(new Date()), onProgress });
+    if (report.status === 'upgraded' || report.status === 'up-to-date') return { extra: { patch: report, ...(report.health ? { health: report.health } : {}) } };
+    return { failure: { reason: report.reason ?? report.status, code: report.health?.status === 'unhealthy' ? FLEET_HEALTH_FAILED : 'E_UPGRADE_FAILED' }, extra: { patch: report, ...(report.health ? { health: report.health } : {}) } };
+  }
+  if (jail.state !== 'running' || jail.healthCheck === undefined) return { extra: {} };
+  const health = await checkJailHealth(jail, { host: target.host, storage: target.storage });
+  if (health?.status === 'unhealthy') return { failure: { reason: `health check failed (${health.check}): ${health.output}`, code: FLEET_HEALTH_FAILED }, extra: { health } };
+  return { extra: health === undefined ? {} : { health } };
 }
 
 async function runPrepare(entry: FleetPrepare, target: FleetHost, options: ApplyFleetOptions, onProgress: OnProgress): Promise<void> {

@@ -48,7 +48,12 @@ import { renderPlan } from '../plan/render-plan.js';
 import { templateBuildStep } from '../template/template-build-step.js';
 import { latestTemplateSnapshot } from '../template/template-versions.js';
 import type { DesiredFleet, DesiredJail } from './desired-fleet.js';
-import { FLEET_PLAN_VERSION, type FleetChange, type FleetFieldChange, type FleetPlan, type FleetPrepare } from './fleet-plan.js';
+import { FLEET_PLAN_VERSION, type FleetChange, type FleetDrift, type FleetFieldChange, type FleetPlan, type FleetPrepare } from './fleet-plan.js';
+import { BASEJAIL_PARENT } from '../jail/dataset-names.js';
+import { encodeHealthCheck, HEALTHCHECK_PROPERTY } from '../jail/health/health-check.js';
+import type { DatasetInfo } from '../storage/storage-backend.js';
+import { jailBasejail } from '../upgrade/jail-basejail.js';
+import { basejailLevel, basejailsOfRelease, patchNumber } from '../jail/patch-level.js';
 import { fleetWaves } from './fleet-waves.js';
 import type { FleetHost } from './open-fleet-hosts.js';
 import { planFleetCreate } from './plan-fleet-create.js';
@@ -132,6 +137,13 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
     if (cache === undefined) sysctls.set(jail.host, (cache = new Map()));
     return checkLimitsOnHost(hostOf(jail.host).host, newLimits(existing?.limits ?? { rules: [], cpuset: undefined }, jail.limits), `jails.${jail.name}`, cache);
   };
+  const basejailsOn = new Map<string, Promise<DatasetInfo[]>>();
+  const basejailsOf = (hostName: string) => {
+    let listed = basejailsOn.get(hostName);
+    if (listed === undefined) basejailsOn.set(hostName, (listed = hostOf(hostName).storage.list(BASEJAIL_PARENT).catch(() => [])));
+    return listed;
+  };
+  const drift = new Map<string, FleetDrift>();
   for (const jail of desired.jails) {
     const { spec, network } = specs.get(jail.name) as { spec: JailSpec; network: JailNetwork | undefined };
     const target = hostOf(jail.host);
@@ -156,9 +168,30 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
       changes.push({ ...base, action: 'move', from: existing.host, reason: `move from ${existing.host} to ${jail.host} with its data (jailbuild migrate)`, details, steps: createPlan(`move jail ${jail.name} from ${existing.host} to ${jail.host}`), deferred: false, needs: [] });
       continue;
     }
-    const update = planUpdate(spec, existing, target, actual.hosts[jail.host]?.rcConf ?? '', network);
+    // The jail's patch level is the basejail it mounts; the newest of its release on that host is what `latest` means.
+    const basejails = await basejailsOf(jail.host);
+    const mounted = await jailBasejail(existing, target.host, basejails);
+    const newest = existing.release === undefined ? undefined : basejailsOfRelease(basejails, existing.release).at(-1);
+    const update = planUpdate({ ...spec, ...(mounted === undefined ? {} : { basejail: mounted.name }) }, existing, target, actual.hosts[jail.host]?.rcConf ?? '', network);
     if (hasLimits(newLimits(existing.limits, jail.limits))) await checkLimits(jail, existing);
-    changes.push({ ...base, ...update, deferred: false, needs: [] });
+    let patch: FleetChange['patch'];
+    if (mounted !== undefined && existing.release !== undefined) {
+      const key = `${jail.host}\0${existing.release}\0${basejailLevel(mounted) ?? ''}`;
+      const group = drift.get(key) ?? { host: jail.host, release: existing.release, level: basejailLevel(mounted), latest: newest === undefined ? undefined : basejailLevel(newest), jails: [], moving: [] };
+      group.jails.push(jail.name);
+      drift.set(key, group);
+      if (jail.patch === 'latest' && newest !== undefined && patchNumber(basejailLevel(newest)) > patchNumber(basejailLevel(mounted))) {
+        patch = { from: mounted.name, to: newest.name, fromLevel: basejailLevel(mounted), toLevel: basejailLevel(newest) };
+        group.moving.push(jail.name);
+        update.details.push({ field: 'patch', from: patch.fromLevel, to: patch.toLevel });
+        if (update.action === 'noop') {
+          update.action = 'update';
+          update.steps = createPlan(`update jail ${jail.name}`);
+        }
+        update.reason = describeDetails(update.details);
+      }
+    }
+    changes.push({ ...base, ...update, deferred: false, needs: [], ...(patch === undefined ? {} : { patch }) });
   }
 
   const listed = new Set(desired.jails.map((j) => j.name));
@@ -193,6 +226,7 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
     prepare,
     changes,
     waves,
+    drift: [...drift.values()].sort((a, b) => a.host.localeCompare(b.host) || a.release.localeCompare(b.release) || patchNumber(a.level) - patchNumber(b.level)),
     summary: {
       add: changes.filter((c) => c.action === 'create').length,
       change: changes.filter((c) => c.action === 'update' || c.action === 'move').length,
@@ -279,6 +313,7 @@ function resolveSpecs(jails: readonly DesiredJail[], actual: readonly ActualJail
       timezone: jail.timezone,
       id: jail.network === undefined ? existing?.id : id,
       limits: jail.limits,
+      healthCheck: jail.health,
     });
     out.set(jail.name, { spec, network });
   }
@@ -357,6 +392,11 @@ function planUpdate(spec: JailSpec, jail: ActualJail, target: FleetHost, hostRcC
     const remove = { kind: 'run' as const, title: `do not start ${jail.name} at boot`, argv: ['sysrc', ...rc, `jail_list-=${jail.name}`] };
     if (spec.boot) steps.push({ step: { kind: 'run', title: 'enable jails at boot', argv: ['sysrc', ...rc, 'jail_enable=YES'] } }, { step: add, undo: [remove] });
     else steps.push({ step: remove, undo: [add] });
+  }
+  if (spec.healthCheck !== undefined && (jail.healthCheck === undefined || encodeHealthCheck(jail.healthCheck) !== encodeHealthCheck(spec.healthCheck))) {
+    const value = encodeHealthCheck(spec.healthCheck);
+    details.push({ field: 'health', from: jail.healthCheck === undefined ? undefined : encodeHealthCheck(jail.healthCheck), to: value });
+    steps.push({ step: { kind: 'storage', title: `record ${jail.name}'s health check`, op: { op: 'set-properties', name: `jails/${jail.name}`, properties: { [HEALTHCHECK_PROPERTY]: value } } } });
   }
   if (network !== undefined && jail.id === undefined && spec.id !== undefined) {
     details.push({ field: 'network id', from: undefined, to: String(spec.id) });

@@ -11,6 +11,7 @@ import type { NetworkConfig } from '../network/network-config.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import type { FleetConfig, FleetTemplateConfig } from './fleet-schema.js';
 import { LOCAL_HOST } from './open-fleet-hosts.js';
+import { normalizeHealthCheck, type HealthCheck } from '../jail/health/health-check.js';
 
 export interface DesiredJail {
   name: string;
@@ -34,6 +35,10 @@ export interface DesiredJail {
   timezone: string | undefined;
   /** The template entry's limits with the jail's own over them. */
   limits: JailLimits;
+  /** The jail's health check, else its template's (config `templates.<name>.health`). */
+  health: HealthCheck | undefined;
+  /** `latest`: apply moves it to the newest patch level of its release on its host. */
+  patch: 'latest' | 'keep';
 }
 
 export interface DesiredFleet {
@@ -91,6 +96,11 @@ export function resolveDesiredFleet(config: FleetConfig, settings: Settings, opt
       fstab: jail.fstab ?? false,
       timezone: jail.timezone,
       limits,
+      health: (() => {
+        const health = jail.health ?? config.templates?.[jail.template ?? settings.defaultTemplate]?.health;
+        return health === undefined ? undefined : normalizeHealthCheck(health);
+      })(),
+      patch: jail.patch ?? 'keep',
     });
   }
   return {

@@ -50,6 +50,24 @@ export interface FleetChange {
   dependsOn: string[];
   /** Ids of `prepare` entries this change needs. */
   needs: string[];
+  /**
+   * A patch move (`patch: 'latest'`): after `steps`, apply switches the jail's basejail mount from
+   * `from` to `to` (datasets), restarts it and runs its health check; unhealthy rolls it back.
+   */
+  patch?: { from: string; to: string; fromLevel: string | undefined; toLevel: string | undefined };
+}
+
+/** Jails of one host and release on one patch level, against the newest level there. Display only. */
+export interface FleetDrift {
+  host: string;
+  release: string;
+  /** `31.0-RELEASE-p1`. */
+  level: string | undefined;
+  /** The newest basejail level of the release on that host. */
+  latest: string | undefined;
+  jails: string[];
+  /** Those the plan moves to `latest` (`patch: 'latest'`). */
+  moving: string[];
 }
 
 /**
@@ -79,10 +97,12 @@ export interface FleetPlan {
   changes: FleetChange[];
   /** Jail names in dependency order: every jail of wave N depends only on jails of waves < N. */
   waves: readonly (readonly string[])[];
+  /** Patch levels of the jails against the newest on their host (display only; apply reads `changes[].patch`). */
+  drift?: FleetDrift[];
   /** Counts for the summary line. */
   summary: { add: number; change: number; destroy: number; unchanged: number };
 }
 
 export function hasChanges(plan: FleetPlan): boolean {
-  return plan.prepare.length > 0 || plan.changes.some((c) => c.action === 'move' || (c.action !== 'noop' && c.steps.steps.length > 0));
+  return plan.prepare.length > 0 || plan.changes.some((c) => c.action === 'move' || (c.action !== 'noop' && c.steps.steps.length + (c.patch ? 1 : 0) > 0));
 }

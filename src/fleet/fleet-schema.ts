@@ -13,6 +13,7 @@ import { parseReleaseName } from '../release/parse-release-name.js';
 import { storageSchema } from '../storage/storage-schema.js';
 import { zodCheck } from '../util/zod-check.js';
 import { cpusetSchema, limitsSchema } from '../jail/limits/limits-schema.js';
+import { healthSchema } from '../jail/health/health-schema.js';
 
 
 const jailName = z.string().superRefine(zodCheck(validateJailName));
@@ -63,6 +64,7 @@ export const fleetTemplateSchema = z
     dir: z.string().min(1).optional().meta({ description: 'Directory holding `<name>/template.{ts,json}`.', defaultText: 'next to the config, then the current directory, then the recipes shipped with jailbuild', examples: ['./templates'] }),
     limits: limitsSchema.optional().meta({ description: "rctl(8) limits for every jail of this template (`create` and fleet jails); a jail's own `limits` replace a rule of the same resource and action.", examples: [{ memoryuse: '2G', pcpu: 50 }] }),
     cpuset: cpusetSchema.optional().meta({ description: "CPUs for every jail of this template, a cpuset(1) list; a jail's own `cpuset` replaces it.", examples: ['0-3'] }),
+    health: healthSchema.optional().meta({ description: 'Health check of jails made from this template that set none of their own (see `jails.<name>.health`).', examples: [{ tcp: 80 }] }),
   })
   .strict()
   .meta({ description: 'How a template jails name is made.', examples: [{ source: 'bootstrap' }] });
@@ -96,6 +98,16 @@ export const fleetJailSchema = z
       .meta({ description: 'IANA time zone of the jail.', defaultText: "the host's", examples: ['Europe/Berlin'] }),
     limits: limitsSchema.optional().meta({ description: "rctl(8) limits of the jail over its template's. The action defaults to `deny` (`sigkill` for cputime and wallclock, `throttle` for readbps, writebps, readiops, writeiops); a key `'memoryuse:log'` names one. `pcpu` is percent of one core. Written as exec hooks in the jail's jail.conf.d file; `apply` changes a running jail without a restart (rctl -a/-r). Needs `kern.racct.enable=1` on the host (/boot/loader.conf, reboot).", examples: [{ memoryuse: '2G', pcpu: 50 }] }),
     cpuset: cpusetSchema.optional().meta({ description: 'CPUs the jail runs on, a cpuset(1) list; `all` drops a cpuset its template sets. `apply` re-masks a running jail (cpuset -j).', examples: ['0-3'] }),
+    health: healthSchema.optional().meta({
+      description: "Health check: `{ cmd, timeout, retries, interval }` run with `jexec`, or `{ tcp: port }` from the host to the jail's address. Run after each change apply makes to a running jail; a failure rolls a patch move back and stops the later waves.",
+      defaultText: 'the template\'s `health`, else none',
+      examples: [{ cmd: ['/usr/sbin/service', 'nginx', 'status'], retries: 5 }, { tcp: 443 }],
+    }),
+    patch: z.enum(['latest', 'keep']).optional().meta({
+      description: "`latest`: apply moves the jail to the newest patch level of its release on its host (the newest `basejail/<release>-pN`, built by `jailbuild upgrade <release>`), wave by wave, each jail health-checked and rolled back when unhealthy. `keep`: stay; `plan` still shows the drift.",
+      default: 'keep',
+      examples: ['latest'],
+    }),
   })
   .strict()
   .meta({ description: 'What a jail of the fleet should be.', examples: [{ release: '14.2', ip: ['em0|10.0.0.5/24'] }] });

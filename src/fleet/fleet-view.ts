@@ -6,7 +6,17 @@
 import type { RenderContext } from '../plan/render-plan.js';
 import { renderPlan, renderStep } from '../plan/render-plan.js';
 import type { FleetApplyResult } from './apply-fleet-plan.js';
-import type { FleetChange, FleetPlan } from './fleet-plan.js';
+import type { FleetChange, FleetDrift, FleetPlan } from './fleet-plan.js';
+import { patchNumber, shortLevel } from '../jail/patch-level.js';
+
+/** `2 jails on 31.0-p0, p2 available (patch: 'latest' moves web1, web2)`, or `… on 31.0-p2 (latest)`. */
+export function driftLine(d: FleetDrift): string {
+  const where = d.host === 'local' ? '' : ` on host ${d.host}`;
+  const head = `${d.jails.length} jail${d.jails.length === 1 ? '' : 's'}${where} on ${shortLevel(d.level)}`;
+  if (d.latest === undefined || patchNumber(d.latest) <= patchNumber(d.level)) return `${head} (latest)`;
+  const moving = d.moving.length === 0 ? "set patch: 'latest' to move them" : `apply moves ${d.moving.join(', ')}`;
+  return `${head}, p${patchNumber(d.latest)} available (${moving}): ${d.jails.join(', ')}`;
+}
 
 export interface FleetView<T> {
   plan(plan: FleetPlan): T;
@@ -41,6 +51,7 @@ export const humanFleetView: FleetView<string> = {
     const lines = plan.prepare.map((p) => `> ${p.reason}${p.host === 'local' ? '' : ` on ${p.host}`}`);
     const shown = plan.changes.filter((c) => c.action !== 'noop' || c.reason !== 'up to date');
     lines.push(...shown.map(changeLine));
+    lines.push(...(plan.drift ?? []).map((d) => `@ ${driftLine(d)}`));
     if (plan.summary.add + plan.summary.change + plan.summary.destroy === 0 && plan.prepare.length === 0) {
       lines.push(`No changes. ${plan.summary.unchanged} jail${plan.summary.unchanged === 1 ? '' : 's'} up to date.`);
     } else {
@@ -54,12 +65,20 @@ export const humanFleetView: FleetView<string> = {
     out.push(plan.locks.map((lock) => renderStep(lock, contexts[lock.host])).join('\n'));
     for (const p of plan.prepare) out.push(renderPlan(p.steps, contexts[p.host]).trimEnd());
     for (const c of plan.changes.filter((c) => c.steps.steps.length > 0)) out.push(renderPlan(c.steps, contexts[c.host]).trimEnd());
+    for (const c of plan.changes.filter((c) => c.patch !== undefined)) {
+      const p = c.patch as NonNullable<FleetChange['patch']>;
+      out.push(`# ${c.jail}: snapshot, mount ${p.to} instead of ${p.from}, restart, health check; unhealthy: back to ${p.from} (jailbuild upgrade's per-jail switch)`);
+    }
     return `${out.join('\n\n')}\n`;
   },
   apply(plan, result) {
     const lines = result.jails
       .filter((r) => r.status !== 'unchanged' || r.reason !== undefined)
-      .map((r) => `${r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'skipped' ? '·' : ' '} ${r.action} ${r.jail}: ${r.status}${r.reason === undefined ? '' : ` (${r.reason})`}`);
+      .map((r) => {
+        const patch = r.patch === undefined ? '' : ` [patch ${shortLevel(r.patch.from)} → ${shortLevel(r.patch.to)}: ${r.patch.status}]`;
+        const health = r.health === undefined ? '' : ` [health ${r.health.status}]`;
+        return `${r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'skipped' ? '·' : ' '} ${r.action} ${r.jail}: ${r.status}${patch}${health}${r.reason === undefined ? '' : ` (${r.reason})`}`;
+      });
     for (const p of result.prepare.filter((p) => p.status === 'failed')) lines.unshift(`✗ ${p.id}: failed (${p.reason ?? ''})`);
     const c = result.counts;
     lines.push(`Apply ${result.ok ? 'complete' : 'incomplete'}: ${c.ok} done, ${c.failed} failed, ${c.skipped} skipped, ${c.unchanged} unchanged (${(result.ms / 1000).toFixed(1)} s). ${summaryLine(plan).replace('Plan: ', 'Planned: ')}`);
@@ -69,7 +88,7 @@ export const humanFleetView: FleetView<string> = {
 
 
 export const jsonFleetView: FleetView<Record<string, unknown>> = {
-  plan: (plan) => ({ plan, changes: plan.summary }),
+  plan: (plan) => ({ plan, changes: plan.summary, drift: plan.drift ?? [] }),
   // Everything apply would run, as data (`plan`: locks, prepare and deferred steps included) and as shell text per entry.
   dryRun: (plan, contexts) => ({
     dryRun: true,

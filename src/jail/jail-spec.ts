@@ -3,6 +3,7 @@
  * (flags) or the fleet (config), consumed by `planCreateJail`.
  */
 import type { JailLimits } from './limits/jail-limits.js';
+import type { HealthCheck } from './health/health-check.js';
 import type { JailParam } from './jail-param.js';
 
 export interface JailSpec {
@@ -36,6 +37,13 @@ export interface JailSpec {
   id: number | undefined;
   /** rctl(8) rules and cpuset(1) CPUs, written as exec hooks (src/jail/limits/limit-params.ts). @default none */
   limits: JailLimits;
+  /**
+   * The basejail dataset to mount (`basejail/15.0-RELEASE-p2`). @default the newest patch level of
+   * `release` on the host (planCreateJail), `basejail/<release>` when there is none yet
+   */
+  basejail?: string | undefined;
+  /** Health check, recorded as `jailbuild:healthcheck` on the jail's dataset (health/). @default none */
+  healthCheck?: HealthCheck | undefined;
 }
 
 export type JailSpecInput = Pick<JailSpec, 'name' | 'release'> & Partial<Omit<JailSpec, 'name' | 'release'>>;

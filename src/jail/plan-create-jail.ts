@@ -10,8 +10,10 @@ import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { createPlan, type DeferredStep, type Plan, type PlannedStep } from '../plan/plan.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
+import { encodeHealthCheck, HEALTHCHECK_PROPERTY } from './health/health-check.js';
 import { basejailFstabLine, buildJailParams, type JailPaths } from './build-jail-params.js';
-import { basejailDataset, jailDataset, templateDataset, TEMPLATE_SNAPSHOT } from './dataset-names.js';
+import { BASEJAIL_PARENT, basejailDataset, jailDataset, templateDataset, TEMPLATE_SNAPSHOT } from './dataset-names.js';
+import { basejailsOfRelease } from './patch-level.js';
 import { ensureInclude, renderJailBlock } from './jail-conf/index.js';
 import type { JailSpec } from './jail-spec.js';
 import { setRcConfValues } from './rc-conf.js';
@@ -26,10 +28,10 @@ export function jailFstabPath(settings: Settings, name: string): string {
   return join(settings.jailConfDir, `${name}.fstab`);
 }
 
-export function jailPathsFor(settings: Settings, storage: StorageBackend, spec: Pick<JailSpec, 'name' | 'release'>): JailPaths {
+export function jailPathsFor(settings: Settings, storage: StorageBackend, spec: Pick<JailSpec, 'name' | 'release' | 'basejail'>): JailPaths {
   return {
     jailPath: storage.pathOf(jailDataset(spec.name)),
-    basejailPath: storage.pathOf(basejailDataset(spec.release)),
+    basejailPath: storage.pathOf(spec.basejail ?? basejailDataset(spec.release)),
     fstabPath: jailFstabPath(settings, spec.name),
   };
 }
@@ -61,8 +63,12 @@ export async function planCreateJail(spec: JailSpec, context: CreateJailContext)
   }
   const template = templateDataset(spec.template, spec.release);
   const snapshot = context.snapshot ?? TEMPLATE_SNAPSHOT;
-  const paths = jailPathsFor(settings, storage, spec);
+  // A new jail mounts the newest patch level of its release (upgrade-patch.ts builds them beside the old).
+  const newest = spec.basejail === undefined ? basejailsOfRelease(await storage.list(BASEJAIL_PARENT), spec.release).at(-1)?.name : undefined;
+  const paths = jailPathsFor(settings, storage, { ...spec, basejail: spec.basejail ?? newest });
   const steps: PlannedStep[] = [];
+  // The jail's own check, else the one its template's recipe names (template build records it on the template).
+  const health = spec.healthCheck !== undefined ? encodeHealthCheck(spec.healthCheck) : (await storage.get(template))?.properties[HEALTHCHECK_PROPERTY];
 
   steps.push({
     step: {
@@ -78,6 +84,7 @@ export async function planCreateJail(spec: JailSpec, context: CreateJailContext)
           template: spec.template,
           created: (context.now ?? new Date()).toISOString(),
           ...(spec.id === undefined ? {} : { id: String(spec.id) }),
+          ...(health === undefined ? {} : { [HEALTHCHECK_PROPERTY]: health }),
           ...(context.version === undefined ? {} : { version: context.version }),
         },
       },

@@ -8,6 +8,8 @@ import type { Host } from '../host/host.js';
 import type { JailLimits } from './limits/jail-limits.js';
 import { readJailLimits } from './limits/limit-params.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
+import { decodeHealthCheck, HEALTHCHECK_PROPERTY, type HealthCheck } from './health/health-check.js';
+import { readStoredHealth, type StoredHealth } from './health/health-record.js';
 import { JAIL_PARENT } from './dataset-names.js';
 import { parseJailConf, resolveJailParams } from './jail-conf/index.js';
 import type { JailParam } from './jail-param.js';
@@ -32,6 +34,10 @@ export interface JailInfo {
   origin: string | undefined;
   /** Path of the jail.conf.d file, undefined when missing (a broken jail). */
   conf: string | undefined;
+  /** The jail's health check (`jailbuild:healthcheck` on its dataset), when it has one. */
+  healthCheck?: HealthCheck | undefined;
+  /** The last health result recorded on its dataset (`jailbuild:health*`). */
+  health?: StoredHealth | undefined;
   /** Parameters of the jail's block in its jail.conf.d file (parsed on first use: list does not need them). */
   readonly params: JailParam[];
   /** rctl rules and cpuset, read from the exec hooks in its jail.conf.d file (src/jail/limits/limit-params.ts). */
@@ -80,6 +86,8 @@ export async function readJails(context: { settings: Settings; storage: StorageB
         origin: dataset.origin,
         conf: text === undefined ? undefined : confFile,
         limits,
+        healthCheck: decodeHealthCheck(dataset.properties[HEALTHCHECK_PROPERTY]),
+        health: readStoredHealth(dataset.properties),
         get params(): JailParam[] {
           return params();
         },

@@ -189,6 +189,13 @@ export class DirBackend implements StorageBackend {
     if ((await this.#host.stat(childSnapshots)) !== undefined) await this.#host.rename(childSnapshots, join(this.#snapshotsRoot(), to));
   }
 
+  async promote(name: string): Promise<void> {
+    checkDatasetName(name);
+    const metadata = await this.#require(name);
+    // A dir clone is a full copy: nothing depends on the origin but this note.
+    await this.#write(name, { ...metadata, origin: null });
+  }
+
   async destroy(name: string): Promise<void> {
     checkDatasetName(name);
     // Metadata goes first so the dataset leaves listings at once; a tree left by an

@@ -42,6 +42,12 @@ export interface StorageBackend {
   /** New dataset `target` from `source@snapshot`: a ZFS clone, or a (reflink) copy for dir. */
   clone(source: string, snapshot: string, target: string, properties?: DatasetProperties): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  /**
+   * Makes a clone independent of the dataset it was cloned from (`zfs promote`: the origin
+   * snapshot moves to the clone), so that dataset can be destroyed while the clone stays.
+   * The dir backend's clones are copies already: only the recorded origin is dropped.
+   */
+  promote(name: string): Promise<void>;
   /** Destroys a dataset and its snapshots; absent is fine. */
   destroy(name: string): Promise<void>;
 }

@@ -16,6 +16,7 @@ export type StorageOp =
   | { op: 'set-properties'; name: string; properties: DatasetProperties }
   | { op: 'set-readonly'; name: string; readonly: boolean }
   | { op: 'rename'; from: string; to: string }
+  | { op: 'promote'; name: string }
   | { op: 'destroy'; name: string };
 
 export async function applyStorageOp(storage: StorageBackend, op: StorageOp): Promise<void> {
@@ -36,6 +37,8 @@ export async function applyStorageOp(storage: StorageBackend, op: StorageOp): Pr
       return storage.setReadonly(op.name, op.readonly);
     case 'rename':
       return storage.rename(op.from, op.to);
+    case 'promote':
+      return storage.promote(op.name);
     case 'destroy':
       return storage.destroy(op.name);
   }
@@ -63,6 +66,8 @@ export function renderStorageOp(op: StorageOp, storage: StorageSettings, root: s
         return formatArgv(['zfs', 'set', `readonly=${op.readonly ? 'on' : 'off'}`, ds(op.name)]);
       case 'rename':
         return formatArgv(['zfs', 'rename', ds(op.from), ds(op.to)]);
+      case 'promote':
+        return formatArgv(['zfs', 'promote', ds(op.name)]);
       case 'destroy':
         return formatArgv(['zfs', 'destroy', '-r', ds(op.name)]);
     }
@@ -88,6 +93,8 @@ export function renderStorageOp(op: StorageOp, storage: StorageSettings, root: s
       return `# record ${dir(op.name)} readonly=${op.readonly ? 'on' : 'off'} (the dir backend cannot enforce it)`;
     case 'rename':
       return formatArgv(['mv', dir(op.from), dir(op.to)]);
+    case 'promote':
+      return `# ${dir(op.name)} is a copy: forget its origin`;
     case 'destroy':
       return formatArgv(['rm', '-rf', dir(op.name)]);
   }

@@ -262,6 +262,11 @@ export class ZfsBackend implements StorageBackend {
     await this.#destroy(this.#full(name), ['-r']);
   }
 
+  async promote(name: string): Promise<void> {
+    checkDatasetName(name);
+    await this.#run(['promote', this.#full(name)], 'promote', this.#full(name));
+  }
+
   #full(name: string): string {
     return `${this.dataset}/${name}`;
   }

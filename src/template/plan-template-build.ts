@@ -42,6 +42,7 @@ import { setRcConfValues } from '../jail/rc-conf.js';
 import { createPlan, type Plan, type PlannedStep, type PlanStep } from '../plan/plan.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import type { DatasetProperties, StorageBackend } from '../storage/storage-backend.js';
+import { encodeHealthCheck, HEALTHCHECK_PROPERTY } from '../jail/health/health-check.js';
 import type { TemplateSource } from './load-template.js';
 import { recipeHash, resolveRecipe, type ResolvedRecipe } from './recipe-hash.js';
 import { latestTemplateSnapshot, nextTemplateVersion, versionSnapshot, type TemplateSnapshot } from './template-versions.js';
@@ -116,6 +117,7 @@ export async function resolveTemplateBuild(source: TemplateSource, context: Temp
     parent: parentName,
     [`${snapshot}.recipe-sha256`]: recipeSha256,
     [`${snapshot}.parent`]: parentName,
+    ...(recipe.health === undefined ? {} : { [HEALTHCHECK_PROPERTY]: encodeHealthCheck(recipe.health) }),
   };
   return {
     template,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OverlayEntry } from './read-overlay.js';
 import type { ParsedTemplateRecipe, TemplateUser } from './template-schema.js';
+import { normalizeHealthCheck, type HealthCheck } from '../jail/health/health-check.js';
 
 /**
  * The recipe as it is built: every field filled in, the overlay as a list of
@@ -17,6 +18,8 @@ export interface ResolvedRecipe {
   services: string[];
   commands: string[];
   overlay: OverlayEntry[];
+  /** Present only when the recipe names one, so recipes without a check hash as before. */
+  health?: HealthCheck;
 }
 
 export function resolveRecipe(name: string, recipe: ParsedTemplateRecipe, overlay: readonly OverlayEntry[]): ResolvedRecipe {
@@ -28,6 +31,7 @@ export function resolveRecipe(name: string, recipe: ParsedTemplateRecipe, overla
     services: [...(recipe.services ?? [])],
     commands: [...(recipe.commands ?? [])],
     overlay: [...overlay],
+    ...(recipe.health === undefined ? {} : { health: normalizeHealthCheck(recipe.health) }),
   };
 }
 

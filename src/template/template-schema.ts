@@ -5,6 +5,7 @@
  * would build a template without the packages.
  */
 import { z } from 'zod';
+import { healthSchema } from '../jail/health/health-schema.js';
 
 /** Template names become part of dataset names (`templates/<name>-<release>`). */
 export const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
@@ -57,6 +58,8 @@ export const templateRecipeSchema = z
     services: z.array(z.string().regex(RC_NAME, 'must be an rc.d service name such as nginx')).optional(),
     /** sh(1) commands run inside the template, in order: `chroot <template> /bin/sh -c '<command>'`. */
     commands: z.array(z.string().min(1, 'must not be empty')).optional(),
+    /** Health check of jails made from this template that name none (`jailbuild:healthcheck` on the template, copied to each jail). */
+    health: healthSchema.optional(),
   })
   .strict();
 

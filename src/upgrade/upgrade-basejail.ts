@@ -113,7 +113,7 @@ function below(root: string, path: string): string | undefined {
  * workdir, not exist yet); outside the data root (a ZFS mountpoint elsewhere)
  * the path itself must be a directory, not a link.
  */
-async function requireHostOwnedDir(host: Host, root: string, path: string, mayBeMissing: boolean): Promise<void> {
+export async function requireHostOwnedDir(host: Host, root: string, path: string, mayBeMissing: boolean): Promise<void> {
   const rel = below(root, path);
   const tree = rel === undefined ? host.beneath(join(path, '..')) : host.beneath(root);
   const parts = rel === undefined ? [relative(join(path, '..'), path)] : rel.split('/');

@@ -80,7 +80,8 @@ before(async () => {
   );
   // template build also mounts (nullfs) and chroots: the template tests' fakes for those go first too.
   fakes = await createFakes({
-    state: { sysctl: { 'kern.features.vimage': '1', 'kern.racct.enable': '1', 'hw.ncpu': '4' } },
+    // `jailbuild upgrade 14.2` finds a -p1 (freebsd-update's answer for the clone it patches).
+    state: { sysctl: { 'kern.features.vimage': '1', 'kern.racct.enable': '1', 'hw.ncpu': '4' }, freebsdUpdate: { newVersion: '14.2-RELEASE-p1', files: { 'lib/libc.so.7': 'libc p1\n' } } },
     env: { PATH: `${TEMPLATE_FAKES_DIR}${delimiter}${FAKES_DIR}${delimiter}${process.env.PATH ?? ''}`, JAILBUILD_FAKE_ENV: 'ABI,IGNORE_OSVERSION' },
   });
   savedEnv = { ...process.env };

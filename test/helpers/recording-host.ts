@@ -88,6 +88,7 @@ const STORAGE_METHOD: Record<StorageOp['op'], string> = {
   'set-readonly': 'setReadonly',
   rename: 'rename',
   destroy: 'destroy',
+  promote: 'promote',
 };
 
 function storageArgs(op: StorageOp): unknown[] {
@@ -107,6 +108,7 @@ function storageArgs(op: StorageOp): unknown[] {
     case 'rename':
       return [op.from, op.to];
     case 'destroy':
+    case 'promote':
       return [op.name];
   }
 }

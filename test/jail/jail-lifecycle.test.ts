@@ -85,6 +85,9 @@ test('list shows the jail with release, template, IP, origin; --json is the same
       state: 'stopped',
       jid: null,
       release: '14.2-RELEASE',
+      patchlevel: '14.2-RELEASE',
+      healthCheck: null,
+      health: null,
       template: 'default',
       ip4: ['em0|10.0.0.5/24'],
       ip6: [],
@@ -98,7 +101,7 @@ test('list shows the jail with release, template, IP, origin; --json is the same
   );
   const text = await jb('list');
   assert.match(text.stdout, /^NAME\s+STATE\s+JID/m);
-  assert.match(text.stdout, /^bsd-test02\s+stopped\s+-\s+14\.2-RELEASE\s+default\s+em0\|10\.0\.0\.5\/24/m);
+  assert.match(text.stdout, /^bsd-test02\s+stopped\s+-\s+14\.2-RELEASE\s+14\.2-p0\s+-\s+default\s+em0\|10\.0\.0\.5\/24/m);
 });
 
 test('start and stop call jail(8) with the jail.conf.d file; list sees the running state', async () => {

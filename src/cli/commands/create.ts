@@ -22,6 +22,12 @@ interface CreateOptions {
   devfsRuleset?: string;
   limit?: string[];
   cpuset?: string;
+  healthCmd?: string;
+  healthTcp?: string;
+  healthTimeout?: string;
+  healthRetries?: string;
+  healthInterval?: string;
+  start?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -119,12 +125,20 @@ export function register(command: Command, io: CliIo): void {
     .option('--limit <resource[:action]=amount>', 'an rctl(8) limit, e.g. memoryuse=2G, pcpu=50, maxproc=200, memoryuse:log=1G; the action defaults to deny (sigkill for cputime/wallclock, throttle for read/write bps/iops); needs kern.racct.enable=1 (repeatable)', collect)
     .option('--cpuset <list>', 'CPUs the jail runs on, a cpuset(1) list such as 0-3 or 0,2')
     .addHelpText('after', '\nClones the template (ZFS clone, or a copy with the dir backend), writes the jail\'s rc.conf,\nresolv.conf and timezone, then <jail.conf.d>/<name>.conf. Bootstraps the release first if needed.\n--limit and --cpuset become exec.created hooks in that file (rctl -a, cpuset -j), so they hold on every start;\nexec.poststop removes the rules (rctl -r). jailbuild limits changes them on a running jail.')
+    .option('--health-cmd <command>', "health check: a command run in the jail with jexec (sh -c), exit 0 is healthy; kept on the jail's dataset")
+    .option('--health-tcp <port>', "health check: a TCP port on the jail's first address that must accept a connection")
+    .option('--health-timeout <s>', 'seconds one health try may take (default 10)')
+    .option('--health-retries <n>', 'health tries before it counts as failed (default 3)')
+    .option('--health-interval <s>', 'seconds between health tries (default 2)')
+    .option('--start', 'start the jail once created, then run its health check')
     .action(
       commandAction(io, 'create jail', async (ctx, name: string, options: CreateOptions) => {
         const { prepareCreateJail } = await import('../../app/prepare-create-jail.js');
         const { executePlan } = await import('../execute-plan.js');
         const { openStorage } = await import('../jail-context.js');
         const { version } = await import('../version.js');
+        const { healthFromFlags, normalizeHealthCheck } = await import('../../jail/health/health-check.js');
+        const healthConfig = healthFromFlags(options);
         const network = await networkOption(ctx, options);
         const limits = await limitsOption(ctx, options, options.template ?? ctx.settings.defaultTemplate);
         const storage = await openStorage(ctx);
@@ -153,6 +167,7 @@ export function register(command: Command, io: CliIo): void {
               securelevel: parseOptionalInteger('--securelevel', options.securelevel),
               devfsRuleset: parseOptionalInteger('--devfs-ruleset', options.devfsRuleset),
               limits,
+              ...(healthConfig === undefined ? {} : { healthCheck: normalizeHealthCheck(healthConfig) }),
             },
             { ...ctx, storage, version: version(), sysctlCache },
           );
@@ -170,6 +185,12 @@ export function register(command: Command, io: CliIo): void {
           );
           return { result };
         });
+        if (options.start) {
+          const { startAndCheck } = await import('../start-and-check.js');
+          const started = await startAndCheck(ctx, storage, [name]);
+          result.data = { ...(result.data as Record<string, unknown>), started: started.data };
+          result.text = `${result.text ?? ''}\n${started.text ?? ''}`.trim();
+        }
         return result;
       }),
     );

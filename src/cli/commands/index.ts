@@ -26,6 +26,7 @@ export const commandIndex: Record<string, CommandEntry> = {
   bootstrap: { summary: 'split a release into a read-only basejail and a writable template (fetches if needed)', hostFiles: 'none: basejail and template under the data root (dir) or dataset (zfs)', load: () => import('./bootstrap.js') },
   create: { summary: 'create a jail: clone the template, write its jail.conf.d file (bootstraps if needed)', hostFiles: 'writes /etc/jail.conf.d/<name>.conf (with --limit/--cpuset: its exec hooks), adds the .include to /etc/jail.conf; --boot: /etc/rc.conf (sysrc -f)', load: () => import('./create.js') },
   list: { summary: 'list jails: state, JID, release, template, IPs, path, backend, origin, limits', hostFiles: 'reads /etc/jail.conf.d/*.conf', load: () => import('./list.js') },
+  status: { summary: 'per jail: state, patch level against the newest, health check and its last result; --check runs the checks', hostFiles: 'reads /etc/jail.conf.d/*.conf', load: () => import('./status.js') },
   start: { summary: 'start jails (jail -c with their jail.conf.d file)', hostFiles: 'reads /etc/jail.conf.d/<name>.conf (jail -f)', load: () => import('./start.js') },
   stop: { summary: 'stop jails (jail -r)', hostFiles: 'reads /etc/jail.conf.d/<name>.conf (jail -f)', load: () => import('./stop.js') },
   restart: { summary: 'restart jails (jail -rc)', hostFiles: 'reads /etc/jail.conf.d/<name>.conf (jail -f)', load: () => import('./restart.js') },

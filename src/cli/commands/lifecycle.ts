@@ -1,6 +1,7 @@
 /**
  * start, stop and restart share one body: look the jails up, plan
- * `jail -f <conf> -c|-r|-rc <name>` for each, and run (or print) the plans.
+ * `jail -f <conf> -c|-r|-rc <name>` for each, and run (or print) the plans;
+ * after start/restart each jail's health check runs (start-and-check.ts).
  */
 import type { Command } from 'commander';
 import type { LifecycleAction } from '../../jail/plan-jail-lifecycle.js';
@@ -26,7 +27,13 @@ export function registerLifecycle(action: LifecycleAction, command: Command, io:
         const steps = jails.flatMap((jail) => planLifecycle(action, jail, ctx.settings).steps);
         const plan = createPlan(`${action} ${names.join(', ')}`, steps);
         const verb = { start: 'started', stop: 'stopped', restart: 'restarted' }[action];
-        return executePlan(ctx, plan, storage, () => ({ data: { action, jails: names }, text: `${verb} ${names.join(', ')}` }));
+        const result = await executePlan(ctx, plan, storage, () => ({ data: { action, jails: names }, text: `${verb} ${names.join(', ')}` }));
+        if (action === 'stop' || ctx.settings.dryRun) return result;
+        // Started jails with a health check are checked now (an unhealthy one fails the command); the result stays on the dataset.
+        const { checkStartedJails } = await import('../start-and-check.js');
+        const health = await checkStartedJails(ctx, storage, jails);
+        const lines = Object.entries(health).map(([name, r]) => `${name}: health ${r.status} (${r.check})`);
+        return { data: { ...(result.data as Record<string, unknown>), health }, text: [result.text ?? '', ...lines].join('\n') };
       }),
     );
 }

@@ -27,7 +27,7 @@ export function register(command: Command, io: CliIo): void {
         const { planPrune } = await import('../../upgrade/plan-prune.js');
         const storage = await openStorage(ctx);
         const { unused, kept } = await findPrunable({ settings: ctx.settings, host: ctx.host, storage });
-        const plan = planPrune(unused);
+        const plan = planPrune(unused, kept);
         const keptLines = kept.map((k) => `  keep ${k.dataset}: ${k.usedBy.join('; ')}`);
         if (unused.length === 0) {
           return { data: { dryRun: ctx.settings.dryRun, removed: [], unused, kept }, text: ['nothing to prune', ...keptLines].join('\n') };

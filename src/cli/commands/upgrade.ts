@@ -6,18 +6,28 @@
  * upgrade never prints as a success.
  */
 import type { Command } from 'commander';
-import type { Plan } from '../../plan/plan.js';
-import type { BasejailUpgradeReport } from '../../upgrade/upgrade-basejail.js';
-import type { CliIo } from '../context.js';
+import type { StorageBackend } from '../../storage/storage-backend.js';
+import type { BasejailBuilder } from '../../upgrade/basejail-builder.js';
+import type { CliContext, CliIo } from '../context.js';
 import { commandAction } from '../run-command.js';
 
 interface UpgradeFlags {
   release?: string;
   all?: boolean;
   allowDowngrade?: boolean;
-  restart?: boolean;
   conf?: string;
+  jail?: string[];
+  pkgbaseRepo?: string;
+  buildOnly?: boolean;
   keepSnapshot: boolean;
+}
+
+/** The pkgbase builder for the newest basejail of `release`, from `repo` (or the repository it was built from). */
+async function pkgbaseBuilderFor(ctx: CliContext, storage: StorageBackend, release: string, repo: string): Promise<BasejailBuilder> {
+  const { newestBasejail } = await import('../../upgrade/upgrade-patch.js');
+  const { createPkgbaseBuilder } = await import('../../upgrade/build-pkgbase-basejail.js');
+  const current = await newestBasejail(storage, release);
+  return createPkgbaseBuilder({ settings: ctx.settings, host: ctx.host, storage, current, repository: repo });
 }
 
 export function register(command: Command, io: CliIo): void {
@@ -26,15 +36,19 @@ export function register(command: Command, io: CliIo): void {
     .option('-r, --release <release>', 'move jails to this release (fetches and bootstraps it if needed)')
     .option('-a, --all', 'with --release: every jail')
     .option('--allow-downgrade', 'with --release: allow moving jails to an older release')
-    .option('--restart', 'after patching: restart the running jails on each updated basejail')
+    .option('-j, --jail <name>', 'patch: move only this jail to the new basejail (repeatable; default: every jail on the release)', (v: string, p: string[] = []) => [...p, v])
+    .option('--build-only', 'patch: build the new basejail and move no jail (a fleet with patch: latest then moves them wave by wave)')
+    .option('--pkgbase-repo <url>', 'patch a pkgbase basejail from this FreeBSD-base repository (default: the one it was built from)')
     .option('-f, --conf <file>', 'freebsd-update.conf to use (freebsd-update -f)')
     .option('--no-keep-snapshot', 'drop the @pre-upgrade-… snapshot after a successful upgrade')
     .addHelpText(
       'after',
       [
         '',
-        'Patch: freebsd-update -b <basejail> -d <root>/.freebsd-update/<release> --currently-running <its own version>',
-        '--not-running-from-cron fetch, then install until done; snapshot first, roll back on failure.',
+        'Patch: builds basejail/<release>-pN beside the old one (dist: freebsd-update -b <a clone> -d <its own workdir>',
+        '--currently-running <its version> fetch, install until done; pkgbase: the catalogue\'s packages at the new versions),',
+        'then per jail: snapshot, switch the basejail mount, restart, health check; unhealthy: switch back, restart (rolled back).',
+        'The old basejail stays until jailbuild prune removes it.',
         'Release: per jail snapshot, three-way merge of /etc (FreeBSD hosts: etcupdate -F on copies in <root>/.work;',
         'elsewhere a portable merge), new basejail mount, rebuilt databases; a conflict, a failure or a symlink where the',
         'merge reads inside the jail leaves the jail on its old release. Old basejails stay until jailbuild prune removes them.',
@@ -52,36 +66,40 @@ export function register(command: Command, io: CliIo): void {
 
         if (flags.release === undefined) {
           if (flags.all || flags.allowDowngrade) throw new UsageError('E_USAGE_UPGRADE', '--all and --allow-downgrade go with --release; to patch basejails name their releases or none');
+          if (flags.buildOnly && flags.jail !== undefined) throw new UsageError('E_USAGE_UPGRADE', '--build-only moves no jail: drop --jail, or drop --build-only to move those jails');
           const { parseReleaseName } = await import('../../release/parse-release-name.js');
           const { BASEJAIL_PARENT } = await import('../../jail/dataset-names.js');
           const releases =
             targets.length > 0
               ? targets.map((t) => parseReleaseName(t).name)
-              : (await storage.list(BASEJAIL_PARENT)).map((d) => d.name.slice(BASEJAIL_PARENT.length + 1));
+              : [...new Set((await storage.list(BASEJAIL_PARENT)).map((d) => d.properties.release ?? d.name.slice(BASEJAIL_PARENT.length + 1)))].sort();
           if (releases.length === 0) throw new UsageError('E_UPGRADE_NO_BASEJAIL', 'there are no basejails to patch; run jailbuild bootstrap <release> first');
-          const { planPatchUpgrade, resolvePatchTarget, upgradeBasejail } = await import('../../upgrade/upgrade-basejail.js');
-          if (dryRun) {
-            const plans: Plan[] = [];
-            for (const release of releases) plans.push(planPatchUpgrade(await resolvePatchTarget({ settings: ctx.settings, host: ctx.host, storage, release, conf: flags.conf })));
-            return { data: { dryRun: true, plans }, text: plans.map((p) => renderPlan(p, render)).join('\n') };
-          }
-          const reports: BasejailUpgradeReport[] = [];
+          const { upgradePatch, requirePatchSuccess } = await import('../../upgrade/upgrade-patch.js');
+          const { renderPatchResult } = await import('../../upgrade/render-patch-result.js');
+          const results = [];
           for (const release of releases) {
-            reports.push(await upgradeBasejail({ settings: ctx.settings, host: ctx.host, storage, release, conf: flags.conf, restart: flags.restart, keepSnapshot: flags.keepSnapshot, onProgress: ctx.onProgress }));
+            const builder = flags.pkgbaseRepo === undefined ? undefined : await pkgbaseBuilderFor(ctx, storage, release, flags.pkgbaseRepo);
+            results.push(
+              await upgradePatch({
+                settings: ctx.settings,
+                host: ctx.host,
+                storage,
+                release,
+                ...(flags.buildOnly ? { jails: [] } : flags.jail === undefined ? {} : { jails: flags.jail }),
+                ...(builder === undefined ? {} : { builder }),
+                ...(flags.conf === undefined ? {} : { conf: flags.conf }),
+                keepSnapshot: flags.keepSnapshot,
+                onProgress: ctx.onProgress,
+              }),
+            );
           }
-          const lines = reports.map((r) => {
-            const head = `basejail ${r.release}: ${r.status}`;
-            if (r.status === 'updated') return `${head} ${r.before} → ${r.after} (${r.installPasses} install pass${r.installPasses === 1 ? '' : 'es'}${r.snapshot ? `, restore point @${r.snapshot}` : ''})${r.restarted.length > 0 ? `, restarted ${r.restarted.join(', ')}` : ''}`;
-            if (r.status === 'up-to-date') return `${head} (${r.after})`;
-            return `${head}: ${r.reason ?? 'unknown reason'}`;
-          });
-          const failed = reports.filter((r) => r.status === 'failed' || r.status === 'rolled-back');
-          if (failed.length > 0) {
-            throw new JailbuildError('E_UPGRADE_FAILED', `upgrade failed for ${failed.map((r) => `${r.release} (${r.status}: ${r.reason ?? '?'})`).join('; ')}; other basejails: ${lines.filter((_, i) => !failed.includes(reports[i] as BasejailUpgradeReport)).join('; ') || 'none'}`, { data: { reports } });
-          }
-          return { data: { dryRun: false, basejails: reports }, text: lines.join('\n') };
+          const text = results.map((r) => renderPatchResult(r, render)).join('\n');
+          // A rollback is a failure of the command (exit 1): the per-jail report is in the error's data (--json) and its message.
+          for (const r of results) requirePatchSuccess(r);
+          return { data: { dryRun, patches: results }, text };
         }
 
+        if (flags.jail !== undefined || flags.buildOnly || flags.pkgbaseRepo !== undefined) throw new UsageError('E_USAGE_UPGRADE', '--jail, --build-only and --pkgbase-repo are for patch upgrades (without --release); with --release name the jails as arguments');
         if (targets.length === 0 && !flags.all) throw new UsageError('E_USAGE_UPGRADE', 'name the jails to move to another release, or pass --all');
         if (targets.length > 0 && flags.all) throw new UsageError('E_USAGE_UPGRADE', 'give jail names or --all, not both');
         const { findJails } = await import('../jail-context.js');
