@@ -41,7 +41,7 @@ before(async () => {
     web3: { patch: 'latest', health, dependsOn: ['web1'] },
     web4: { patch: 'latest', health, dependsOn: ['web3'] },
   };
-  await writeFile(join(dir, 'jailbuild.config.json'), JSON.stringify({ defaults: { release: '31.0' }, jails }, null, 2));
+  await writeFile(join(dir, 'jailbuild.config.json'), JSON.stringify({ defaults: { release: '31.0' }, bootstrap: { from: 'dist' }, jails }, null, 2));
 });
 
 after(async () => {
