@@ -16,7 +16,6 @@
  * `jailbuild:id` and the addresses it holds; new jails get the next free ids
  * and pool addresses, after every static address of the fleet is claimed.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { JailbuildError } from '../errors.js';
 import { buildJailParams } from '../jail/build-jail-params.js';
@@ -41,6 +40,7 @@ import type { DesiredFleet, DesiredJail } from './desired-fleet.js';
 import { FLEET_PLAN_VERSION, type FleetChange, type FleetFieldChange, type FleetPlan, type FleetPrepare } from './fleet-plan.js';
 import { fleetWaves } from './fleet-waves.js';
 import type { FleetHost } from './open-fleet-hosts.js';
+import { LocalHost } from '../host/local-host.js';
 import { planFleetCreate } from './plan-fleet-create.js';
 import type { ActualJail, FleetState } from './read-fleet-state.js';
 
@@ -95,7 +95,7 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
         data: { host: hostName, release, template },
       });
     }
-    const source = templateSourceOf(template, desired, context.templateDirs ?? []);
+    const source = await templateSourceOf(template, desired, context.templateDirs ?? []);
     if (source === 'bootstrap') {
       return [addPrepare({ id: `${hostName}:bootstrap:${release}:${template}`, host: hostName, action: 'bootstrap', release, template, reason: `bootstrap ${release} as template ${template}` })];
     }
@@ -174,13 +174,17 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
   };
 }
 
-function templateSourceOf(template: string, desired: DesiredFleet, dirs: readonly string[]): 'recipe' | 'bootstrap' {
+/** Recipes live beside the config, on the machine jailbuild runs on: looked up through its door. */
+async function templateSourceOf(template: string, desired: DesiredFleet, dirs: readonly string[], local = new LocalHost()): Promise<'recipe' | 'bootstrap'> {
   const configured = desired.templates[template]?.source;
   if (configured !== undefined) return configured;
   // `default` is what bootstrap makes; other names are recipes when one exists.
   if (template === 'default') return 'bootstrap';
   const searched = desired.templates[template]?.dir !== undefined ? [desired.templates[template]?.dir as string] : dirs;
-  return searched.some((dir) => RECIPE_FILES.some((f) => existsSync(join(dir, template, f)))) ? 'recipe' : 'bootstrap';
+  for (const dir of searched) {
+    for (const f of RECIPE_FILES) if ((await local.stat(join(dir, template, f), { follow: true })) !== undefined) return 'recipe';
+  }
+  return 'bootstrap';
 }
 
 /** Every desired jail as a JailSpec, networks resolved against the fleet (see the module comment). */

@@ -19,7 +19,7 @@ async function loadRecipe(ctx: CliContext, name: string, options: RecipeOptions)
   const { parseReleaseName } = await import('../../release/parse-release-name.js');
   const { dirname } = await import('node:path');
   const configDir = ctx.loaded.filepath === undefined ? undefined : dirname(ctx.loaded.filepath);
-  const source = await loadTemplate(name, templateSearchDirs({ cwd: ctx.cwd, ...(configDir ? { configDir } : {}), ...(options.templates ? { explicit: options.templates } : {}) }));
+  const source = await loadTemplate(name, templateSearchDirs({ cwd: ctx.cwd, ...(configDir ? { configDir } : {}), ...(options.templates ? { explicit: options.templates } : {}) }), ctx.local);
   const pinned = source.recipe.release === undefined ? undefined : parseReleaseName(source.recipe.release).name;
   const given = options.release === undefined ? undefined : parseReleaseName(options.release).name;
   if (pinned !== undefined && given !== undefined && pinned !== given) {
@@ -61,7 +61,7 @@ export function register(command: Command, io: CliIo): void {
         if (ctx.settings.dryRun) {
           const { resolveTemplateBuild, planTemplateBuild } = await import('../../template/plan-template-build.js');
           const { renderPlan } = await import('../../plan/render-plan.js');
-          const context = { settings: ctx.settings, storage, host: ctx.host, release };
+          const context = { settings: ctx.settings, storage, host: ctx.host, overlayHost: ctx.local, release };
           const target = await resolveTemplateBuild(source, context);
           if (target.upToDate && !options.force) {
             const text = `# template ${name} for ${release} is up to date (${target.built.snapshot ?? '-'}, recipe sha256 ${short(target.recipeSha256)}); nothing to do (--force builds anyway)`;
@@ -74,7 +74,7 @@ export function register(command: Command, io: CliIo): void {
           };
         }
         const { buildTemplate } = await import('../../template/build-template.js');
-        const result = await buildTemplate({ settings: ctx.settings, host: ctx.host, storage, source, release, force: Boolean(options.force), onProgress: ctx.onProgress });
+        const result = await buildTemplate({ settings: ctx.settings, host: ctx.host, local: ctx.local, storage, source, release, force: Boolean(options.force), onProgress: ctx.onProgress });
         const text = result.built
           ? `built template ${name} ${result.snapshot} for ${release} at ${result.path} (from ${result.parent}, recipe sha256 ${short(result.recipeSha256)})`
           : `template ${name} for ${release} is up to date (${result.snapshot}, recipe sha256 ${short(result.recipeSha256)}); use --force to build a new version`;
