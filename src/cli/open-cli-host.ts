@@ -66,7 +66,8 @@ export async function openCliHost(value: string, config: ParsedConfig, settings:
   const opened = await openFleetHosts({ ...config, hosts: { [key]: entry } } as ParsedConfig, settings, {
     localHost: options.local,
     only: [key],
-    openSsh: (url, sshOptions) => (ssh = new SshHost(url, { sshOptions, local: options.local })),
+    // --dry-run writes nothing anywhere: no master connection socket either (each command then opens its own).
+    openSsh: (url, sshOptions) => (ssh = new SshHost(url, { sshOptions, local: options.local, multiplex: !settings.dryRun })),
   });
   const fleetHost = opened.get(key);
   if (fleetHost === undefined || ssh === undefined) throw new Error(`defense in depth: host ${key} was not opened`);

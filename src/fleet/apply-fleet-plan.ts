@@ -202,6 +202,7 @@ async function runPrepare(entry: FleetPrepare, target: FleetHost, options: Apply
       await bootstrapRelease({ ...common, release: entry.release, template: entry.template, warn: options.warn, onProgress, ...(options.version ? { version: options.version } : {}) });
       return;
     case 'build-template': {
+      // The recipe is read here, on this machine, whichever host the template is built on.
       const source = await loadTemplate(entry.template, entry.dir !== undefined ? [entry.dir] : (options.templateDirs ?? []));
       await buildTemplate({ ...common, source, release: entry.release, onProgress });
       return;

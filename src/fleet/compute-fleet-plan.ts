@@ -17,7 +17,6 @@
  * and pool addresses, after every static address of the fleet is claimed.
  */
 import { join } from 'node:path';
-import { JailbuildError } from '../errors.js';
 import { buildJailParams } from '../jail/build-jail-params.js';
 import { basejailDataset } from '../jail/dataset-names.js';
 import { parseJailConf, renderJailBlock, resolveJailParams } from '../jail/jail-conf/index.js';
@@ -90,11 +89,7 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
   const ensureTemplate = async (hostName: string, release: string, template: string): Promise<string[]> => {
     const target = hostOf(hostName);
     if ((await latestTemplateSnapshot(target.storage, template, release)) !== undefined) return [];
-    if (target.url !== 'local') {
-      throw new JailbuildError('E_FLEET_REMOTE_BOOTSTRAP', `template ${template} for ${release} does not exist on host ${hostName} (${target.url}); bootstrapping over ssh is not supported yet: run jailbuild bootstrap ${release}${template === 'default' ? '' : ` / template build ${template}`} on that host first`, {
-        data: { host: hostName, release, template },
-      });
-    }
+    // A remote host is prepared like this one: bootstrap and template build run against it over ssh (docs/ARCHITECTURE.md § The remote pipeline).
     const source = await templateSourceOf(template, desired, context.templateDirs ?? []);
     if (source === 'bootstrap') {
       return [addPrepare({ id: `${hostName}:bootstrap:${release}:${template}`, host: hostName, action: 'bootstrap', release, template, reason: `bootstrap ${release} as template ${template}` })];

@@ -14,7 +14,7 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { JailbuildError } from '../errors.js';
 import { ANY_EXIT_CODE } from './any-exit-code.js';
@@ -40,6 +40,11 @@ export interface SshHostOptions {
   controlPersist?: number;
   /** The local side that runs `ssh`. @default a new LocalHost */
   local?: Host;
+  /**
+   * Share one master connection (a socket in `controlDir`). Off for --dry-run,
+   * which writes nothing anywhere, not even a socket directory. @default true
+   */
+  multiplex?: boolean;
 }
 
 /** `ssh://user@host:port` → its parts; `E_HOST_URL` otherwise. */
@@ -80,7 +85,7 @@ const SCRIPTS = {
   statBsdFollow: `[ -e "$1" ] || exit ${ABSENT}; exec stat -L -f '%Xp %z' -- "$1"`,
   // A walk of PATH like LocalHost.which: `command -v` answers a bare name for shell builtins (printf, test, kill).
   // tail -c +N is POSIX: byte N onwards (1-based).
-  openRead: `[ -e "$1" ] || { printf '%s: No such file or directory\n' "$1" >&2; exit ${ABSENT}; }; if [ "$2" -gt 0 ]; then exec tail -c +"$(($2 + 1))" -- "$1"; fi; exec cat -- "$1"`,
+  openRead: `[ -e "$1" ] || { printf '%s: No such file or directory\\n' "$1" >&2; exit ${ABSENT}; }; if [ "$2" -gt 0 ]; then exec tail -c +"$(($2 + 1))" -- "$1"; fi; exec cat -- "$1"`,
   // Without a start the file is replaced; with one, its first $2 bytes are kept (head -c: POSIX 2024, FreeBSD and GNU).
   writeStream:
     'umask 077; if [ "$2" -gt 0 ]; then t=$(mktemp "$1.XXXXXX") || exit 1; ' +
@@ -105,13 +110,14 @@ export class SshHost implements Host {
     this.name = url;
     this.#local = options.local ?? new LocalHost();
     const controlDir = options.controlDir ?? join(tmpdir(), `jailbuild-ssh-${process.getuid?.() ?? 'user'}`);
+    const multiplex = options.multiplex ?? true;
     // The socket directory must not be writable by others: whoever can open the socket can run commands as us.
-    mkdirSync(controlDir, { recursive: true, mode: 0o700 });
+    if (multiplex) mkdirSync(controlDir, { recursive: true, mode: 0o700 });
     this.#baseArgs = [
       '-o', 'BatchMode=yes',
-      '-o', 'ControlMaster=auto',
-      '-o', `ControlPath=${join(controlDir, '%C')}`,
-      '-o', `ControlPersist=${options.controlPersist ?? 60}`,
+      ...(multiplex
+        ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir, '%C')}`, '-o', `ControlPersist=${options.controlPersist ?? 60}`]
+        : ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']),
       ...(this.target.port === undefined ? [] : ['-p', String(this.target.port)]),
       ...(options.sshOptions ?? []),
     ];
@@ -203,9 +209,20 @@ export class SshHost implements Host {
   async openRead(path: string, options: { start?: number } = {}): Promise<Readable> {
     const child = this.#stream(SCRIPTS.openRead, [path, String(options.start ?? 0)], ['cat', path]);
     child.stdin.end();
-    // A failure (absent file, read error) ends the stream with the command's error.
-    child.finished.catch((error: unknown) => child.stdout.destroy(error as Error));
-    return child.stdout;
+    // The stream ends only once the remote command exited 0: an absent file or a read error is the
+    // stream's error, never a short read that looks complete.
+    const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+    child.stdout.pipe(out, { end: false });
+    let exited = false;
+    child.finished.then(
+      () => ((exited = true), out.end()),
+      (error: unknown) => ((exited = true), out.destroy(error instanceof Error ? error : new Error(String(error)))),
+    );
+    // A reader that stops early stops the remote command too.
+    out.on('close', () => {
+      if (!exited) child.kill();
+    });
+    return out;
   }
 
   async writeStream(path: string, source: AsyncIterable<Uint8Array>, options: { start?: number; mode?: number } = {}): Promise<number> {
@@ -328,6 +345,7 @@ export class SshHost implements Host {
 
   /** Stops the shared master connection (tests, and callers that are done with the host). */
   async close(): Promise<void> {
+    if (this.#baseArgs.includes('ControlPath=none')) return;
     await this.#local.run('ssh', [...this.#baseArgs, '-O', 'exit', '--', this.destination], { okExitCodes: ANY_EXIT_CODE });
   }
 

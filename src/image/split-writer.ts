@@ -237,6 +237,8 @@ export class SplitWriter implements TarSink {
     const release = this.dirs.get('')?.attrs;
     if (release !== undefined) {
       for (const path of made) this.fsCall(() => this.files.utimes(`${this.roots.template}/${path}`, release.atime, release.mtime), path, 0);
+      // The template's links into the basejail too: made here, not listed in the archive.
+      for (const link of this.links) this.fsCall(() => this.files.lutimes(`${this.roots.template}/${link.path}`, release.atime, release.mtime), link.path, 0);
     }
     for (const [path, state] of this.dirs) {
       if (state.attrs === undefined) continue;

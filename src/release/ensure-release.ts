@@ -105,7 +105,7 @@ function selectEntries(manifest: ManifestEntry[], dists: readonly string[], rele
 }
 
 async function verifyCached(host: Host, path: string, entry: ManifestEntry, onProgress: OnProgress): Promise<boolean> {
-  if ((await host.stat(path))?.type !== 'file') return false;
+  if ((await host.stat(path, { follow: true }))?.type !== 'file') return false;
   const actual = await step(onProgress, `verify:${path}`, `verify cached ${entry.file}`, () => sha256File(path, host));
   if (actual === entry.sha256) return true;
   onProgress({ kind: 'info', message: `cached ${entry.file} has sha256 ${actual}, MANIFEST says ${entry.sha256}; downloading it again` });

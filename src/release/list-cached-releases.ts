@@ -38,7 +38,7 @@ export async function listCachedReleases(cache: string, host: Host = new LocalHo
       const dists: string[] = [];
       let bytes = 0;
       for (const entry of manifest) {
-        const st = await host.stat(join(dir, entry.file)).catch(() => undefined);
+        const st = await host.stat(join(dir, entry.file), { follow: true }).catch(() => undefined);
         if (st?.type === 'file') {
           dists.push(entry.dist);
           bytes += st.size;

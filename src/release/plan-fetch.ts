@@ -64,7 +64,7 @@ export async function planFetch(options: FetchPlanOptions): Promise<FetchPlan> {
     // Without a MANIFEST the file name follows make-manifest.sh's rule in reverse: base_dbg → base-dbg.txz.
     const file = manifest?.find((e) => e.dist === dist)?.file ?? `${dist.replace(/_/g, '-')}.txz`;
     const path = join(dir, file);
-    const present = !options.force && manifest !== undefined && (await host.stat(path).then((s) => s?.type === 'file', () => false));
+    const present = !options.force && manifest !== undefined && (await host.stat(path, { follow: true }).then((s) => s?.type === 'file', () => false));
     files.push({
       file,
       dist,
