@@ -37,41 +37,42 @@ _jailbuild_subcommands() {
 
 _jailbuild_options() {
   case "$1" in
-    '') echo -V --version --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug -h --help ;;
-    demo) echo --name --release --from -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    fetch) echo --dists --force --stall-timeout -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    releases) echo --remote -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    bootstrap) echo -t --template --force --from --set --pkg-mirror -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    create) echo -r --release -t --template --hostname --net --ip --ip6 --param --rc --boot --fstab --timezone --securelevel --devfs-ruleset --limit --cpuset --health-cmd --health-tcp --health-timeout --health-retries --health-interval --start -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    list) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    status) echo --check -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    start) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    stop) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    restart) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    limits) echo --limit --unset --cpuset --clear -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    console) echo -u --user -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    destroy) echo -f --force -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    network) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    'network setup') echo --apply -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    'network graph') echo --svg -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    template) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    'template build') echo -r --release -f --force --templates -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    'template list') echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    'template diff') echo -r --release --templates -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    plan) echo -o --out --prune -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    apply) echo -c --concurrency --prune -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    upgrade) echo -r --release -a --all --allow-downgrade -j --jail --build-only --pkgbase-repo -f --conf --no-keep-snapshot -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    prune) echo -y --yes -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    export) echo -o --output --sign-key --unsigned --compression --full -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    import) echo --name --allow-unsigned --bootstrap --keep-addresses --net --ip -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    migrate) echo --to --keep --no-bootstrap -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
-    completion) echo -h --help --json -n --dry-run --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    '') echo -V --version --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug -h --help ;;
+    demo) echo --name --release --from -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    fetch) echo --dists --force --stall-timeout -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    releases) echo --remote -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    bootstrap) echo -t --template --force --from --set --pkg-mirror -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    create) echo -r --release -t --template --hostname --net --ip --ip6 --param --rc --boot --fstab --timezone --securelevel --devfs-ruleset --limit --cpuset --health-cmd --health-tcp --health-timeout --health-retries --health-interval --start -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    list) echo -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    status) echo --check -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    start) echo -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    stop) echo -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    restart) echo -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    limits) echo --limit --unset --cpuset --clear -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    console) echo -u --user -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    destroy) echo -f --force -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    network) echo -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    'network setup') echo --apply -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    'network graph') echo --svg -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    template) echo -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    'template build') echo -r --release -f --force --templates -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    'template list') echo -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    'template diff') echo -r --release --templates -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    plan) echo -o --out --prune -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    apply) echo -c --concurrency --prune -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    upgrade) echo -r --release -a --all --allow-downgrade -j --jail --build-only --pkgbase-repo -f --conf --no-keep-snapshot -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    prune) echo -y --yes -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    export) echo -o --output --sign-key --unsigned --compression --full -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    import) echo --name --allow-unsigned --bootstrap --keep-addresses --net --ip -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    migrate) echo --to --keep --no-bootstrap -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
+    completion) echo -h --help --json -n --dry-run --host --root --cache --mirror --arch --backend --dataset --strict -C --config --debug ;;
   esac
 }
 
 # Options that take a value (the next word): how to complete it.
 _jailbuild_option_value() {
   case "$1" in
+    --host) COMPREPLY=($(true)) ;;
     --root) COMPREPLY=($(compgen -d -- "$cur")) ;;
     --cache) COMPREPLY=($(compgen -d -- "$cur")) ;;
     --mirror) COMPREPLY=($(true)) ;;

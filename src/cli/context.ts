@@ -7,6 +7,7 @@ import type { SettingsFlags } from '../config/settings.js';
 import type { Settings } from '../model/settings.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Host } from '../host/host.js';
+import type { LocalHost } from '../host/local-host.js';
 import type { OnProgress } from '../progress.js';
 import type { Warn, Warning } from '../warn.js';
 import { UsageError } from '../errors.js';
@@ -14,12 +15,17 @@ import { UsageError } from '../errors.js';
 export interface GlobalOptions extends SettingsFlags {
   config?: string;
   verbose?: boolean;
+  /** `--host`: an ssh URL or the name of a config `hosts` entry; the command then runs against that host. */
+  host?: string;
 }
 
 export interface CliContext {
   settings: Settings;
   loaded: LoadedConfig;
+  /** The host the command acts on: this machine, or the `--host` one over ssh. */
   host: Host;
+  /** This machine, whatever `host` is: config and recipe files, downloads, the split's work (docs/ARCHITECTURE.md § The remote pipeline). */
+  local: LocalHost;
   onProgress: OnProgress;
   warn: Warn;
   /** Warnings so far, also reported in --json output. */
@@ -67,5 +73,6 @@ export function readGlobalOptions(command: Command): GlobalOptions {
     json: o.json as boolean | undefined,
     config: o.config as string | undefined,
     verbose: o.verbose as boolean | undefined,
+    host: o.host as string | undefined,
   };
 }

@@ -14,7 +14,7 @@ import { formatError, oneLine } from './format-error.js';
 import { terminalColumns } from './progress-reporter.js';
 import { version } from './version.js';
 
-const OPTIONS_WITH_VALUES = new Set(['--root', '--cache', '--arch', '--mirror', '--backend', '--dataset', '--config', '-C']);
+const OPTIONS_WITH_VALUES = new Set(['--host', '--root', '--cache', '--arch', '--mirror', '--backend', '--dataset', '--config', '-C']);
 
 
 /** The subcommand named in argv, skipping global options and their values. */

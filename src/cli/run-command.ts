@@ -29,8 +29,21 @@ export function commandAction<A extends unknown[]>(io: CliIo, title: string, bod
       },
     });
     const reporter = createProgressReporter({ json: settings.json, isTTY: io.isTTY, columns: io.columns, write: (line) => io.stderr(`${line}\n`) });
-    const ctx: CliContext = { settings, loaded, host: new LocalHost(), onProgress: reporter.onProgress, warn, warnings, cwd: io.cwd };
-    const result = await reporter.run(title, () => body(ctx, ...positional));
+    const local = new LocalHost();
+    let ctx: CliContext = { settings, loaded, host: local, local, onProgress: reporter.onProgress, warn, warnings, cwd: io.cwd };
+    let close = async () => {};
+    if (global.host !== undefined && global.host !== 'local') {
+      const { openCliHost } = await import('./open-cli-host.js');
+      const opened = await openCliHost(global.host, loaded.config, settings, { local, flags: global });
+      ctx = { ...ctx, host: opened.host, settings: opened.settings };
+      close = opened.close;
+    }
+    let result: Awaited<ReturnType<typeof body>>;
+    try {
+      result = await reporter.run(title, () => body(ctx, ...positional));
+    } finally {
+      await close();
+    }
     if (settings.json) {
       io.stdout(`${JSON.stringify({ ok: true, ...(warnings.length > 0 ? { warnings } : {}), result: result.data }, null, 2)}\n`);
     } else if (result.text !== undefined && result.text !== '') {

@@ -21,6 +21,7 @@ export const PROGRAM_DESCRIPTION = 'Build and run FreeBSD thin jails: basejail +
 export const GLOBAL_OPTIONS: readonly GlobalOption[] = [
   { flags: '--json', description: 'machine-readable output on stdout (progress goes to stderr as plain lines)' },
   { flags: '-n, --dry-run', description: 'show what would be done (exact commands and files), change nothing' },
+  { flags: '--host <host>', description: "run against another machine over ssh: ssh://[user@]host[:port] or the name of a config hosts entry (its sshOptions and root apply); --root is then a path there" },
   { flags: '--root <dir>', description: "relocate everything under <dir>: basejails, templates, jails and the host files (etc/jail.conf, jail.conf.d, rc.conf, pf); same as the config's root" },
   { flags: '--cache <dir>', description: 'release cache (default <root>/repos)' },
   { flags: '--mirror <url>', description: 'release mirror (repeatable, tried in order; http(s)://, file:// or a path)', repeatable: true },

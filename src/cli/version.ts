@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 let cached: string | undefined;
 
-/** jailbuild's own version from package.json (stamped on datasets it makes). */
+/** jailbuild's own version from package.json (stamped on datasets it makes), loaded by node's module loader. */
 export function version(): string {
-  cached ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  cached ??= (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
   return cached;
 }

@@ -18,9 +18,7 @@
  * `jailbuild:id` and the addresses it holds; new jails get the next free ids
  * and pool addresses, after every static address of the fleet is claimed.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { JailbuildError } from '../errors.js';
 import { buildJailParams } from '../jail/build-jail-params.js';
 import { basejailDataset } from '../jail/dataset-names.js';
 import { parseJailConf, renderJailBlock, resolveJailParams } from '../jail/jail-conf/index.js';
@@ -56,6 +54,7 @@ import { jailBasejail } from '../upgrade/jail-basejail.js';
 import { basejailLevel, basejailsOfRelease, patchNumber } from '../jail/patch-level.js';
 import { fleetWaves } from './fleet-waves.js';
 import type { FleetHost } from './open-fleet-hosts.js';
+import { LocalHost } from '../host/local-host.js';
 import { planFleetCreate } from './plan-fleet-create.js';
 import type { ActualJail, FleetState } from './read-fleet-state.js';
 
@@ -105,12 +104,8 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
   const ensureTemplate = async (hostName: string, release: string, template: string): Promise<string[]> => {
     const target = hostOf(hostName);
     if ((await latestTemplateSnapshot(target.storage, template, release)) !== undefined) return [];
-    if (target.url !== 'local') {
-      throw new JailbuildError('E_FLEET_REMOTE_BOOTSTRAP', `template ${template} for ${release} does not exist on host ${hostName} (${target.url}); bootstrapping over ssh is not supported yet: run jailbuild bootstrap ${release}${template === 'default' ? '' : ` / template build ${template}`} on that host first`, {
-        data: { host: hostName, release, template },
-      });
-    }
-    const source = templateSourceOf(template, desired, context.templateDirs ?? []);
+    // A remote host is prepared like this one: bootstrap and template build run against it over ssh (docs/ARCHITECTURE.md § The remote pipeline).
+    const source = await templateSourceOf(template, desired, context.templateDirs ?? []);
     if (source === 'bootstrap') {
       return [addPrepare(bootstrapEntry(hostName, release, template, `bootstrap ${release} as template ${template}`))];
     }
@@ -240,13 +235,17 @@ function bootstrapEntry(host: string, release: string, template: string, reason:
   return { id: `${host}:bootstrap:${release}:${template}`, host, action: 'bootstrap', release, template, steps: createPlan(reason, [{ step: bootstrapStep(release, template) }]), reason };
 }
 
-function templateSourceOf(template: string, desired: DesiredFleet, dirs: readonly string[]): 'recipe' | 'bootstrap' {
+/** Recipes live beside the config, on the machine jailbuild runs on: looked up through its door. */
+async function templateSourceOf(template: string, desired: DesiredFleet, dirs: readonly string[], local = new LocalHost()): Promise<'recipe' | 'bootstrap'> {
   const configured = desired.templates[template]?.source;
   if (configured !== undefined) return configured;
   // `default` is what bootstrap makes; other names are recipes when one exists.
   if (template === 'default') return 'bootstrap';
   const searched = desired.templates[template]?.dir !== undefined ? [desired.templates[template]?.dir as string] : dirs;
-  return searched.some((dir) => RECIPE_FILES.some((f) => existsSync(join(dir, template, f)))) ? 'recipe' : 'bootstrap';
+  for (const dir of searched) {
+    for (const f of RECIPE_FILES) if ((await local.stat(join(dir, template, f), { follow: true })) !== undefined) return 'recipe';
+  }
+  return 'bootstrap';
 }
 
 /** Every desired jail as a JailSpec, networks resolved against the fleet (see the module comment). */

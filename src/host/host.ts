@@ -1,8 +1,15 @@
 /**
  * The one door to the host. Only `src/host/` spawns processes or touches host
  * state outside jailbuild's own trees; everything else receives a `Host`.
- * Implementations: `LocalHost` (execa + node:fs), later an ssh host. Tests put
- * argv-recording fakes of FreeBSD commands on PATH and use a real LocalHost.
+ * Implementations: `LocalHost` (execa + node:fs) and `SshHost` (the system
+ * ssh). Tests put argv-recording fakes of FreeBSD commands on PATH and use a
+ * real LocalHost, or a real sshd on 127.0.0.1 for SshHost.
+ *
+ * Byte streams (`openRead`, `writeStream`, `packTree`/`unpackTree`) are how
+ * bytes cross between machines: a release cache on a remote host is filled
+ * with `writeStream` and checked with `sha256File` there; a tree built on this
+ * machine reaches a remote one as one tar stream (`docs/ARCHITECTURE.md § The
+ * remote pipeline`).
  */
 
 import type { Readable, Writable } from 'node:stream';
@@ -39,6 +46,12 @@ export interface PipedStreams {
   stdout?: Writable;
 }
 
+/** A tar stream being produced; `done` rejects when the producer failed (even after the stream ended). */
+export interface PackedTree {
+  stream: Readable;
+  done: Promise<void>;
+}
+
 export interface FileStat {
   type: 'file' | 'dir' | 'symlink' | 'other';
   size: number;
@@ -65,6 +78,33 @@ export interface Host {
   readFile(path: string): Promise<string | undefined>;
   /** A file's bytes (no text decoding: MANIFEST sums are over bytes); undefined when absent. */
   readBytes(path: string): Promise<Buffer | undefined>;
+  /** A stream of a file's bytes from `start` (default 0), following links; rejects with ENOENT-like errors when absent. */
+  openRead(path: string, options?: { start?: number }): Promise<Readable>;
+  /**
+   * Writes every byte of `source` into `path` (created with `mode`, or
+   * continued at byte `start`, default: truncated), in order, and resolves with
+   * the byte count once they are all on the host. When `source` fails, the
+   * bytes before the failure may or may not be on the host: callers that resume
+   * re-read the length with `stat`.
+   */
+  writeStream(path: string, source: AsyncIterable<Uint8Array>, options?: { start?: number; mode?: number }): Promise<number>;
+  /** Lower-case hex sha256 of a file, computed on the host (no bytes cross); undefined when absent. */
+  sha256File(path: string): Promise<string | undefined>;
+  /** Removes an empty directory; false when it is absent or not empty. */
+  removeEmptyDir(path: string): Promise<boolean>;
+  /** A new private (0700) directory under the host's temporary directory, named `<prefix>XXXXXX`. */
+  makeTempDir(prefix: string): Promise<string>;
+  /**
+   * The tree under `dir` as one tar stream (pax, numeric owners, links stored
+   * as links, never followed). `dir` must be a tree jailbuild made or checked.
+   */
+  packTree(dir: string): PackedTree;
+  /**
+   * Extracts a tar stream made by `packTree` into the existing, empty `dir`,
+   * keeping modes, times and (as root) numeric owners. Resolves when the
+   * extractor exits 0.
+   */
+  unpackTree(dir: string, source: Readable): Promise<void>;
   /**
    * Creates `path` holding `content` only when nothing is there, atomically
    * (a complete temporary file hard-linked into place, so no reader sees it
@@ -73,13 +113,14 @@ export interface Host {
    */
   createExclusive(path: string, content: string): Promise<boolean>;
   /** Writes through a temporary name and renames, so readers never see half a file. */
-  writeFileAtomic(path: string, content: string, mode?: number): Promise<void>;
+  writeFileAtomic(path: string, content: string | Uint8Array, mode?: number): Promise<void>;
   mkdir(path: string, options?: { mode?: number; recursive?: boolean }): Promise<void>;
   /** Removes a file or a whole tree; no error when absent. */
   remove(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   symlink(target: string, path: string): Promise<void>;
-  stat(path: string): Promise<FileStat | undefined>;
+  /** Like lstat(2) (a link is reported as a link); with `follow`, like stat(2). Undefined when absent. */
+  stat(path: string, options?: { follow?: boolean }): Promise<FileStat | undefined>;
   readdir(path: string): Promise<string[]>;
 
   /**

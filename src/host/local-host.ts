@@ -1,12 +1,35 @@
-import { closeSync, constants as fsConstants, openSync, promises as fs, readFileSync, readSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { closeSync, constants as fsConstants, createReadStream, createWriteStream, openSync, promises as fs, readFileSync, readSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { delimiter, dirname, join } from 'node:path';
-import { platform } from 'node:os';
-import type { FileStat, Host, PipedStreams, RunOptions, RunResult } from './host.js';
+import { platform, tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { spawnFilter } from './spawn-filter.js';
+import { createTreeWriter, type TreeWriter, type TreeWriterOptions } from './tree-writer.js';
+import type { FileStat, Host, PackedTree, PipedStreams, RunOptions, RunResult } from './host.js';
 import { runPipedLocal } from './run-piped.js';
 import type { Beneath } from './beneath.js';
 import { LocalBeneath } from './local-beneath.js';
 import { HostCommandError, HostMissingCommandError } from './host-errors.js';
+
+/**
+ * tar flags both GNU tar and FreeBSD's bsdtar read the same way: pax format
+ * (long names, sub-second times, large ids), numeric owners (a jail's uids are
+ * the release's, not this machine's names), links stored as links.
+ */
+export const PACK_ARGS = ['--format=pax', '--numeric-owner', '-cf', '-'] as const;
+/** -p keeps modes (setuid included); as root tar also restores the numeric owners. */
+export const UNPACK_ARGS = ['--numeric-owner', '-xpf', '-'] as const;
+
+/**
+ * Waits for a pipe into a process and for the process; the process's own
+ * failure (its stderr) is the better message than the EPIPE the pipe sees.
+ */
+export async function settleBoth(piped: Promise<unknown>, exited: Promise<void>): Promise<void> {
+  const [pipe, exit] = await Promise.allSettled([piped, exited]);
+  if (exit.status === 'rejected') throw exit.reason;
+  if (pipe.status === 'rejected') throw pipe.reason;
+}
 
 /** The machine jailbuild runs on. Commands go through execa, files through node:fs. */
 export class LocalHost implements Host {
@@ -84,7 +107,69 @@ export class LocalHost implements Host {
     }
   }
 
-  async writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+  async openRead(path: string, options: { start?: number } = {}): Promise<Readable> {
+    // Opened before it is returned, so a missing file rejects here rather than as a stream error later.
+    const handle = await fs.open(path, 'r');
+    return handle.createReadStream({ start: options.start ?? 0, highWaterMark: 1024 * 1024 });
+  }
+
+  // Up to 4 MiB queue at the file while the source goes on (a download keeps receiving during writes).
+  async writeStream(path: string, source: AsyncIterable<Uint8Array>, options: { start?: number; mode?: number } = {}): Promise<number> {
+    const start = options.start ?? 0;
+    const out = createWriteStream(path, { flags: start > 0 ? 'r+' : 'w', start, mode: options.mode ?? 0o644, highWaterMark: 4 * 1024 * 1024 });
+    let bytes = 0;
+    const counted = async function* () {
+      for await (const chunk of source) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+    };
+    await pipeline(counted, out);
+    return bytes;
+  }
+
+  async sha256File(path: string): Promise<string | undefined> {
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return hash.digest('hex');
+  }
+
+  async removeEmptyDir(path: string): Promise<boolean> {
+    try {
+      await fs.rmdir(path);
+      return true;
+    } catch {
+      // not empty, absent, or not a directory: all mean "left alone"
+      return false;
+    }
+  }
+
+  async makeTempDir(prefix: string): Promise<string> {
+    return fs.mkdtemp(join(tmpdir(), prefix));
+  }
+
+  packTree(dir: string): PackedTree {
+    const tar = spawnFilter('tar', [...PACK_ARGS, '-C', dir, '.']);
+    tar.stdin.end();
+    return { stream: tar.stdout, done: tar.finished };
+  }
+
+  async unpackTree(dir: string, source: Readable): Promise<void> {
+    const tar = spawnFilter('tar', [...UNPACK_ARGS, '-C', dir]);
+    await settleBoth(pipeline(source, tar.stdin), tar.finished);
+  }
+
+  /** The split's synchronous sink on this machine (see tree-writer.ts). */
+  createTreeWriter(options: TreeWriterOptions): Promise<TreeWriter> {
+    return createTreeWriter(options);
+  }
+
+  async writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
     await fs.mkdir(dirname(path), { recursive: true });
     const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
     try {
@@ -128,9 +213,9 @@ export class LocalHost implements Host {
     await fs.symlink(target, path);
   }
 
-  async stat(path: string): Promise<FileStat | undefined> {
+  async stat(path: string, options: { follow?: boolean } = {}): Promise<FileStat | undefined> {
     try {
-      const st = await fs.lstat(path);
+      const st = options.follow ? await fs.stat(path) : await fs.lstat(path);
       const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
       return { type, size: st.size, mode: st.mode & 0o7777 };
     } catch (error) {

@@ -4,6 +4,7 @@
  * fleet applies edit one rc.conf through `sysrc` (read, change, write): two at
  * once would lose one of the edits — from this process or from another run.
  */
+import type { Readable } from 'node:stream';
 import { acquireLock } from './acquire-lock.js';
 import type { FileStat, Host, PipedStreams, RunOptions, RunResult } from './host.js';
 
@@ -25,13 +26,20 @@ export function serializeCommands(host: Host, commands: readonly string[], lockP
     platform: () => host.platform(),
     readFile: (path: string) => host.readFile(path),
     readBytes: (path: string) => host.readBytes(path),
+    openRead: (path: string, options?: { start?: number }) => host.openRead(path, options),
+    writeStream: (path: string, source: AsyncIterable<Uint8Array>, options?: { start?: number; mode?: number }) => host.writeStream(path, source, options),
+    sha256File: (path: string) => host.sha256File(path),
+    removeEmptyDir: (path: string) => host.removeEmptyDir(path),
+    makeTempDir: (prefix: string) => host.makeTempDir(prefix),
+    packTree: (dir: string) => host.packTree(dir),
+    unpackTree: (dir: string, source: Readable) => host.unpackTree(dir, source),
     createExclusive: (path: string, content: string) => host.createExclusive(path, content),
-    writeFileAtomic: (path: string, content: string, mode?: number) => host.writeFileAtomic(path, content, mode),
+    writeFileAtomic: (path: string, content: string | Uint8Array, mode?: number) => host.writeFileAtomic(path, content, mode),
     mkdir: (path: string, options?: { mode?: number; recursive?: boolean }) => host.mkdir(path, options),
     remove: (path: string) => host.remove(path),
     rename: (from: string, to: string) => host.rename(from, to),
     symlink: (target: string, path: string) => host.symlink(target, path),
-    stat: (path: string): Promise<FileStat | undefined> => host.stat(path),
+    stat: (path: string, options?: { follow?: boolean }): Promise<FileStat | undefined> => host.stat(path, options),
     readdir: (path: string) => host.readdir(path),
     beneath: (root: string) => host.beneath(root),
   };

@@ -14,11 +14,14 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { JailbuildError } from '../errors.js';
 import { ANY_EXIT_CODE } from './any-exit-code.js';
-import type { FileStat, Host, PipedStreams, RunOptions, RunResult } from './host.js';
+import type { FileStat, Host, PackedTree, PipedStreams, RunOptions, RunResult } from './host.js';
 import { HostCommandError, HostMissingCommandError, formatArgv } from './host-errors.js';
-import { LocalHost } from './local-host.js';
+import { LocalHost, PACK_ARGS, settleBoth, UNPACK_ARGS } from './local-host.js';
+import { spawnFilter, type SpawnedFilter } from './spawn-filter.js';
 import type { Beneath } from './beneath.js';
 import { SshBeneath } from './ssh-beneath.js';
 
@@ -37,6 +40,11 @@ export interface SshHostOptions {
   controlPersist?: number;
   /** The local side that runs `ssh`. @default a new LocalHost */
   local?: Host;
+  /**
+   * Share one master connection (a socket in `controlDir`). Off for --dry-run,
+   * which writes nothing anywhere, not even a socket directory. @default true
+   */
+  multiplex?: boolean;
 }
 
 /** `ssh://user@host:port` → its parts; `E_HOST_URL` otherwise. */
@@ -74,7 +82,21 @@ const SCRIPTS = {
   // Raw st_mode in hex and size; GNU and BSD stat spell it differently. No -L: like lstat.
   statGnu: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec stat -c '%f %s' -- "$1"`,
   statBsd: `[ -e "$1" ] || [ -L "$1" ] || exit ${ABSENT}; exec stat -f '%Xp %z' -- "$1"`,
+  // With -L: like stat(2); a dangling link is absent.
+  statGnuFollow: `[ -e "$1" ] || exit ${ABSENT}; exec stat -L -c '%f %s' -- "$1"`,
+  statBsdFollow: `[ -e "$1" ] || exit ${ABSENT}; exec stat -L -f '%Xp %z' -- "$1"`,
   // A walk of PATH like LocalHost.which: `command -v` answers a bare name for shell builtins (printf, test, kill).
+  // tail -c +N is POSIX: byte N onwards (1-based).
+  openRead: `[ -e "$1" ] || { printf '%s: No such file or directory\\n' "$1" >&2; exit ${ABSENT}; }; if [ "$2" -gt 0 ]; then exec tail -c +"$(($2 + 1))" -- "$1"; fi; exec cat -- "$1"`,
+  // Without a start the file is replaced; with one, its first $2 bytes are kept (head -c: POSIX 2024, FreeBSD and GNU).
+  writeStream:
+    'umask 077; if [ "$2" -gt 0 ]; then t=$(mktemp "$1.XXXXXX") || exit 1; ' +
+    'if head -c "$2" -- "$1" > "$t" && cat >> "$t" && chmod "$3" "$t" && mv -f -- "$t" "$1"; then exit 0; fi; rm -f -- "$t"; exit 1; fi; ' +
+    ': > "$1" && chmod "$3" "$1" && exec cat > "$1"',
+  // FreeBSD's sha256(1), else coreutils' sha256sum; the sum is the first word either way.
+  sha256: `[ -f "$1" ] || exit ${ABSENT}; if command -v sha256 >/dev/null 2>&1; then exec sha256 -q -- "$1"; fi; exec sha256sum -- "$1"`,
+  removeEmptyDir: `exec rmdir -- "$1" 2>/dev/null || exit ${ABSENT}`,
+  makeTempDir: 'exec mktemp -d "${TMPDIR:-/tmp}/$1XXXXXX"',
   which: 'set -f; IFS=:; for d in $PATH; do [ -n "$d" ] && [ -f "$d/$1" ] && [ -x "$d/$1" ] && { printf \'%s\\n\' "$d/$1"; exit 0; }; done; exit 1',
 } as const;
 
@@ -90,13 +112,14 @@ export class SshHost implements Host {
     this.name = url;
     this.#local = options.local ?? new LocalHost();
     const controlDir = options.controlDir ?? join(tmpdir(), `jailbuild-ssh-${process.getuid?.() ?? 'user'}`);
+    const multiplex = options.multiplex ?? true;
     // The socket directory must not be writable by others: whoever can open the socket can run commands as us.
-    mkdirSync(controlDir, { recursive: true, mode: 0o700 });
+    if (multiplex) mkdirSync(controlDir, { recursive: true, mode: 0o700 });
     this.#baseArgs = [
       '-o', 'BatchMode=yes',
-      '-o', 'ControlMaster=auto',
-      '-o', `ControlPath=${join(controlDir, '%C')}`,
-      '-o', `ControlPersist=${options.controlPersist ?? 60}`,
+      ...(multiplex
+        ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir, '%C')}`, '-o', `ControlPersist=${options.controlPersist ?? 60}`]
+        : ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']),
       ...(this.target.port === undefined ? [] : ['-p', String(this.target.port)]),
       ...(options.sshOptions ?? []),
     ];
@@ -188,13 +211,104 @@ export class SshHost implements Host {
   }
 
   async readBytes(path: string): Promise<Buffer | undefined> {
-    const result = await this.#script(SCRIPTS.readBytes, [path]);
-    if (result.exitCode === ABSENT) return undefined;
-    this.#check(['base64', path], result);
-    return Buffer.from(result.stdout, 'base64');
+    const child = this.#stream(SCRIPTS.readFile, [path], ['cat', path]);
+    child.stdin.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of child.stdout) chunks.push(chunk as Buffer);
+    try {
+      await child.finished;
+    } catch (error) {
+      if (error instanceof HostCommandError && error.exitCode_ === ABSENT) return undefined;
+      throw error;
+    }
+    return Buffer.concat(chunks);
   }
 
-  async writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+  async openRead(path: string, options: { start?: number } = {}): Promise<Readable> {
+    const child = this.#stream(SCRIPTS.openRead, [path, String(options.start ?? 0)], ['cat', path]);
+    child.stdin.end();
+    // The stream ends only once the remote command exited 0: an absent file or a read error is the
+    // stream's error, never a short read that looks complete.
+    const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+    child.stdout.pipe(out, { end: false });
+    let exited = false;
+    child.finished.then(
+      () => ((exited = true), out.end()),
+      (error: unknown) => ((exited = true), out.destroy(error instanceof Error ? error : new Error(String(error)))),
+    );
+    // A reader that stops early stops the remote command too.
+    out.on('close', () => {
+      if (!exited) child.kill();
+    });
+    return out;
+  }
+
+  async writeStream(path: string, source: AsyncIterable<Uint8Array>, options: { start?: number; mode?: number } = {}): Promise<number> {
+    const child = this.#stream(SCRIPTS.writeStream, [path, String(options.start ?? 0), (options.mode ?? 0o644).toString(8)], ['write', path]);
+    let bytes = 0;
+    const counted = async function* () {
+      for await (const chunk of source) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+    };
+    await settleBoth(pipeline(counted, child.stdin), child.finished);
+    return bytes;
+  }
+
+  async sha256File(path: string): Promise<string | undefined> {
+    const result = await this.#script(SCRIPTS.sha256, [path]);
+    if (result.exitCode === ABSENT) return undefined;
+    this.#check(['sha256', path], result);
+    const sum = /^[0-9a-f]{64}\b/.exec(result.stdout.trim())?.[0];
+    if (sum === undefined) throw new HostCommandError(['sha256', path], result.exitCode, `unexpected output: ${result.stdout.slice(0, 80)}`, this.name);
+    return sum;
+  }
+
+  async removeEmptyDir(path: string): Promise<boolean> {
+    return (await this.#script(SCRIPTS.removeEmptyDir, [path])).exitCode === 0;
+  }
+
+  async makeTempDir(prefix: string): Promise<string> {
+    const result = await this.#script(SCRIPTS.makeTempDir, [prefix]);
+    this.#check(['mktemp', '-d', prefix], result);
+    return result.stdout.trim();
+  }
+
+  packTree(dir: string): PackedTree {
+    const argv = ['tar', ...PACK_ARGS, '-C', dir, '.'];
+    const child = this.#stream(remoteLine(argv), undefined, argv);
+    child.stdin.end();
+    return { stream: child.stdout, done: child.finished };
+  }
+
+  async unpackTree(dir: string, source: Readable): Promise<void> {
+    const argv = ['tar', ...UNPACK_ARGS, '-C', dir];
+    const child = this.#stream(remoteLine(argv), undefined, argv);
+    await settleBoth(pipeline(source, child.stdin), child.finished);
+  }
+
+  /**
+   * A remote command with streamed stdin/stdout (through the shared master
+   * connection): a `#script` with its positional `args`, or, when `args` is
+   * undefined, `script` is already one remote line. `shown` is the argv
+   * errors name.
+   */
+  #stream(script: string, args: readonly string[] | undefined, shown: readonly string[]): SpawnedFilter {
+    const line = args === undefined ? script : remoteLine(['sh', '-c', script, 'sh', ...args]);
+    const child = spawnFilter('ssh', [...this.#baseArgs, '--', this.destination, line]);
+    const finished = child.finished.catch((error: unknown) => {
+      if (!(error instanceof HostCommandError)) throw error;
+      if (error.exitCode_ === 255) {
+        throw new JailbuildError('E_HOST_SSH', `ssh to ${this.name} failed: ${lastLine(error.stderr)}; check that the host is reachable and your key is authorized`, { cause: error, data: { host: this.name } });
+      }
+      throw new HostCommandError(shown, error.exitCode_, error.stderr, this.name);
+    });
+    finished.catch(() => {});
+    return { ...child, finished };
+  }
+
+  async writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
     this.#check(['write', path], await this.#script(SCRIPTS.writeFile, [path, mode.toString(8)], { input: content }));
   }
 
@@ -223,9 +337,10 @@ export class SshHost implements Host {
     this.#check(['ln', '-s', target, path], await this.#script(SCRIPTS.symlink, [target, path]));
   }
 
-  async stat(path: string): Promise<FileStat | undefined> {
+  async stat(path: string, options: { follow?: boolean } = {}): Promise<FileStat | undefined> {
     const gnu = (await this.platform()) === 'linux';
-    const result = await this.#script(gnu ? SCRIPTS.statGnu : SCRIPTS.statBsd, [path]);
+    const script = options.follow ? (gnu ? SCRIPTS.statGnuFollow : SCRIPTS.statBsdFollow) : gnu ? SCRIPTS.statGnu : SCRIPTS.statBsd;
+    const result = await this.#script(script, [path]);
     if (result.exitCode === ABSENT) return undefined;
     this.#check(['stat', path], result);
     const [modeHex, size] = result.stdout.trim().split(' ');
@@ -248,12 +363,18 @@ export class SshHost implements Host {
 
   /** Stops the shared master connection (tests, and callers that are done with the host). */
   async close(): Promise<void> {
+    if (this.#baseArgs.includes('ControlPath=none')) return;
     await this.#local.run('ssh', [...this.#baseArgs, '-O', 'exit', '--', this.destination], { okExitCodes: ANY_EXIT_CODE });
   }
 
   #check(argv: readonly string[], result: RunResult): void {
     if (result.exitCode !== 0) throw new HostCommandError(argv, result.exitCode, result.stderr, this.name);
   }
+}
+
+function lastLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('killed by'));
+  return lines.filter((l) => !l.startsWith('Warning:')).at(-1) ?? lines.at(-1) ?? 'no error output';
 }
 
 /** argv as one line for the remote shell; a newline cannot be quoted for every login shell, so it is refused. */

@@ -5,12 +5,11 @@
  * them; this function never writes anywhere else.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DEFAULT_WRITABLE } from '../model/settings.js';
-import type { Host } from '../host/host.js';
+import type { FileStat, Host } from '../host/host.js';
+import { LocalHost } from '../host/local-host.js';
 import { spawnFilter } from '../host/spawn-filter.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { Warn } from '../warn.js';
@@ -44,6 +43,12 @@ export interface SplitReleaseOptions {
   preserveOwner?: boolean;
   /** Applies file flags with `chflags` when `host.platform()` is `freebsd`; otherwise flags are only returned. @default flags only returned */
   host?: Host;
+  /**
+   * This machine: the archive path and the staging directories are here (the
+   * split always runs locally; a remote host receives its result as a tar
+   * stream, see bootstrap-release.ts). @default a new LocalHost
+   */
+  local?: LocalHost;
   /** Skipped entries (FIFOs) are reported here; a strict `Warn` makes them errors. @default ignore */
   warn?: Warn;
   /** @default ignore */
@@ -87,9 +92,10 @@ export async function splitRelease(options: SplitReleaseOptions): Promise<SplitR
   const basejailDir = resolve(options.basejailDir);
   const templateDir = resolve(options.templateDir);
   const pristineEtcDir = options.pristineEtcDir === undefined ? undefined : resolve(options.pristineEtcDir);
-  for (const dir of [basejailDir, templateDir, pristineEtcDir]) if (dir !== undefined) await prepareStagingDir(dir);
+  const local = options.local ?? new LocalHost();
+  for (const dir of [basejailDir, templateDir, pristineEtcDir]) if (dir !== undefined) await prepareStagingDir(local, dir);
 
-  const total = options.archiveSize ?? (typeof options.archive === 'string' ? (await statSource(options.archive)).size : undefined);
+  const total = options.archiveSize ?? (typeof options.archive === 'string' ? (await statSource(local, options.archive)).size : undefined);
   const isRoot = process.getuid?.() === 0;
   const writer = new SplitWriter({
     basejailDir,
@@ -99,6 +105,7 @@ export async function splitRelease(options: SplitReleaseOptions): Promise<SplitR
     pristineEtcDir,
     preserveOwner: options.preserveOwner ?? isRoot,
     warn,
+    local,
     ...(options.writers === undefined ? {} : { writers: options.writers }),
   });
   const parser = new TarParser(writer);
@@ -115,7 +122,15 @@ export async function splitRelease(options: SplitReleaseOptions): Promise<SplitR
     onProgress({ kind: 'step', id: PROGRESS_ID, title, state: 'fail', detail: errorText(error) });
     throw error;
   }
-  const input = typeof options.archive === 'string' ? createReadStream(options.archive, { highWaterMark: 1024 * 1024 }) : options.archive;
+  let input: Readable;
+  try {
+    input = typeof options.archive === 'string' ? await local.openRead(options.archive) : options.archive;
+  } catch (error) {
+    writer.abort();
+    await writer.close();
+    onProgress({ kind: 'step', id: PROGRESS_ID, title, state: 'fail', detail: errorText(error) });
+    throw new ImageError('E_IMAGE_XZ', `cannot read the release archive '${String(options.archive)}': ${errorText(error)}; fetch the release first`, { cause: error });
+  }
   const xz = spawnFilter('xz', ['-dc', `-T${options.xzThreads ?? 0}`]);
   const hash = options.expectedSha256 === undefined ? undefined : createHash('sha256');
   let compressedBytes = 0;
@@ -196,25 +211,31 @@ export async function splitRelease(options: SplitReleaseOptions): Promise<SplitR
   }
 }
 
-async function statSource(path: string): Promise<{ size: number }> {
+async function statSource(local: Host, path: string): Promise<{ size: number }> {
+  let st: FileStat | undefined;
+  let cause: unknown;
   try {
-    return await stat(path);
+    st = await local.stat(path, { follow: true });
   } catch (error) {
-    throw new ImageError('E_IMAGE_XZ', `cannot read the release archive '${path}': ${errorText(error)}; fetch the release first`, { cause: error, data: { path } });
+    cause = error;
   }
+  if (st?.type === 'file') return st;
+  const reason = cause !== undefined ? errorText(cause) : st === undefined ? 'ENOENT: no such file or directory' : 'not a regular file';
+  throw new ImageError('E_IMAGE_XZ', `cannot read the release archive '${path}': ${reason}; fetch the release first`, { cause, data: { path } });
 }
 
 /** Staging directories must be fresh: the writer's safety checks trust that it made everything in them. */
-async function prepareStagingDir(dir: string): Promise<void> {
+async function prepareStagingDir(local: Host, dir: string): Promise<void> {
   if (!isAbsolute(dir)) throw new ImageError('E_IMAGE_OPTIONS', `staging directory '${dir}' must be absolute`);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  const entries = await readdir(dir);
+  await local.mkdir(dir, { recursive: true, mode: 0o755 });
+  const entries = await local.readdir(dir);
   if (entries.length > 0) {
     throw new ImageError('E_IMAGE_STAGING', `staging directory '${dir}' is not empty: remove it and run again`, { data: { dir, entries: entries.slice(0, 5) } });
   }
 }
 
-async function applyFlags(host: Host | undefined, flags: readonly FileFlag[], roots: Record<TreeName, string>): Promise<boolean> {
+/** chflags on a FreeBSD `host`, for trees at `roots` there; false (nothing done) elsewhere. */
+export async function applyFlags(host: Host | undefined, flags: readonly FileFlag[], roots: Record<TreeName, string>): Promise<boolean> {
   if (host === undefined || flags.length === 0 || (await host.platform()) !== 'freebsd') return false;
   // One chflags per distinct flag set; -h so a flag on a symlink never lands on its target.
   const byFlags = new Map<string, string[]>();

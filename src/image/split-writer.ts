@@ -14,10 +14,14 @@
  * writer's own record of what it created (`kinds`) is the truth. An entry's
  * parent chain must consist of directories the writer made; a symlink or
  * file anywhere in it is refused. Files are created with O_EXCL|O_NOFOLLOW.
+ *
+ * Every syscall goes through the host's tree writer (src/host/tree-writer.ts),
+ * a synchronous sink on this machine: the split always runs here, into local
+ * staging trees (a remote host receives the result as one tar stream).
  */
-import { chmodSync, chownSync, lchownSync, lutimesSync, mkdirSync, symlinkSync, unlinkSync, utimesSync } from 'node:fs';
 import { FileJobError } from '../host/file-job-runner.js';
-import { createFileWriter, type FileWriter } from '../host/file-writer-pool.js';
+import type { LocalHost } from '../host/local-host.js';
+import type { TreeWriter } from '../host/tree-writer.js';
 import type { Warn } from '../warn.js';
 import { ImageError, type ImageErrorCode } from './image-error.js';
 import { normalizeEntryPath } from './normalize-entry-path.js';
@@ -61,6 +65,8 @@ export interface SplitWriterOptions {
   warn: Warn;
   /** Writer threads for files (0: write them on this thread). @default DEFAULT_SPLIT_WRITERS */
   writers?: number;
+  /** This machine's door, whose tree writer makes every entry. */
+  local: Pick<LocalHost, 'createTreeWriter'>;
 }
 
 /**
@@ -75,7 +81,7 @@ export interface SplitWriterOptions {
 export const DEFAULT_SPLIT_WRITERS = 2;
 
 /** Refuses use before `start`. */
-const INLINE_UNTIL_STARTED: FileWriter = new Proxy({} as FileWriter, {
+const INLINE_UNTIL_STARTED: TreeWriter = new Proxy({} as TreeWriter, {
   get(_target, key) {
     if (key === 'abort') return () => {};
     if (key === 'close') return async () => {};
@@ -120,7 +126,7 @@ export class SplitWriter implements TarSink {
   private readonly umask: number;
   private readonly roots: Record<TreeName, string>;
   private readonly linkPrefix: string;
-  private files: FileWriter = INLINE_UNTIL_STARTED;
+  private files: TreeWriter = INLINE_UNTIL_STARTED;
 
   constructor(private readonly options: SplitWriterOptions) {
     this.roots = { basejail: options.basejailDir, template: options.templateDir };
@@ -138,8 +144,8 @@ export class SplitWriter implements TarSink {
 
   /** Starts the file writers and creates the template's mount point: the one template entry that does not come from the archive. */
   async start(): Promise<void> {
-    this.files = await createFileWriter({ writers: this.options.writers ?? DEFAULT_SPLIT_WRITERS });
-    this.fsCall(() => mkdirSync(`${this.roots.template}/${this.options.mountPoint}`, 0o755), this.options.mountPoint, 0);
+    this.files = await this.options.local.createTreeWriter({ writers: this.options.writers ?? DEFAULT_SPLIT_WRITERS });
+    this.fsCall(() => this.files.mkdir(`${this.roots.template}/${this.options.mountPoint}`, 0o755), this.options.mountPoint, 0);
   }
 
   entry(entry: TarEntry): void {
@@ -220,7 +226,7 @@ export class SplitWriter implements TarSink {
       if (path.includes('/') && !this.kinds.has(path)) {
         const parent = path.slice(0, path.lastIndexOf('/'));
         if (this.kinds.get(parent) === MIXED) {
-          this.fsCall(() => mkdirSync(`${this.roots.template}/${path}`, 0o755), path, 0);
+          this.fsCall(() => this.files.mkdir(`${this.roots.template}/${path}`, 0o755), path, 0);
           this.kinds.set(path, DIR);
           made.push(path);
         }
@@ -230,7 +236,9 @@ export class SplitWriter implements TarSink {
     // time of the bootstrap, so two bootstraps of one release give identical templates.
     const release = this.dirs.get('')?.attrs;
     if (release !== undefined) {
-      for (const path of made) this.fsCall(() => utimesSync(`${this.roots.template}/${path}`, release.atime, release.mtime), path, 0);
+      for (const path of made) this.fsCall(() => this.files.utimes(`${this.roots.template}/${path}`, release.atime, release.mtime), path, 0);
+      // The template's links into the basejail too: made here, not listed in the archive.
+      for (const link of this.links) this.fsCall(() => this.files.lutimes(`${this.roots.template}/${link.path}`, release.atime, release.mtime), link.path, 0);
     }
     for (const [path, state] of this.dirs) {
       if (state.attrs === undefined) continue;
@@ -253,7 +261,7 @@ export class SplitWriter implements TarSink {
       const state = this.dirs.get(path) as DirState;
       if (state.attrs === undefined) this.recordFlags(path, entry);
       state.attrs = attrs;
-      if (chown) for (const full of this.fullPaths(path, this.options.layout.place(path))) this.fsCall(() => chownSync(full, entry.uid, entry.gid), path, entry.index);
+      if (chown) for (const full of this.fullPaths(path, this.options.layout.place(path))) this.fsCall(() => this.files.chown(full, entry.uid, entry.gid), path, entry.index);
       return;
     }
     const placement = this.prepare(path, entry);
@@ -262,8 +270,8 @@ export class SplitWriter implements TarSink {
     // Owner-writable while filling it when not root; `finish` sets the real mode.
     const mode = this.options.preserveOwner ? entry.mode & 0o1777 : (entry.mode | 0o700) & 0o1777;
     for (const full of this.fullPaths(path, placement)) {
-      if (full !== this.options.pristineEtcDir) this.fsCall(() => mkdirSync(full, mode), path, entry.index);
-      if (chown) this.fsCall(() => lchownSync(full, entry.uid, entry.gid), path, entry.index);
+      if (full !== this.options.pristineEtcDir) this.fsCall(() => this.files.mkdir(full, mode), path, entry.index);
+      if (chown) this.fsCall(() => this.files.lchown(full, entry.uid, entry.gid), path, entry.index);
     }
     this.kinds.set(path, placement.tree === 'both' ? MIXED : DIR);
     this.dirs.set(path, { diskMode: mode & ~this.umask, attrs });
@@ -273,9 +281,9 @@ export class SplitWriter implements TarSink {
   private applyDirAttrs(full: string, path: string, attrs: DirAttrs, diskMode: number | undefined): void {
     const mode = attrs.mode & 0o7777;
     // mkdir(2) drops setgid and applies the umask; chmod only when that left a difference.
-    if (diskMode !== mode) this.fsCall(() => chmodSync(full, mode), path, 0);
+    if (diskMode !== mode) this.fsCall(() => this.files.chmod(full, mode), path, 0);
     // The path is a directory this writer made, under directories it made: nothing to follow.
-    this.fsCall(() => utimesSync(full, attrs.atime, attrs.mtime), path, 0);
+    this.fsCall(() => this.files.utimes(full, attrs.atime, attrs.mtime), path, 0);
   }
 
   // ---- files -------------------------------------------------------------
@@ -312,11 +320,11 @@ export class SplitWriter implements TarSink {
     const placement = this.prepare(path, entry);
     if (this.kinds.has(path)) this.replace(path, placement, entry);
     for (const full of this.fullPaths(path, placement)) {
-      this.fsCall(() => symlinkSync(entry.linkpath, full), path, entry.index);
+      this.fsCall(() => this.files.symlink(entry.linkpath, full), path, entry.index);
       if (this.options.preserveOwner && (entry.uid !== this.uid || entry.gid !== this.gid)) {
-        this.fsCall(() => lchownSync(full, entry.uid, entry.gid), path, entry.index);
+        this.fsCall(() => this.files.lchown(full, entry.uid, entry.gid), path, entry.index);
       }
-      this.fsCall(() => lutimesSync(full, entry.atime ?? entry.mtime, entry.mtime), path, entry.index);
+      this.fsCall(() => this.files.lutimes(full, entry.atime ?? entry.mtime, entry.mtime), path, entry.index);
     }
     this.kinds.set(path, SYMLINK);
     this.counts.symlinks += 1;
@@ -398,7 +406,7 @@ export class SplitWriter implements TarSink {
         const placement = this.options.layout.place(prefix);
         if (placement.tree === 'basejail' && !this.linkPoints.has(placement.linkPoint)) this.makeLinkPoint(placement.linkPoint, entry);
         for (const full of this.fullPaths(prefix, placement)) {
-          if (full !== this.options.pristineEtcDir) this.fsCall(() => mkdirSync(full, 0o755), prefix, entry.index);
+          if (full !== this.options.pristineEtcDir) this.fsCall(() => this.files.mkdir(full, 0o755), prefix, entry.index);
         }
         this.kinds.set(prefix, placement.tree === 'both' ? MIXED : DIR);
         this.dirs.set(prefix, { diskMode: 0o755 & ~this.umask, attrs: undefined });
@@ -410,7 +418,7 @@ export class SplitWriter implements TarSink {
 
   private makeLinkPoint(linkPoint: string, entry: TarEntry): void {
     const target = `${this.linkPrefix}${linkPoint}`;
-    this.fsCall(() => symlinkSync(target, `${this.roots.template}/${linkPoint}`), linkPoint, entry.index);
+    this.fsCall(() => this.files.symlink(target, `${this.roots.template}/${linkPoint}`), linkPoint, entry.index);
     this.linkPoints.add(linkPoint);
     this.links.push({ path: linkPoint, target });
   }
@@ -425,7 +433,7 @@ export class SplitWriter implements TarSink {
     }
     // The entry being replaced may still be queued at a writer thread.
     this.filesCall(() => this.files.drain());
-    for (const full of this.fullPaths(path, placement)) this.fsCall(() => unlinkSync(full), path, entry.index);
+    for (const full of this.fullPaths(path, placement)) this.fsCall(() => this.files.unlink(full), path, entry.index);
     this.kinds.delete(path);
   }
 

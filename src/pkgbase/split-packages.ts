@@ -9,6 +9,7 @@
  * numbers (base-accounts.ts). The caller owns the staging directories and
  * removes them on failure; nothing is written anywhere else.
  */
+import { LocalHost } from '../host/local-host.js';
 import { isAbsolute } from 'node:path';
 import { DEFAULT_WRITABLE } from '../model/settings.js';
 import type { Host } from '../host/host.js';
@@ -88,6 +89,8 @@ export async function splitPackages(options: SplitPackagesOptions): Promise<Spli
     layout: createSplitLayout(options.writable ?? DEFAULT_WRITABLE),
     mountPoint: options.mountPoint ?? 'basejail',
     pristineEtcDir: undefined,
+    // The split writes on this machine (its door's tree writer); pkgbase bootstraps are local.
+    local: new LocalHost(),
     preserveOwner: options.preserveOwner ?? process.getuid?.() === 0,
     warn,
     ...(options.writers === undefined ? {} : { writers: options.writers }),

@@ -13,10 +13,15 @@
  * A transfer that sends nothing for `stallTimeoutMs` is aborted and retried
  * (resuming); network errors are retried with exponential backoff, then the
  * next location is tried; a 404 moves on at once.
+ *
+ * The part is written through a `Host` (`writeStream`), the machine that runs
+ * the download: this one. A remote cache is filled by uploading the verified
+ * file afterwards (ensure-release.ts).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { JailbuildError } from '../errors.js';
+import type { Host } from '../host/host.js';
+import { LocalHost } from '../host/local-host.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { ReleaseLocation } from './release-locations.js';
 import { hashFileInto } from './sha256-file.js';
@@ -52,6 +57,8 @@ export interface DownloadFileOptions extends RetryOptions {
   dispatcherFor?: SourceOptions['dispatcherFor'];
   /** Bytes per write to the part file. @default 1 MiB */
   writeChunkBytes?: number;
+  /** Where `dest` is written. @default a new LocalHost */
+  host?: Host;
 }
 
 export interface DownloadedFile {
@@ -77,7 +84,6 @@ export class ChecksumError extends JailbuildError {
 
 export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 const DEFAULT_WRITE_CHUNK = 1024 * 1024;
-const MAX_QUEUED_WRITES = 4;
 
 /** What `<file>.part.json` records about the part: where it came from and how to ask for the rest. */
 interface PartMeta {
@@ -94,18 +100,13 @@ interface PartHash {
   bytes: number;
 }
 
-async function partSize(path: string): Promise<number> {
-  try {
-    return (await fs.stat(path)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
+async function partSize(host: Host, path: string): Promise<number> {
+  return (await host.stat(path))?.size ?? 0;
 }
 
-async function readMeta(path: string): Promise<PartMeta | undefined> {
+async function readMeta(host: Host, path: string): Promise<PartMeta | undefined> {
   try {
-    const parsed: unknown = JSON.parse(await fs.readFile(path, 'utf8'));
+    const parsed: unknown = JSON.parse((await host.readFile(path)) ?? '');
     if (typeof parsed !== 'object' || parsed === null || typeof (parsed as PartMeta).url !== 'string') return undefined;
     const { url, validator, size } = parsed as Record<string, unknown>;
     return {
@@ -120,31 +121,14 @@ async function readMeta(path: string): Promise<PartMeta | undefined> {
 }
 
 /** Written to a temporary name and renamed, so a crash never leaves half a record. */
-async function writeMeta(path: string, meta: PartMeta): Promise<void> {
-  const temporary = `${path}.tmp`;
-  await fs.writeFile(temporary, JSON.stringify(meta) + '\n');
-  await fs.rename(temporary, path);
-}
-
-/** pwritev of the pieces at `position`, again for whatever a short write left (no copying into one buffer). */
-async function writeAllAt(handle: fs.FileHandle, pieces: Buffer[], position: number): Promise<void> {
-  let rest = pieces;
-  let at = position;
-  while (rest.length > 0) {
-    const { bytesWritten } = await handle.writev(rest, at);
-    at += bytesWritten;
-    let skip = bytesWritten;
-    while (rest.length > 0 && skip >= (rest[0] as Buffer).length) {
-      skip -= (rest[0] as Buffer).length;
-      rest = rest.slice(1);
-    }
-    if (skip > 0 && rest.length > 0) rest = [(rest[0] as Buffer).subarray(skip), ...rest.slice(1)];
-  }
+async function writeMeta(host: Host, path: string, meta: PartMeta): Promise<void> {
+  await host.writeFileAtomic(path, JSON.stringify(meta) + '\n');
 }
 
 type Attempt = { kind: 'not-found' } | { kind: 'done'; bytes: number; resumed: boolean };
 
 interface TransferState {
+  host: Host;
   part: string;
   meta: string;
   id: string;
@@ -157,14 +141,15 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
   const onProgress = options.onProgress ?? ignoreProgress;
   const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   const chunkBytes = options.writeChunkBytes ?? DEFAULT_WRITE_CHUNK;
-  let start = await partSize(state.part);
+  const host = state.host;
+  let start = await partSize(host, state.part);
   if (state.partHash?.bytes !== start) {
     // What is on disk may come from an earlier run: hash it once rather than trust it.
     const hash = createHash('sha256');
-    start = start > 0 ? await hashFileInto(state.part, hash) : 0;
+    start = start > 0 ? await hashFileInto(state.part, hash, host) : 0;
     state.partHash = { hash, bytes: start };
   }
-  const meta = start > 0 ? await readMeta(state.meta) : undefined;
+  const meta = start > 0 ? await readMeta(host, state.meta) : undefined;
   const ifRange = meta !== undefined && meta.url === url.href ? meta.validator : undefined;
 
   const abort = new AbortController();
@@ -192,7 +177,7 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
     if (opened.start !== start) {
       if (opened.start !== 0) {
         body.destroy();
-        await fs.rm(state.part, { force: true });
+        await host.remove(state.part);
         state.partHash = undefined;
         throw new TransferError(url.href, `server answered a range request for byte ${start} from byte ${opened.start}`, { retryable: true });
       }
@@ -203,7 +188,7 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
     }
     if (start === 0) {
       state.partHash = { hash: createHash('sha256'), bytes: 0 };
-      await writeMeta(state.meta, {
+      await writeMeta(host, state.meta, {
         url: url.href,
         ...(opened.validator === undefined ? {} : { validator: opened.validator }),
         ...(opened.size === undefined ? {} : { size: opened.size }),
@@ -221,50 +206,35 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
       onProgress({ kind: 'bytes', id: state.id, title, done, ...(total === undefined ? {} : { total }) });
     };
 
-    const handle = await fs.open(state.part, start > 0 ? 'r+' : 'w');
-    let position = start;
+    // Pieces are gathered to ≥ chunkBytes (hashed as they came) and handed to the host's writer in order.
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    // Writes run in order on the thread pool while the next pieces arrive; at most `MAX_QUEUED_WRITES` wait.
-    let writing: Promise<void> = Promise.resolve();
-    const queued: Promise<void>[] = [];
-    // Queue the pending chunks as one write of ≥ chunkBytes (they were hashed as they came).
-    const flush = () => {
-      if (pendingBytes === 0) return;
-      const pieces = pending;
-      const at = position;
-      position += pendingBytes;
-      pending = [];
-      pendingBytes = 0;
-      writing = writing.then(() => writeAllAt(handle, pieces, at));
-      queued.push(writing);
-    };
     let streamError: unknown;
-    try {
-      for await (const chunk of body) {
-        arm();
-        const buffer = chunk as Buffer;
-        partHash.hash.update(buffer);
-        partHash.bytes += buffer.length;
-        pending.push(buffer);
-        pendingBytes += buffer.length;
-        done += buffer.length;
-        report(false);
-        if (pendingBytes >= chunkBytes) {
-          flush();
-          while (queued.length > MAX_QUEUED_WRITES) await queued.shift();
+    const pieces = async function* (): AsyncGenerator<Buffer> {
+      try {
+        for await (const chunk of body) {
+          arm();
+          const buffer = chunk as Buffer;
+          partHash.hash.update(buffer);
+          partHash.bytes += buffer.length;
+          pending.push(buffer);
+          pendingBytes += buffer.length;
+          done += buffer.length;
+          report(false);
+          if (pendingBytes >= chunkBytes) {
+            const piece = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+            pending = [];
+            pendingBytes = 0;
+            yield piece;
+          }
         }
+      } catch (error) {
+        // Also after a cut connection: every byte received goes to disk (the stream ends normally), so the next try resumes after it.
+        streamError = error;
       }
-    } catch (error) {
-      streamError = error;
-    }
-    try {
-      // Also after a cut connection: every byte received goes to disk, so the next try resumes after it.
-      flush();
-      await writing;
-    } finally {
-      await handle.close();
-    }
+      if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+    };
+    await host.writeStream(state.part, pieces(), { start });
     if (streamError !== undefined) {
       if (streamError instanceof JailbuildError) throw streamError;
       const reason = abort.signal.aborted ? (abort.signal.reason as Error) : streamError;
@@ -284,7 +254,7 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
   } finally {
     clearTimeout(stallTimer);
     // A write that failed leaves the running sum ahead of the disk: hash the part again next time.
-    if (state.partHash !== undefined && state.partHash.bytes !== (await partSize(state.part))) state.partHash = undefined;
+    if (state.partHash !== undefined && state.partHash.bytes !== (await partSize(state.host, state.part))) state.partHash = undefined;
   }
 }
 
@@ -292,7 +262,8 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   const onProgress = options.onProgress ?? ignoreProgress;
   const retries = options.retries ?? 4;
   const retryDelayMs = options.retryDelayMs ?? 500;
-  const state: TransferState = { part: `${options.dest}.part`, meta: `${options.dest}.part.json`, id: `download:${options.dest}` };
+  const host = options.host ?? new LocalHost();
+  const state: TransferState = { host, part: `${options.dest}.part`, meta: `${options.dest}.part.json`, id: `download:${options.dest}` };
   const tried: string[] = [];
   let lastError: TransferError | undefined;
   let everResumed = false;
@@ -317,12 +288,12 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     everResumed ||= result.resumed;
     const actual = (state.partHash as PartHash).hash.digest('hex');
     if (options.sha256 !== undefined && actual !== options.sha256) {
-      await fs.rm(state.part, { force: true });
-      await fs.rm(state.meta, { force: true });
+      await host.remove(state.part);
+      await host.remove(state.meta);
       throw new ChecksumError(options.file, url.href, options.sha256, actual);
     }
-    await fs.rename(state.part, options.dest);
-    await fs.rm(state.meta, { force: true });
+    await host.rename(state.part, options.dest);
+    await host.remove(state.meta);
     return { path: options.dest, sha256: actual, bytes: result.bytes, url: url.href, resumed: everResumed };
   }
   if (lastError !== undefined) throw lastError;

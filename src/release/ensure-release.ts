@@ -5,15 +5,21 @@
  * every requested dist verified, so a cache directory with a MANIFEST holds a
  * trusted MANIFEST. A failed fetch leaves at most a resumable `.part` and its
  * `.part.json` (never after a checksum mismatch) and removes directories it created empty.
+ *
+ * The cache lives on `host` (its lock too). Downloads always run on this
+ * machine: for a remote host each dist goes to a local temporary directory,
+ * is verified there, uploaded to `<file>.part` on the host, verified again
+ * there by the host's own sha256, and renamed into place (see
+ * `docs/ARCHITECTURE.md § The remote pipeline` for why not fetch(1) there).
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Arch } from '../model/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
 import { ignoreProgress, step, type OnProgress } from '../progress.js';
 import { createWarn, type Warn } from '../warn.js';
 import { acquireLock } from '../host/acquire-lock.js';
+import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local-host.js';
 import { checkManifestTrust, type ManifestTrust } from './check-manifest-trust.js';
 import { downloadFile, type RetryOptions } from './download-file.js';
@@ -53,6 +59,10 @@ export interface EnsureReleaseOptions extends RetryOptions {
   timeoutMs?: number;
   /** How long to wait for another run fetching the same release. @default 600000 */
   lockTimeoutMs?: number;
+  /** The host whose cache this is (`cache` is a path there). @default a new LocalHost */
+  host?: Host;
+  /** This machine, where downloads run (and their temporary files, for a remote `host`). @default a new LocalHost */
+  local?: Host;
 }
 
 export interface CachedRelease {
@@ -94,31 +104,35 @@ function selectEntries(manifest: ManifestEntry[], dists: readonly string[], rele
   });
 }
 
-async function removeIfEmpty(dir: string): Promise<void> {
-  try {
-    await fs.rmdir(dir);
-  } catch {
-    // not empty, or already gone: both fine
-  }
-}
-
-async function readIfExists(path: string): Promise<Buffer | undefined> {
-  try {
-    return await fs.readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-async function verifyCached(path: string, entry: ManifestEntry, onProgress: OnProgress): Promise<boolean> {
-  const exists = await fs.stat(path).then((s) => s.isFile(), () => false);
-  if (!exists) return false;
-  const actual = await step(onProgress, `verify:${path}`, `verify cached ${entry.file}`, () => sha256File(path));
+async function verifyCached(host: Host, path: string, entry: ManifestEntry, onProgress: OnProgress): Promise<boolean> {
+  if ((await host.stat(path, { follow: true }))?.type !== 'file') return false;
+  const actual = await step(onProgress, `verify:${path}`, `verify cached ${entry.file}`, () => sha256File(path, host));
   if (actual === entry.sha256) return true;
   onProgress({ kind: 'info', message: `cached ${entry.file} has sha256 ${actual}, MANIFEST says ${entry.sha256}; downloading it again` });
-  await fs.rm(path, { force: true });
+  await host.remove(path);
   return false;
+}
+
+/**
+ * Puts a verified local file at `dest` on `host`: uploaded to `<dest>.part`,
+ * hashed there (by the host, so what landed is what is checked) and renamed
+ * only when the sum matches.
+ */
+async function uploadVerified(local: Host, from: string, host: Host, dest: string, sha256: string): Promise<void> {
+  const part = `${dest}.part`;
+  try {
+    await host.writeStream(part, await local.openRead(from));
+    const landed = await host.sha256File(part);
+    if (landed !== sha256) {
+      throw new JailbuildError('E_RELEASE_UPLOAD', `${dest} on ${host.name} has sha256 ${landed ?? '(missing)'} after the upload, expected ${sha256}; the copy was removed: run again`, {
+        data: { host: host.name, dest, expected: sha256, actual: landed },
+      });
+    }
+    await host.rename(part, dest);
+  } catch (error) {
+    await host.remove(part).catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function ensureRelease(options: EnsureReleaseOptions): Promise<CachedRelease> {
@@ -146,8 +160,10 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
     return { sha256, level };
   };
 
-  // The cache lives on this machine (it is read with node:fs here), so its lock does too.
-  const unlock = await acquireLock(new LocalHost(), join(releaseDir, `.${arch}.lock`), {
+  const host = options.host ?? new LocalHost();
+  const local = options.local ?? (host.name === 'local' ? host : new LocalHost());
+  // The lock lives with the cache, on the host that holds it.
+  const unlock = await acquireLock(host, join(releaseDir, `.${arch}.lock`), {
     what: `fetch of ${release} ${arch}`,
     code: 'E_RELEASE_LOCKED',
     ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
@@ -155,10 +171,10 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
   });
   const dispatchers = createProxyDispatchers(options.env ?? process.env);
   try {
-    await fs.mkdir(dir, { recursive: true });
+    await host.mkdir(dir, { recursive: true });
 
     // 1. The cache, when it has a MANIFEST that still passes the pin check.
-    let manifestBytes = options.force ? undefined : await readIfExists(manifestPath);
+    let manifestBytes = options.force ? undefined : await host.readBytes(manifestPath);
     let manifestSource = manifestPath;
     let trusted: { sha256: string; level: ManifestTrust } | undefined;
     if (manifestBytes !== undefined) {
@@ -210,38 +226,46 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
     for (const entry of entries) {
       const path = join(dir, entry.file);
       if (options.force) {
-        await fs.rm(path, { force: true });
-        await fs.rm(`${path}.part`, { force: true });
-        await fs.rm(`${path}.part.json`, { force: true });
-      } else if (await verifyCached(path, entry, onProgress)) {
+        await host.remove(path);
+        await host.remove(`${path}.part`);
+        await host.remove(`${path}.part.json`);
+      } else if (await verifyCached(host, path, entry, onProgress)) {
         files[entry.dist] = path;
         sha256[entry.dist] = entry.sha256;
         continue;
       }
-      const result = await step(onProgress, `download:${path}`, `download ${entry.file} (${release} ${arch})`, () =>
-        downloadFile({
-          locations,
-          file: entry.file,
-          dest: path,
-          sha256: entry.sha256,
-          onProgress,
-          dispatcherFor: dispatchers.dispatcherFor,
-          ...(options.retries === undefined ? {} : { retries: options.retries }),
-          ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
-          ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
-        }),
-      );
-      files[entry.dist] = result.path;
+      // A remote cache: download here into a temporary directory, verify, upload (the directory is removed either way).
+      const temporary = host.name === 'local' ? undefined : await local.makeTempDir('jailbuild-fetch-');
+      const dest = temporary === undefined ? path : join(temporary, entry.file);
+      let result: Awaited<ReturnType<typeof downloadFile>>;
+      try {
+        result = await step(onProgress, `download:${path}`, `download ${entry.file} (${release} ${arch})`, () =>
+          downloadFile({
+            host: temporary === undefined ? host : local,
+            locations,
+            file: entry.file,
+            dest,
+            sha256: entry.sha256,
+            onProgress,
+            dispatcherFor: dispatchers.dispatcherFor,
+            ...(options.retries === undefined ? {} : { retries: options.retries }),
+            ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+            ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
+          }),
+        );
+        if (temporary !== undefined) {
+          await step(onProgress, `upload:${path}`, `upload ${entry.file} to ${host.name}`, () => uploadVerified(local, dest, host, path, entry.sha256));
+        }
+      } finally {
+        if (temporary !== undefined) await local.remove(temporary);
+      }
+      files[entry.dist] = path;
       sha256[entry.dist] = result.sha256;
       sources.push(result.url);
     }
 
     // 4. Last: the MANIFEST, which marks the directory as a trusted release.
-    if (manifestFetched) {
-      const temporary = `${manifestPath}.tmp`;
-      await fs.writeFile(temporary, manifestBytes);
-      await fs.rename(temporary, manifestPath);
-    }
+    if (manifestFetched) await host.writeFileAtomic(manifestPath, manifestBytes);
     return {
       release,
       arch,
@@ -257,7 +281,7 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
   } finally {
     await dispatchers.close();
     await unlock();
-    await removeIfEmpty(dir);
-    await removeIfEmpty(releaseDir);
+    await host.removeEmptyDir(dir);
+    await host.removeEmptyDir(releaseDir);
   }
 }

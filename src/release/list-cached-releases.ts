@@ -1,5 +1,6 @@
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import type { Host } from '../host/host.js';
+import { LocalHost } from '../host/local-host.js';
 import { compareReleases } from './compare-releases.js';
 import { parseManifest } from './parse-manifest.js';
 import { parseReleaseName } from './parse-release-name.js';
@@ -14,12 +15,9 @@ export interface CachedReleaseSummary {
   bytes: number;
 }
 
-async function readdirSafe(path: string): Promise<string[]> {
-  return fs.readdir(path).catch(() => []);
-}
-
-/** Releases in the cache that have a MANIFEST, oldest first. Directories that are not release names are ignored. */
-export async function listCachedReleases(cache: string): Promise<CachedReleaseSummary[]> {
+/** Releases in the cache on `host` that have a MANIFEST, oldest first. Directories that are not release names are ignored. */
+export async function listCachedReleases(cache: string, host: Host = new LocalHost()): Promise<CachedReleaseSummary[]> {
+  const readdirSafe = (path: string) => host.readdir(path).catch(() => [] as string[]);
   const found: CachedReleaseSummary[] = [];
   for (const release of await readdirSafe(cache)) {
     try {
@@ -29,7 +27,7 @@ export async function listCachedReleases(cache: string): Promise<CachedReleaseSu
     }
     for (const arch of await readdirSafe(join(cache, release))) {
       const dir = join(cache, release, arch);
-      const text = await fs.readFile(join(dir, 'MANIFEST'), 'utf8').catch(() => undefined);
+      const text = await host.readFile(join(dir, 'MANIFEST')).catch(() => undefined);
       if (text === undefined) continue;
       let manifest;
       try {
@@ -40,8 +38,8 @@ export async function listCachedReleases(cache: string): Promise<CachedReleaseSu
       const dists: string[] = [];
       let bytes = 0;
       for (const entry of manifest) {
-        const st = await fs.stat(join(dir, entry.file)).catch(() => undefined);
-        if (st?.isFile()) {
+        const st = await host.stat(join(dir, entry.file), { follow: true }).catch(() => undefined);
+        if (st?.type === 'file') {
           dists.push(entry.dist);
           bytes += st.size;
         }

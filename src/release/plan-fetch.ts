@@ -1,5 +1,6 @@
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import type { Host } from '../host/host.js';
+import { LocalHost } from '../host/local-host.js';
 import type { Arch } from '../model/settings.js';
 import { parseReleaseName } from './parse-release-name.js';
 import { parseManifest } from './parse-manifest.js';
@@ -7,7 +8,7 @@ import { releaseLocations } from './release-locations.js';
 import { normaliseDistName, type EnsureReleaseOptions } from './ensure-release.js';
 
 /** The download part of `EnsureReleaseOptions`: what to fetch from where, without trust or retry settings. */
-export type FetchPlanOptions = Pick<EnsureReleaseOptions, 'release' | 'arch' | 'dists' | 'mirrors' | 'archiveMirrors' | 'cache' | 'force'>;
+export type FetchPlanOptions = Pick<EnsureReleaseOptions, 'release' | 'arch' | 'dists' | 'mirrors' | 'archiveMirrors' | 'cache' | 'force' | 'host'>;
 
 export interface FetchPlanFile {
   /** File name (`base.txz`) or the dist name when no cached MANIFEST says which file it is. */
@@ -37,6 +38,8 @@ export interface FetchPlan {
  */
 export async function planFetch(options: FetchPlanOptions): Promise<FetchPlan> {
   const release = (typeof options.release === 'string' ? parseReleaseName(options.release) : options.release).name;
+  // The host that holds the cache; only read.
+  const host: Host = options.host ?? new LocalHost();
   const arch = options.arch ?? 'amd64';
   const dir = join(options.cache, release, arch);
   const locations = releaseLocations(release, {
@@ -46,7 +49,7 @@ export async function planFetch(options: FetchPlanOptions): Promise<FetchPlan> {
   });
   let manifest: ReturnType<typeof parseManifest> | undefined;
   if (!options.force) {
-    const text = await fs.readFile(join(dir, 'MANIFEST'), 'utf8').catch(() => undefined);
+    const text = await host.readFile(join(dir, 'MANIFEST')).catch(() => undefined);
     if (text !== undefined) {
       try {
         manifest = parseManifest(text, join(dir, 'MANIFEST'));
@@ -61,7 +64,7 @@ export async function planFetch(options: FetchPlanOptions): Promise<FetchPlan> {
     // Without a MANIFEST the file name follows make-manifest.sh's rule in reverse: base_dbg → base-dbg.txz.
     const file = manifest?.find((e) => e.dist === dist)?.file ?? `${dist.replace(/_/g, '-')}.txz`;
     const path = join(dir, file);
-    const present = !options.force && manifest !== undefined && (await fs.stat(path).then((s) => s.isFile(), () => false));
+    const present = !options.force && manifest !== undefined && (await host.stat(path, { follow: true }).then((s) => s?.type === 'file', () => false));
     files.push({
       file,
       dist,

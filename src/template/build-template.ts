@@ -4,10 +4,17 @@
  * forced), else clone the parent into staging, apply the recipe there and
  * promote it to the next `@v<N>`. A failure leaves the template as it was:
  * the applied steps are undone and the staging dataset destroyed.
+ *
+ * On a remote host the recipe's overlay (read and hashed here, where the
+ * recipe lives) is first sent as one tar stream to a private temporary
+ * directory there; the plan copies from that copy, and every copied file is
+ * checked against the sha256 taken here (`copy-file` steps), so what enters
+ * the template is what was read. The copy is removed afterwards.
  */
 import { join } from 'node:path';
 import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/host.js';
+import { LocalHost } from '../host/local-host.js';
 import { withLock } from '../host/with-lock.js';
 import { applyPlan } from '../plan/apply-plan.js';
 import { createPlan, type Plan } from '../plan/plan.js';
@@ -31,6 +38,8 @@ export interface BuildTemplateOptions {
   stagingId?: string;
   /** @default new Date() */
   now?: Date;
+  /** This machine, where the recipe and its overlay are. @default a new LocalHost */
+  local?: Host;
 }
 
 export interface BuildTemplateResult {
@@ -49,7 +58,8 @@ export interface BuildTemplateResult {
 }
 
 export async function buildTemplate(options: BuildTemplateOptions): Promise<BuildTemplateResult> {
-  const { settings, host, storage, source, release } = options;
+  const { settings, host, storage, release } = options;
+  let source = options.source;
   const onProgress = options.onProgress ?? ignoreProgress;
   return withLock(host, join(settings.lockDir, `template-${source.name}-${release}.lock`), `template build of ${source.name} for ${release}`, async () => {
     const target = await resolveTemplateBuild(source, { settings, storage, host, release, ...(options.stagingId ? { stagingId: options.stagingId } : {}) });
@@ -73,7 +83,12 @@ export async function buildTemplate(options: BuildTemplateOptions): Promise<Buil
     const summary = summaryOf(target);
     const clone = planStagingClone(target);
     await applyPlan(host, createPlan(summary, clone), { onProgress, storage });
+    let remoteOverlay: string | undefined;
     try {
+      if (host.name !== 'local' && source.overlay.length > 0) {
+        remoteOverlay = await host.makeTempDir('jailbuild-overlay-');
+        source = { ...source, overlayDir: await sendOverlay(options.local ?? new LocalHost(), source.overlayDir, host, remoteOverlay) };
+      }
       const recipeSteps = await planRecipeSteps(source, target, { host, storage, settings, treePath: storage.pathOf(target.staging), ...(options.now ? { now: options.now } : {}) });
       const promote = await planPromote(target, { host, storage });
       await applyPlan(host, createPlan(summary, [...recipeSteps, ...promote]), { onProgress, storage });
@@ -81,8 +96,19 @@ export async function buildTemplate(options: BuildTemplateOptions): Promise<Buil
     } catch (error) {
       await storage.destroy(target.staging).catch(() => undefined);
       throw error;
+    } finally {
+      if (remoteOverlay !== undefined) await host.remove(remoteOverlay).catch(() => undefined);
     }
   });
+}
+
+/** The overlay tree as one tar stream into `<dir>/overlay` on `host`; returns that path. */
+async function sendOverlay(local: Host, overlayDir: string, host: Host, dir: string): Promise<string> {
+  const to = join(dir, 'overlay');
+  await host.mkdir(to, { mode: 0o700 });
+  const packed = local.packTree(overlayDir);
+  await Promise.all([host.unpackTree(to, packed.stream), packed.done]);
+  return to;
 }
 
 function summaryOf(target: TemplateBuildTarget): string {

@@ -1,10 +1,11 @@
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { describeLoadError } from '../util/describe-load-error.js';
 import { keysAt, suggestKey } from '../util/suggest-key.js';
 import { ConfigError, UsageError } from '../errors.js';
+import type { Host } from '../host/host.js';
+import { LocalHost } from '../host/local-host.js';
 import { readOverlay, type OverlayEntry } from './read-overlay.js';
 import { templateRecipeSchema, TEMPLATE_NAME, type ParsedTemplateRecipe } from './template-schema.js';
 
@@ -31,23 +32,27 @@ export function checkTemplateName(name: string): void {
   }
 }
 
-/** Finds `templates/<name>/` in `searchDirs` (first wins) and reads, validates and hashes-ready its recipe and overlay. */
-export async function loadTemplate(name: string, searchDirs: readonly string[]): Promise<TemplateSource> {
+/**
+ * Finds `templates/<name>/` in `searchDirs` (first wins) and reads, validates and hashes-ready its recipe and overlay.
+ * Recipes live on the machine jailbuild runs on (beside the config), so they are read through `local`,
+ * whichever host the template is then built on.
+ */
+export async function loadTemplate(name: string, searchDirs: readonly string[], local: Host = new LocalHost()): Promise<TemplateSource> {
   checkTemplateName(name);
   for (const base of searchDirs) {
     const dir = join(base, name);
     const present: string[] = [];
     for (const candidate of TEMPLATE_FILES) {
-      if ((await fs.stat(join(dir, candidate)).catch(() => undefined))?.isFile()) present.push(candidate);
+      if ((await local.stat(join(dir, candidate), { follow: true }).catch(() => undefined))?.type === 'file') present.push(candidate);
     }
     if (present.length === 0) continue;
     if (present.length > 1) {
       throw new ConfigError('E_TEMPLATE_AMBIGUOUS', `${dir} has ${present.join(' and ')}; keep one recipe file`, { data: { dir, files: present } });
     }
     const file = join(dir, present[0] as string);
-    const recipe = validateTemplate(await readRecipeFile(file), file, name);
+    const recipe = validateTemplate(await readRecipeFile(local, file), file, name);
     const overlayDir = join(dir, 'overlay');
-    return { name, dir, file, recipe, overlayDir, overlay: await readOverlay(overlayDir) };
+    return { name, dir, file, recipe, overlayDir, overlay: await readOverlay(overlayDir, local) };
   }
   throw new UsageError(
     'E_TEMPLATE_NOT_FOUND',
@@ -56,9 +61,9 @@ export async function loadTemplate(name: string, searchDirs: readonly string[]):
   );
 }
 
-async function readRecipeFile(file: string): Promise<unknown> {
+async function readRecipeFile(local: Host, file: string): Promise<unknown> {
   try {
-    if (file.endsWith('.json')) return JSON.parse(await fs.readFile(file, 'utf8'));
+    if (file.endsWith('.json')) return JSON.parse((await local.readFile(file)) ?? '');
     const { tsImport } = await import('tsx/esm/api');
     const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
     return unwrapDefault(mod.default);

@@ -60,6 +60,8 @@ export interface TemplateBuildContext {
   stagingId?: string;
   /** Stamped into the build record. @default new Date() */
   now?: Date;
+  /** Where the recipe's overlay is read at plan time (this machine, for a --dry-run against a remote host). @default host */
+  overlayHost?: Host;
 }
 
 /** Everything the build decided before touching anything: shown by --json, read by the steps. */
@@ -172,6 +174,8 @@ export function planStagingClone(target: TemplateBuildTarget): PlannedStep[] {
 
 export interface RecipeStepsContext {
   host: Host;
+  /** Where `source.overlayDir` is read at plan time: this machine for a --dry-run against a remote host. @default host */
+  overlayHost?: Host;
   storage: StorageBackend;
   settings: Settings;
   /** The tree whose current files the steps are planned against: the staging tree, or the parent's for --dry-run. */
@@ -251,7 +255,7 @@ export async function planRecipeSteps(source: TemplateSource, target: TemplateBu
   const rcBase = async (): Promise<string> => {
     if (rcText !== undefined) return rcText;
     const fromOverlay = source.overlay.some((e) => e.path === 'etc/rc.conf' && e.type === 'file');
-    rcText = (await (fromOverlay ? host.beneath(source.overlayDir) : tree).readText('etc/rc.conf')) ?? '';
+    rcText = (await (fromOverlay ? (context.overlayHost ?? host).beneath(source.overlayDir) : tree).readText('etc/rc.conf')) ?? '';
     return rcText;
   };
   if (Object.keys(recipe.sysrc).length > 0) {

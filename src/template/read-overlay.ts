@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { UnsafePathError, describeType, type Beneath } from '../host/beneath.js';
-import { LocalHost } from '../host/local-host.js';
 
 /** One entry of a recipe's `overlay/` tree, as recorded in the built template and hashed into the recipe. */
 export type OverlayEntry =
@@ -24,7 +23,7 @@ export type OverlayEntry =
  * overlay directory itself must not be a link. Names holding a newline are
  * refused: no remote shell can carry them.
  */
-export async function readOverlay(dir: string, host: { beneath(root: string): Beneath } = new LocalHost()): Promise<OverlayEntry[]> {
+export async function readOverlay(dir: string, host: { beneath(root: string): Beneath }): Promise<OverlayEntry[]> {
   const top = await host.beneath(dirname(dir)).lstat(basename(dir));
   if (top === undefined) return [];
   if (top.type === 'symlink') throw new UnsafePathError(dirname(dir), basename(dir), basename(dir), 'final-symlink', 'read');

@@ -1,9 +1,9 @@
 /**
  * A real remote run: a fleet with one jail on `ssh://root@127.0.0.1:<port>`
  * (a local sshd, test/fleet/local-sshd.ts) is planned and applied through
- * SshHost on the dir backend under a temp root. The remote side is this
- * machine, so the release is bootstrapped there first through the local door
- * (bootstrapping over ssh is not supported: the plan says so).
+ * SshHost on the dir backend under a temp root. The remote host has no
+ * release at first: the plan prepares it there (fetch, bootstrap over ssh,
+ * docs/ARCHITECTURE.md § The remote pipeline) and apply does it.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { apply, bootstrap, plan, SshHost, type JailbuildConfig } from '../../src/index.js';
+import { apply, plan, SshHost, type JailbuildConfig } from '../../src/index.js';
 import { generateRelease } from '../../src/synthetic/index.js';
 import { describeWithTools } from '../helpers/require-tool.js';
 import { SSHD_TOOLS, sshdNeedsRoot, startLocalSshd, type LocalSshd } from './local-sshd.js';
@@ -59,13 +59,12 @@ describeWithTools(SSHD_TOOLS, 'a fleet on a remote host over ssh', () => {
     return host;
   };
 
-  test('a remote host without the release: the plan says to bootstrap it there', async () => {
-    await assert.rejects(plan({ config, cwd: dir, openSsh }), (e: unknown) => e instanceof Error && 'code' in e && e.code === 'E_FLEET_REMOTE_BOOTSTRAP' && /on host far \(ssh:\/\/root@127\.0\.0\.1:\d+\)/.test(e.message));
-  });
-
-  test('plan and apply a jail over ssh; re-plan shows no changes', async () => {
-    await bootstrap('14.2', { config: { ...config, root: remoteRoot } });
+  test('plan and apply a jail over ssh, bootstrapping the release there first; re-plan shows no changes', async () => {
     const first = await plan({ config, cwd: dir, openSsh });
+    assert.deepEqual(
+      first.prepare.filter((p) => p.host === 'far').map((p) => (p.action === 'steps' ? [p.action] : [p.action, p.release, p.template])),
+      [['bootstrap', '14.2-RELEASE', 'default']],
+    );
     assert.deepEqual(first.summary, { add: 1, change: 0, destroy: 0, unchanged: 0 });
     assert.deepEqual(first.hosts, { far: sshd.url, local: 'local' });
     assert.equal(first.changes[0]?.host, 'far');

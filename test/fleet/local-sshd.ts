@@ -59,7 +59,12 @@ async function waitForPort(port: number, child: ChildProcess, log: () => Promise
   throw new Error(`sshd did not listen on ${port}: ${await log()}`);
 }
 
-export async function startLocalSshd(): Promise<LocalSshd> {
+export interface LocalSshdOptions {
+  /** Environment of every session (sshd's SetEnv), e.g. the FreeBSD fakes' PATH and log. @default sshd's own */
+  env?: Record<string, string>;
+}
+
+export async function startLocalSshd(options: LocalSshdOptions = {}): Promise<LocalSshd> {
   const dir = await fs.mkdtemp(join(tmpdir(), 'jb-sshd-'));
   const keygen = (file: string) => {
     const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file], { encoding: 'utf8' });
@@ -87,6 +92,7 @@ export async function startLocalSshd(): Promise<LocalSshd> {
       'MaxSessions 64',
       'MaxStartups 64',
       'LogLevel ERROR',
+      ...(options.env === undefined ? [] : [`SetEnv ${Object.entries(options.env).map(([k, v]) => `${k}="${v}"`).join(' ')}`]),
       '',
     ].join('\n'),
   );

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Readable } from 'node:stream';
 import { resolveSettings } from '../../src/config/settings.js';
 import type { Settings } from '../../src/model/settings.js';
 import { bootstrapRelease } from '../../src/bootstrap/bootstrap-release.js';
@@ -144,10 +145,31 @@ class RealZfsHost implements Host {
   readBytes(path: string) {
     return this.inner.readBytes(path);
   }
+  openRead(path: string, options?: { start?: number }) {
+    return this.inner.openRead(path, options);
+  }
+  writeStream(path: string, source: AsyncIterable<Uint8Array>, options?: { start?: number; mode?: number }) {
+    return this.inner.writeStream(path, source, options);
+  }
+  sha256File(path: string) {
+    return this.inner.sha256File(path);
+  }
+  removeEmptyDir(path: string) {
+    return this.inner.removeEmptyDir(path);
+  }
+  makeTempDir(prefix: string) {
+    return this.inner.makeTempDir(prefix);
+  }
+  packTree(dir: string) {
+    return this.inner.packTree(dir);
+  }
+  unpackTree(dir: string, source: Readable) {
+    return this.inner.unpackTree(dir, source);
+  }
   createExclusive(path: string, content: string) {
     return this.inner.createExclusive(path, content);
   }
-  writeFileAtomic(path: string, content: string, mode?: number) {
+  writeFileAtomic(path: string, content: string | Uint8Array, mode?: number) {
     return this.inner.writeFileAtomic(path, content, mode);
   }
   mkdir(path: string, options?: { mode?: number; recursive?: boolean }) {
@@ -162,8 +184,8 @@ class RealZfsHost implements Host {
   symlink(target: string, path: string) {
     return this.inner.symlink(target, path);
   }
-  stat(path: string): Promise<FileStat | undefined> {
-    return this.inner.stat(path);
+  stat(path: string, options?: { follow?: boolean }): Promise<FileStat | undefined> {
+    return this.inner.stat(path, options);
   }
   readdir(path: string) {
     return this.inner.readdir(path);

@@ -19,7 +19,6 @@ export function register(command: Command, io: CliIo): void {
     .addHelpText('after', '\nEverything goes under --root (default: a new directory in the system temp dir), which is kept for you to look at.')
     .action(
       commandAction(io, 'jailbuild demo', async (ctx, options: { name: string; release?: string; from: string }) => {
-        const { mkdtemp, readFile } = await import('node:fs/promises');
         const { tmpdir } = await import('node:os');
         const { join } = await import('node:path');
         const { pathToFileURL } = await import('node:url');
@@ -55,7 +54,9 @@ export function register(command: Command, io: CliIo): void {
           ];
           return { data: { dryRun: true, root: where, release, from: options.from, jail: options.name, steps }, text: ['# demo --dry-run: nothing written; it would', ...steps.map((s) => `#   ${s}`)].join('\n') };
         }
-        const root = ctx.settings.root !== '/usr/local/jailbuild' ? ctx.settings.root : await mkdtemp(join(tmpdir(), 'jailbuild-demo-'));
+        // The demo always runs on this machine (its door is ctx.local), --host or not.
+        const local = ctx.local;
+        const root = ctx.settings.root !== '/usr/local/jailbuild' ? ctx.settings.root : await local.makeTempDir('jailbuild-demo-');
         const log: string[] = [];
         const say = (line: string) => {
           log.push(line);
@@ -73,7 +74,7 @@ export function register(command: Command, io: CliIo): void {
           root,
           root,
         );
-        const storage = new DirBackend(ctx.host, { root });
+        const storage = new DirBackend(local, { root });
         // The synthetic MANIFEST is trusted because we just made it: pin it like a known release.
         const trustedManifests = { [`${release}/${settings.arch}`]: generated.manifestSha256 };
         let pkgbaseOptions: Pick<BootstrapOptions, 'from' | 'pkgMirrors' | 'trustedPkgFingerprints'> = {};
@@ -91,7 +92,7 @@ export function register(command: Command, io: CliIo): void {
           const major = Number(/^(\d+)/.exec(release)?.[1]);
           pkgbaseOptions = { from: 'pkgbase', pkgMirrors: [pathToFileURL(mirrorDir).href], trustedPkgFingerprints: { [pkgFingerprintSet(major)]: [fingerprint] } };
         }
-        const boot = await bootstrapRelease({ settings, host: ctx.host, storage, release, warn: ctx.warn, onProgress: ctx.onProgress, trustedManifests, version: version(), ...pkgbaseOptions });
+        const boot = await bootstrapRelease({ settings, host: local, local, storage, release, warn: ctx.warn, onProgress: ctx.onProgress, trustedManifests, version: version(), ...pkgbaseOptions });
         if (boot.pkgbase !== undefined) {
           const registration = boot.pkgbase.registration;
           say(
@@ -103,11 +104,11 @@ export function register(command: Command, io: CliIo): void {
         // The same preparation `jailbuild create` runs (the bootstrap above is already done, so it is reused).
         const { plan } = await prepareCreateJail(
           { name: options.name, release, ip4: ['lo1|127.0.1.1/32'], rcConf: { sshd_enable: 'YES' } },
-          { settings, host: ctx.host, storage, warn: ctx.warn, onProgress: ctx.onProgress, version: version() },
+          { settings, host: local, storage, warn: ctx.warn, onProgress: ctx.onProgress, version: version() },
         );
-        await applyPlan(ctx.host, plan, { onProgress: ctx.onProgress, storage });
+        await applyPlan(local, plan, { onProgress: ctx.onProgress, storage });
         const confFile = jailConfPath(settings, options.name);
-        const jailConf = await readFile(confFile, 'utf8');
+        const jailConf = (await local.readFile(confFile)) ?? '';
         say(`created jail ${options.name} at ${storage.pathOf(`jails/${options.name}`)}`);
 
         const script = renderPlan(plan, { storage: settings.storage, root });

@@ -71,6 +71,8 @@ export function register(command: Command, io: CliIo): void {
           archiveMirrors: settings.archiveMirrors,
           cache: settings.cache,
           force: flags.force ?? false,
+          // The cache is on the host the command runs against (--host); downloads run here.
+          host: ctx.host,
         };
         const patchNote =
           parsed.patch === undefined ? '' : `\nnote: mirrors carry ${parsed.name}; patch level p${parsed.patch} comes from freebsd-update (jailbuild upgrade)`;
@@ -89,9 +91,9 @@ export function register(command: Command, io: CliIo): void {
         }
 
         const { ensureRelease } = await import('../../release/ensure-release.js');
-        const { promises: fs } = await import('node:fs');
         const result = await ensureRelease({
           ...common,
+          local: ctx.local,
           strict: settings.strict,
           trustedManifests: settings.trustedManifests,
           stallTimeoutMs,
@@ -100,7 +102,7 @@ export function register(command: Command, io: CliIo): void {
         });
         const files = [];
         for (const [dist, path] of Object.entries(result.files)) {
-          const bytes = (await fs.stat(path)).size;
+          const bytes = (await ctx.host.stat(path, { follow: true }))?.size ?? 0;
           files.push({ dist, path, sha256: result.sha256[dist] as string, bytes });
         }
         const { formatBytes } = await import('../progress-reporter.js');

@@ -30,7 +30,7 @@ export function register(command: Command, io: CliIo): void {
         }
         const { listCachedReleases } = await import('../../release/list-cached-releases.js');
         const { formatBytes } = await import('../progress-reporter.js');
-        const releases = await listCachedReleases(settings.cache);
+        const releases = await listCachedReleases(settings.cache, ctx.host);
         const width = Math.max(7, ...releases.map((r) => r.release.length));
         const text =
           releases.length === 0

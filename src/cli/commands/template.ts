@@ -19,7 +19,7 @@ async function loadRecipe(ctx: CliContext, name: string, options: RecipeOptions)
   const { parseReleaseName } = await import('../../release/parse-release-name.js');
   const { dirname } = await import('node:path');
   const configDir = ctx.loaded.filepath === undefined ? undefined : dirname(ctx.loaded.filepath);
-  const source = await loadTemplate(name, templateSearchDirs({ cwd: ctx.cwd, ...(configDir ? { configDir } : {}), ...(options.templates ? { explicit: options.templates } : {}) }));
+  const source = await loadTemplate(name, templateSearchDirs({ cwd: ctx.cwd, ...(configDir ? { configDir } : {}), ...(options.templates ? { explicit: options.templates } : {}) }), ctx.local);
   const pinned = source.recipe.release === undefined ? undefined : parseReleaseName(source.recipe.release).name;
   const given = options.release === undefined ? undefined : parseReleaseName(options.release).name;
   if (pinned !== undefined && given !== undefined && pinned !== given) {
@@ -64,7 +64,7 @@ export function register(command: Command, io: CliIo): void {
         const { createPlan } = await import('../../plan/plan.js');
         const { executePlan } = await import('../execute-plan.js');
         const { buildTemplate } = await import('../../template/build-template.js');
-        const context = { settings: ctx.settings, storage, host: ctx.host, release };
+        const context = { settings: ctx.settings, storage, host: ctx.host, overlayHost: ctx.local, release };
         const target = await resolveTemplateBuild(source, context);
         if (target.upToDate && !options.force && target.built.snapshot !== undefined) {
           const text = `template ${name} for ${release} is up to date (${target.built.snapshot ?? '-'}, recipe sha256 ${short(target.recipeSha256)})${ctx.settings.dryRun ? '; nothing to do (--force builds anyway)' : '; use --force to build a new version'}`;
@@ -77,7 +77,7 @@ export function register(command: Command, io: CliIo): void {
         let result: import('../../template/build-template.js').BuildTemplateResult | undefined;
         const resolvers = {
           'template-build': async () => {
-            result = await buildTemplate({ settings: ctx.settings, host: ctx.host, storage, source, release, force: Boolean(options.force), onProgress: ctx.onProgress });
+            result = await buildTemplate({ settings: ctx.settings, host: ctx.host, local: ctx.local, storage, source, release, force: Boolean(options.force), onProgress: ctx.onProgress });
             return undefined;
           },
         };

@@ -1,6 +1,9 @@
-import { createReadStream, promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { LocalHost } from '../../host/local-host.js';
 import type { MirrorSource, OpenedFile } from './mirror-source.js';
+
+/** A file mirror is a path on this machine (where downloads run), read through its door. */
+const local = new LocalHost();
 
 function isAbsent(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
@@ -14,10 +17,11 @@ export const fileSource: MirrorSource = {
   async open(url, options = {}): Promise<OpenedFile> {
     const path = fileURLToPath(url);
     try {
-      const st = await fs.stat(path);
-      if (!st.isFile()) return { found: false };
+      // A mirror may be a tree of links: follow them (the bytes are checked against the MANIFEST anyway).
+      const st = await local.stat(path, { follow: true });
+      if (st?.type !== 'file') return { found: false };
       const start = Math.min(options.start ?? 0, st.size);
-      return { found: true, body: createReadStream(path, { start }), start, size: st.size };
+      return { found: true, body: await local.openRead(path, { start }), start, size: st.size };
     } catch (error) {
       if (isAbsent(error)) return { found: false };
       throw error;
@@ -26,8 +30,9 @@ export const fileSource: MirrorSource = {
 
   async list(url) {
     try {
-      const entries = await fs.readdir(fileURLToPath(url), { withFileTypes: true });
-      return entries.map((e) => e.name).sort();
+      const path = fileURLToPath(url);
+      if ((await local.stat(path, { follow: true }))?.type !== 'dir') return undefined;
+      return (await local.readdir(path)).sort();
     } catch (error) {
       if (isAbsent(error)) return undefined;
       throw error;
