@@ -177,7 +177,8 @@ describeWithTools(SSHD_TOOLS, 'commands against a remote host (--host over ssh)'
     assert.equal(upgrade.code, 0, upgrade.stderr);
     const update = (await fakes.readLog()).map((c) => c.argv).find((argv) => argv[0] === 'freebsd-update');
     assert.ok(update !== undefined, 'freebsd-update ran on the remote host');
-    assert.ok(update.join(' ').includes(`-b ${join(remoteRoot, 'basejail', RELEASE)}`), update.join(' '));
+    // A patch upgrade patches a clone of the basejail in the remote root's staging area, never the live basejail.
+    assert.ok(update.join(' ').includes(`-b ${join(remoteRoot, 'staging', `basejail-${RELEASE}-patch-`)}`), update.join(' '));
     assert.ok(update.join(' ').includes(`--currently-running ${RELEASE}`), update.join(' '));
   });
 
