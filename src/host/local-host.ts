@@ -161,7 +161,17 @@ export class LocalHost implements Host {
 
   async unpackTree(dir: string, source: Readable): Promise<void> {
     const tar = spawnFilter('tar', [...UNPACK_ARGS, '-C', dir]);
-    await settleBoth(pipeline(source, tar.stdin), tar.finished);
+    const feeding = pipeline(source, tar.stdin).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await tar.finished;
+    // tar may exit 0 once it has read the end-of-archive blocks, before the rest of the last
+    // record's padding arrives; that closes its stdin early, which is not a failure. A truncated
+    // or failed producer still fails: tar exits non-zero on a short archive, and packTree's
+    // `done` reports the producer's own error.
+    const fed = await feeding;
+    if (fed !== undefined && !closedEarly(fed)) throw fed;
   }
 
   /** The split's synchronous sink on this machine (see tree-writer.ts). */
@@ -256,4 +266,9 @@ function readSmallFile(path: string): string {
     closeSync(fd);
   }
   return length < smallReadBuffer.length ? smallReadBuffer.toString('utf8', 0, length) : readFileSync(path, 'utf8');
+}
+
+function closedEarly(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE';
 }

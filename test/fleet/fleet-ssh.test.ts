@@ -63,7 +63,8 @@ describeWithTools(SSHD_TOOLS, 'a fleet on a remote host over ssh', () => {
     const first = await plan({ config, cwd: dir, openSsh });
     assert.deepEqual(
       first.prepare.filter((p) => p.host === 'far').map((p) => (p.action === 'steps' ? [p.action] : [p.action, p.release, p.template])),
-      [['bootstrap', '14.2-RELEASE', 'default']],
+      // The release is bootstrapped there, then the host's jail.conf gets the .include of jail.conf.d (a prepare plan of steps).
+      [['bootstrap', '14.2-RELEASE', 'default'], ['steps']],
     );
     assert.deepEqual(first.summary, { add: 1, change: 0, destroy: 0, unchanged: 0 });
     assert.deepEqual(first.hosts, { far: sshd.url, local: 'local' });
