@@ -77,7 +77,7 @@ export const configSchema = z
           .meta({
             description:
               'Where `bootstrap` takes the base system from: `dist` (base.txz from `mirrors`, checked against its pinned MANIFEST) or `pkgbase` (FreeBSD-base packages from `pkgMirrors`, catalogue signature checked against `trustedPkgFingerprints`). Same as `bootstrap --from`.',
-            defaultText: '`dist` for releases that ship dist sets (up to 15.x), `pkgbase` from 16.0 on, where base.txz no longer exists',
+            defaultText: '`dist` (pkgbase only when asked: no release without dist sets has shipped yet)',
             examples: ['pkgbase'],
           }),
         set: z

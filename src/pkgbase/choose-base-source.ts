@@ -14,6 +14,9 @@ export const FIRST_PKGBASE_ONLY_MAJOR = 16;
 
 export function chooseBaseSource(release: string, asked: BaseSource | undefined): BaseSource {
   if (asked !== undefined) return asked;
-  const major = Number(/^(\d+)\./.exec(release)?.[1] ?? '0');
-  return major >= FIRST_PKGBASE_ONLY_MAJOR ? 'pkgbase' : 'dist';
+  // No release without dist sets exists yet (16.0 is the first planned), and a guess by version
+  // number would send a mirror's dist-only release to pkgbase; until 16.0 ships the switch is
+  // explicit (`--from pkgbase`, `bootstrap.from`). FIRST_PKGBASE_ONLY_MAJOR marks where it goes.
+  void release;
+  return 'dist';
 }
