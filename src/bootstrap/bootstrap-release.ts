@@ -28,7 +28,8 @@ import { chooseBaseSource, type BaseSource } from '../pkgbase/choose-base-source
 import type { StorageBackend } from '../storage/storage-backend.js';
 import type { Warn } from '../warn.js';
 import { readFreebsdVersion } from '../image/read-freebsd-version.js';
-import { applyFlags, splitRelease, type SplitResult } from '../image/split-release.js';
+import { applyFileFlags } from '../image/apply-file-flags.js';
+import { splitRelease, type SplitResult } from '../image/split-release.js';
 import type { FileFlag } from '../image/split-writer.js';
 
 /** Parent of the datasets a bootstrap builds into before it renames them into place. */
@@ -276,7 +277,7 @@ async function splitToRemote(options: SplitToRemoteOptions): Promise<SplitResult
         await Promise.all([host.unpackTree(to, packed.stream), packed.done]);
       });
     }
-    const flagsApplied = await applyFlags(host, split.flags, { basejail: options.basejailDir, template: options.templateDir });
+    const flagsApplied = await applyFileFlags(host, split.flags, { basejail: options.basejailDir, template: options.templateDir });
     return {
       ...split,
       flagsApplied,

@@ -4,6 +4,7 @@
  * writer threads, directories and symlinks on this thread, in the final trees). The caller owns the staging directories: on failure it removes
  * them; this function never writes anywhere else.
  */
+import { applyFileFlags } from './apply-file-flags.js';
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -174,7 +175,7 @@ export async function splitRelease(options: SplitReleaseOptions): Promise<SplitR
     }
     writer.finish();
     await writer.close();
-    const flagsApplied = await applyFlags(options.host, writer.flags, { basejail: basejailDir, template: templateDir });
+    const flagsApplied = await applyFileFlags(options.host, writer.flags, { basejail: basejailDir, template: templateDir });
     onProgress({ kind: 'bytes', id: PROGRESS_ID, title, done: compressedBytes, ...(total === undefined ? {} : { total }) });
     const c = writer.counts;
     onProgress({
@@ -232,20 +233,6 @@ async function prepareStagingDir(local: Host, dir: string): Promise<void> {
   if (entries.length > 0) {
     throw new ImageError('E_IMAGE_STAGING', `staging directory '${dir}' is not empty: remove it and run again`, { data: { dir, entries: entries.slice(0, 5) } });
   }
-}
-
-/** chflags on a FreeBSD `host`, for trees at `roots` there; false (nothing done) elsewhere. */
-export async function applyFlags(host: Host | undefined, flags: readonly FileFlag[], roots: Record<TreeName, string>): Promise<boolean> {
-  if (host === undefined || flags.length === 0 || (await host.platform()) !== 'freebsd') return false;
-  // One chflags per distinct flag set; -h so a flag on a symlink never lands on its target.
-  const byFlags = new Map<string, string[]>();
-  for (const flag of flags) {
-    const list = byFlags.get(flag.flags) ?? [];
-    list.push(flag.path === '' ? roots[flag.tree] : `${roots[flag.tree]}/${flag.path}`);
-    byFlags.set(flag.flags, list);
-  }
-  for (const [value, paths] of byFlags) await host.run('chflags', ['-h', value, ...paths]);
-  return true;
 }
 
 function errorText(error: unknown): string {
