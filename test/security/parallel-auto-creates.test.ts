@@ -128,7 +128,7 @@ test('auto skips an address on a host interface, one on another jail\'s lo1, and
   }
 });
 
-test('fleet apply waits for the allocation lock a create holds, then plans against what that create wrote', async () => {
+test('fleet apply waits for the allocation lock a create holds, then plans against what that create wrote', { timeout: 120_000 }, async () => {
   const root = join(dir, 'root-fleet');
   const work = join(dir, 'fleet');
   await mkdir(work, { recursive: true });
@@ -146,7 +146,8 @@ test('fleet apply waits for the allocation lock a create holds, then plans again
     cwd: work,
     host: fakes.host,
     onProgress: (event) => {
-      if (event.kind !== 'info' || !/allocation lock/.test(event.message) || waited) return;
+      // The plan's first step waits for the host lock, which is the allocation lock file.
+      if (event.kind !== 'info' || !/^waiting for process .*\/allocate\.lock /.test(event.message) || waited) return;
       waited = true;
       // While apply waits, a create takes 10.0.2.1 (the holder writes its jail), then lets go.
       void (async () => {
