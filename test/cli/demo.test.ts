@@ -1,6 +1,6 @@
 /** The README's first command: `jailbuild demo` runs the whole path on this machine and shows the jail.conf it wrote. */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -27,6 +27,9 @@ test('demo: synthetic release from a local mirror → bootstrap → jail on the 
     // the mirror was read through the release code: progress names the MANIFEST fetch and the download
     assert.match(stderr, /fetch MANIFEST of 14\.2-RELEASE amd64/);
     assert.match(stderr, /download base\.txz/);
+    // the jail was written under the host lock, as `create` writes it, and the lock is gone afterwards
+    assert.match(stdout, /# take the host lock on local\n# lock .*\/\.locks\/allocate\.lock/);
+    assert.deepEqual(await readdir(join(root, '.locks')), []);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

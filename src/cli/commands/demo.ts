@@ -30,6 +30,9 @@ export function register(command: Command, io: CliIo): void {
         const { prepareCreateJail } = await import('../../app/prepare-create-jail.js');
         const { jailConfPath } = await import('../../jail/plan-create-jail.js');
         const { applyPlan } = await import('../../plan/apply-plan.js');
+        const { hostLockStep } = await import('../../plan/host-lock.js');
+        const { withLockStep } = await import('../../plan/plan.js');
+        const { allocationLockPath, withAllocationLock } = await import('../../jail/with-allocation-lock.js');
         const { renderPlan } = await import('../../plan/render-plan.js');
         const { version } = await import('../version.js');
         const { archPath } = await import('../../release/arch-path.js');
@@ -102,11 +105,16 @@ export function register(command: Command, io: CliIo): void {
         say(`bootstrapped: basejail ${boot.basejail.path} (read-only), template ${boot.template.path}@${boot.template.snapshot} (${boot.userland ?? '?'})`);
 
         // The same preparation `jailbuild create` runs (the bootstrap above is already done, so it is reused).
-        const { plan } = await prepareCreateJail(
-          { name: options.name, release, ip4: ['lo1|127.0.1.1/32'], rcConf: { sshd_enable: 'YES' } },
-          { settings, host: local, storage, warn: ctx.warn, onProgress: ctx.onProgress, version: version() },
-        );
-        await applyPlan(local, plan, { onProgress: ctx.onProgress, storage });
+        // Under the host lock, as `create` runs it: addresses are chosen and the jail written with no other run in between.
+        const plan = await withAllocationLock({ settings, host: local, onProgress: ctx.onProgress }, async () => {
+          const prepared = await prepareCreateJail(
+            { name: options.name, release, ip4: ['lo1|127.0.1.1/32'], rcConf: { sshd_enable: 'YES' } },
+            { settings, host: local, storage, warn: ctx.warn, onProgress: ctx.onProgress, version: version() },
+          );
+          const locked = withLockStep(prepared.plan, hostLockStep(settings.lockDir, local.name));
+          await applyPlan(local, locked, { onProgress: ctx.onProgress, storage, heldLocks: new Set([allocationLockPath(settings)]) });
+          return locked;
+        });
         const confFile = jailConfPath(settings, options.name);
         const jailConf = (await local.readFile(confFile)) ?? '';
         say(`created jail ${options.name} at ${storage.pathOf(`jails/${options.name}`)}`);
