@@ -22,7 +22,17 @@ const filter = process.argv.slice(2);
 const files = findTests('test').filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+    '--test-reporter-destination=stdout',
+    // JB_TEST_TIMES=<file>: also write each file's time, slowest first (scripts/test-times-reporter.mjs).
+    ...(process.env.JB_TEST_TIMES ? ['--test-reporter=./scripts/test-times-reporter.mjs', '--test-reporter-destination=stderr'] : []),
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

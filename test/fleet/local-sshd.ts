@@ -74,6 +74,8 @@ export async function startLocalSshd(options: LocalSshdOptions = {}): Promise<Lo
   keygen(join(dir, 'client_key'));
   await fs.copyFile(join(dir, 'client_key.pub'), join(dir, 'authorized_keys'));
   await fs.chmod(join(dir, 'authorized_keys'), 0o600);
+  const home = join(dir, 'home');
+  await fs.mkdir(home, { mode: 0o700 });
   const port = await freePort();
   await fs.writeFile(
     join(dir, 'sshd_config'),
@@ -92,7 +94,10 @@ export async function startLocalSshd(options: LocalSshdOptions = {}): Promise<Lo
       'MaxSessions 64',
       'MaxStartups 64',
       'LogLevel ERROR',
-      ...(options.env === undefined ? [] : [`SetEnv ${Object.entries(options.env).map(([k, v]) => `${k}="${v}"`).join(' ')}`]),
+      // A HOME of its own: root's login shell is bash, which sources ~/.bashrc for every ssh command, and a
+      // developer's .bashrc (pyenv init and the like) can cost seconds per command; a jailbuild host is reached
+      // with a plain environment. sshd applies SetEnv after it set HOME from the password file.
+      `SetEnv ${Object.entries({ HOME: home, ...options.env }).map(([k, v]) => `${k}="${v}"`).join(' ')}`,
       '',
     ].join('\n'),
   );
