@@ -27,6 +27,8 @@ const result = spawnSync(
     'tsx',
     '--test',
     '--test-concurrency=2',
+    // A hung test (a lock never released, a child that never exits) fails after 15 minutes instead of holding CI.
+    '--test-timeout=900000',
     `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
     '--test-reporter-destination=stdout',
     // JB_TEST_TIMES=<file>: also write each file's time, slowest first (scripts/test-times-reporter.mjs).
