@@ -20,6 +20,7 @@
  * link is never written through. On refusal nothing is changed and an
  * `UnsafePathError` names the path, the component and the fix.
  */
+import type { Readable } from 'node:stream';
 import { JailbuildError } from '../errors.js';
 
 export type BeneathType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'char' | 'block';
@@ -51,6 +52,26 @@ export interface BeneathWriteOptions {
   gid?: number;
 }
 
+export interface BeneathPackOptions {
+  /**
+   * Top-level directories (plain names) whose contents are left out, the
+   * directories themselves kept: mount points such as `basejail` and `dev`.
+   * @default none
+   */
+  omitContentsOf?: readonly string[];
+}
+
+/** A tree as a tar stream; `done` rejects when the producer or the stream check failed (even after the stream ended). */
+export interface BeneathPackedTree {
+  stream: Readable;
+  /** Entries sent, and the special files (FIFOs, devices) left out. */
+  done: Promise<{ entries: number; omitted: string[] }>;
+}
+
+export interface BeneathUnpackResult {
+  entries: number;
+}
+
 export interface Beneath {
   /** Absolute trusted path of the tree root. */
   readonly root: string;
@@ -73,6 +94,24 @@ export interface Beneath {
   chown(rel: string, uid: number, gid: number): Promise<void>;
   /** `target` is stored verbatim: it is resolved inside the jail, never by jailbuild. */
   symlink(target: string, rel: string): Promise<void>;
+  /**
+   * The tree under the directory `rel` (reached by the beneath walk; `''` is
+   * the root) as one tar stream, in one command: pax, numeric owners, mtimes,
+   * links stored as links and never followed, hard links as links, FIFOs and
+   * devices left out (never opened), sockets skipped, one filesystem, the
+   * contents of `omitContentsOf` left out. The stream is checked as it passes
+   * (`tar-stream-guard.ts`). See `beneath-tree-stream.ts`.
+   */
+  packTree(rel: string, options?: BeneathPackOptions): BeneathPackedTree;
+  /**
+   * Extracts a tar stream into the existing, EMPTY directory `rel` (reached by
+   * the beneath walk), keeping modes, mtimes and numeric owners. Refuses
+   * (TarStreamError) a stream with an absolute or `..` name, a name twice, an
+   * entry whose parent is not a directory made earlier by the same stream, a
+   * hard link to anything but an earlier file, or a special file; on any
+   * failure after the emptiness check the directory is emptied again.
+   */
+  unpackTree(rel: string, source: Readable): Promise<BeneathUnpackResult>;
 }
 
 /** What a refused path component is. */

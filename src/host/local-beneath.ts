@@ -36,7 +36,13 @@ import {
   type BeneathStat,
   type BeneathVerb,
   type BeneathWriteOptions,
+  type BeneathPackedTree,
+  type BeneathPackOptions,
+  type BeneathUnpackResult,
 } from './beneath.js';
+import { packTreeBeneath, unpackTreeBeneath, type TreeStreamDoor } from './beneath-tree-stream.js';
+import { spawnFilter } from './spawn-filter.js';
+import type { Readable } from 'node:stream';
 
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW | C.O_NONBLOCK;
 // O_NONBLOCK: should a FIFO appear between lstat and open, open returns instead of waiting for a writer.
@@ -472,6 +478,19 @@ export class LocalBeneath implements Beneath {
 
   chown(rel: string, uid: number, gid: number): Promise<void> {
     return this.#onEntry(rel, 'chown', (handle) => handle.chown(uid, gid));
+  }
+
+  /** The shell walk + tar of beneath-tree-stream.ts, run here: tar streams the tree in one process. */
+  #door(): TreeStreamDoor {
+    return { root: this.root, hostName: 'local', spawn: (script, args) => spawnFilter('sh', ['-c', script, 'sh', ...args]) };
+  }
+
+  packTree(rel: string, options: BeneathPackOptions = {}): BeneathPackedTree {
+    return packTreeBeneath(this.#door(), rel, options);
+  }
+
+  unpackTree(rel: string, source: Readable): Promise<BeneathUnpackResult> {
+    return unpackTreeBeneath(this.#door(), rel, source);
   }
 
   symlink(target: string, rel: string): Promise<void> {

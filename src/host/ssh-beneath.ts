@@ -16,61 +16,32 @@
  * that window. rename names its source by the physical path of the checked
  * parent, which is resolved again. FreeBSD hosts use `chmod -h`, so there
  * chmod/chown never follow.
+ *
+ * `packTree`/`unpackTree` are one remote command for a whole tree: the same
+ * walk, then tar in the walked directory, the stream checked here as it
+ * passes (`beneath-tree-stream.ts`, which states their residual race).
  */
 import {
   BeneathIoError,
   UnsafePathError,
   splitBeneath,
-  prefixOf,
   typeOfMode,
   type Beneath,
   type BeneathReadOptions,
   type BeneathStat,
   type BeneathVerb,
   type BeneathWriteOptions,
-  type UnsafeReason,
+  type BeneathPackedTree,
+  type BeneathPackOptions,
+  type BeneathUnpackResult,
 } from './beneath.js';
+import type { Readable } from 'node:stream';
 import type { RunOptions, RunResult } from './host.js';
+import { ABSENT, START, WALK, finalCheck, refusalOf } from './beneath-script.js';
+import { packTreeBeneath, unpackTreeBeneath, type StreamScript } from './beneath-tree-stream.js';
 
 /** Runs `sh -c script sh args…` on the remote host; every exit code comes back. */
 export type RemoteScript = (script: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>;
-
-const ABSENT = 3;
-const UNSAFE = 4;
-
-// Prints the refusal for component number $2 of path $1 and exits.
-const REFUSE = `refuse() { printf 'JBUNSAFE %s %s %s %s\\n' "$1" "$2" "$3" "$4" >&2; exit ${UNSAFE}; }`;
-
-// What a non-directory, non-link entry is, as the refusal's reason and detail.
-const KIND = `kind() { if [ -p "$1" ]; then echo 'special FIFO'; elif [ -S "$1" ]; then echo 'special socket'; elif [ -c "$1" ]; then echo 'special character-device'; elif [ -b "$1" ]; then echo 'special block-device'; else echo 'not-dir -'; fi; }`;
-
-/**
- * Walks "$1" = number of components, then the components (consumed with
- * shift), from the current directory; $w names the path (1 or 2) in refusals.
- * With $create set, missing components are made with that mode; otherwise a
- * missing one exits ABSENT.
- */
-const WALK =
-  `n=$1; shift; i=0; while [ "$i" -lt "$n" ]; do c=$1; shift; i=$((i+1)); ` +
-  `if [ -L "./$c" ]; then refuse "$w" "$i" symlink -; fi; ` +
-  `if [ ! -e "./$c" ]; then if [ -n "$create" ]; then mkdir -m "$create" -- "./$c" || [ -d "./$c" ] || exit 1; else exit ${ABSENT}; fi; fi; ` +
-  `if [ -L "./$c" ]; then refuse "$w" "$i" symlink -; fi; ` +
-  `if [ ! -d "./$c" ]; then k=$(kind "./$c"); refuse "$w" "$i" $k; fi; ` +
-  `cd -P -- "./$c" || exit 1; ` +
-  `case $(pwd -P) in "$top"|"$top"/*) ;; *) refuse "$w" "$i" escapes -;; esac; ` +
-  `done`;
-
-const START = `${REFUSE}; ${KIND}; w=1; create=; cd -P -- "$1" 2>/dev/null || exit ${ABSENT}; top=$(pwd -P); [ "$top" = / ] && top=; shift; `;
-
-/** Checks the final name "$f": $want is file or any, $hard 1 refuses several hard links. */
-function finalCheck(nlink: string): string {
-  return (
-    `final() { if [ -L "./$f" ]; then refuse "$w" last final-symlink -; fi; ` +
-    `if [ -d "./$f" ]; then [ "$want" = file ] && refuse "$w" last not-file directory; return 0; fi; ` +
-    `if [ ! -f "./$f" ]; then k=$(kind "./$f"); refuse "$w" last $k; fi; ` +
-    `if [ "$hard" = 1 ] && [ "$(${nlink} -- "./$f")" -gt 1 ]; then refuse "$w" last hardlink "$(${nlink} -- "./$f")"; fi; }`
-  );
-}
 
 interface Flavor {
   stat: string;
@@ -88,6 +59,7 @@ export class SshBeneath implements Beneath {
     readonly hostName: string,
     private readonly script: RemoteScript,
     private readonly platform: () => Promise<string>,
+    private readonly stream: StreamScript,
   ) {}
 
   async #flavor(): Promise<Flavor> {
@@ -106,15 +78,8 @@ export class SshBeneath implements Beneath {
     if (result.exitCode === 0) return result;
     if (result.exitCode === ABSENT) return undefined;
     const rel = rels[0] ?? '';
-    const line = result.stderr.split('\n').find((l) => l.startsWith('JBUNSAFE '));
-    if (result.exitCode === UNSAFE && line !== undefined) {
-      const [, which, count, reason, ...detail] = line.split(' ');
-      const target = rels[Number(which) - 1] ?? rel;
-      const parts = target === '' ? [] : target.split('/');
-      const component = count === 'last' ? target : prefixOf(parts, Number(count));
-      const text = detail.join(' ').replace(/-/g, ' ').trim();
-      throw new UnsafePathError(this.root, target, component, reason as UnsafeReason, verb, text === '' ? '' : text);
-    }
+    const refusal = refusalOf(this.root, rels, verb, result.exitCode, result.stderr);
+    if (refusal !== undefined) throw refusal;
     const first = result.stderr.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? `exit ${result.exitCode}`;
     throw new BeneathIoError(undefined, `${this.#full(rel)} on ${this.hostName}`, verb, new Error(first));
   }
@@ -240,6 +205,15 @@ export class SshBeneath implements Beneath {
 
   async chown(rel: string, uid: number, gid: number): Promise<void> {
     await this.#onEntry(rel, 'chown', 'chown -h', `${uid}:${gid}`);
+  }
+
+  /** One remote command for the whole tree: the walk, then tar in the walked directory (beneath-tree-stream.ts). */
+  packTree(rel: string, options: BeneathPackOptions = {}): BeneathPackedTree {
+    return packTreeBeneath({ root: this.root, hostName: this.hostName, spawn: this.stream }, rel, options);
+  }
+
+  unpackTree(rel: string, source: Readable): Promise<BeneathUnpackResult> {
+    return unpackTreeBeneath({ root: this.root, hostName: this.hostName, spawn: this.stream }, rel, source);
   }
 
   async symlink(target: string, rel: string): Promise<void> {

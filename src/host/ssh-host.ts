@@ -358,7 +358,13 @@ export class SshHost implements Host {
   }
 
   beneath(root: string): Beneath {
-    return new SshBeneath(root, this.name, (script, args, options) => this.#script(script, args, options), () => this.platform());
+    return new SshBeneath(
+      root,
+      this.name,
+      (script, args, options) => this.#script(script, args, options),
+      () => this.platform(),
+      (script, args) => this.#stream(script, args, ['sh', '-c', '<beneath tree stream>', ...args]),
+    );
   }
 
   /** Stops the shared master connection (tests, and callers that are done with the host). */

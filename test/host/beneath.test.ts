@@ -18,6 +18,9 @@ import { SshHost } from '../../src/host/ssh-host.js';
 import { snapshotTree } from '../helpers/snapshot-tree.js';
 import { SSHD_TOOLS, sshdNeedsRoot, startLocalSshd, type LocalSshd } from '../fleet/local-sshd.js';
 import { describeWithTools } from '../helpers/require-tool.js';
+import { Readable } from 'node:stream';
+import { TarStreamError } from '../../src/host/tar-stream-guard.js';
+import { writeTarToBuffer, type TarEntry } from '../../src/synthetic/tar-writer.js';
 
 interface Layout {
   base: string;
@@ -68,6 +71,73 @@ function suite(label: string, getHost: () => Host | undefined, skip: string | un
     });
     after(async () => {
       if (layout !== undefined) await fs.rm(layout.base, { recursive: true, force: true });
+    });
+
+    test('packTree/unpackTree: a hostile tree crosses as links, never followed; crafted streams are refused and leave the target empty', async () => {
+      const host = getHost() as Host;
+      const base = join(layout.base, 'pack');
+      const tree = join(base, 'tree');
+      await fs.mkdir(join(tree, 'etc'), { recursive: true });
+      await fs.mkdir(join(tree, 'basejail', 'bin'), { recursive: true });
+      await fs.writeFile(join(tree, 'basejail', 'bin', 'sh'), 'mounted, not the jail\'s\n');
+      await fs.writeFile(join(tree, 'etc', 'odd name\nwith newline'), 'odd\n');
+      await fs.chown(join(tree, 'etc', 'odd name\nwith newline'), 1001, 1002);
+      await fs.utimes(join(tree, 'etc', 'odd name\nwith newline'), 1_000_000, 1_000_000);
+      await fs.link(join(tree, 'etc', 'odd name\nwith newline'), join(tree, 'hard'));
+      await fs.symlink(layout.outside, join(tree, 'sentinel'));
+      execFileSync('mkfifo', [join(tree, 'fifo')]);
+      const outsideBefore = snapshotTree(layout.outside);
+      const treeBefore = snapshotTree(tree, { mtimes: true });
+      const into = async (name: string, source: Readable) => {
+        await fs.mkdir(join(base, name));
+        return host.beneath(base).unpackTree(name, source);
+      };
+
+      const packed = host.beneath(tree).packTree('', { omitContentsOf: ['basejail', 'dev'] });
+      const [unpacked, sent] = await Promise.all([into('copy', packed.stream), packed.done]);
+      assert.deepEqual(sent.omitted, ['fifo']);
+      assert.equal(unpacked.entries, sent.entries);
+      const copy = snapshotTree(join(base, 'copy'), { mtimes: true });
+      const expected = Object.fromEntries(Object.entries(treeBefore).filter(([k]) => k !== 'fifo' && !k.startsWith('basejail/')));
+      assert.deepEqual(Object.keys(copy).sort(), Object.keys(expected).sort());
+      for (const key of ['etc/odd name\nwith newline', 'hard', 'sentinel', 'etc']) assert.equal(copy[key], expected[key], key);
+      assert.match(copy.hard ?? '', /nlink=2/);
+      assert.match(copy.sentinel ?? '', new RegExp(`^symlink .* -> ${layout.outside}$`));
+      // the walk refuses a link on the way, as every beneath operation does
+      const viaLink = host.beneath(tree).packTree('sentinel');
+      const refused = await Promise.allSettled([viaLink.done, new Promise((resolve) => viaLink.stream.on('error', resolve).resume())]);
+      assert.ok(refused[0].status === 'rejected' && refused[0].reason instanceof UnsafePathError, String((refused[0] as PromiseRejectedResult).reason));
+      // a non-empty target is refused and left alone
+      await assert.rejects(host.beneath(base).unpackTree('copy', Readable.from([await writeTarToBuffer([])])), /not empty/);
+      assert.equal(snapshotTree(join(base, 'copy'), { mtimes: true })['hard'], copy.hard);
+
+      // The stream check runs in this process whatever the host; over ssh only the three the brief names (each costs round trips).
+      const crafted: Array<[string, TarEntry[]]> = [
+        ['dotdot', [{ path: 'ok', type: 'file', content: 'fine' }, { path: '../escaped', type: 'file', content: 'x' }]],
+        ['absolute', [{ path: 'ok', type: 'file', content: 'fine' }, { path: `${layout.outside}/abs`, type: 'file', content: 'x' }]],
+        ['through-link', [{ path: 'ok/', type: 'directory' }, { path: 'link', type: 'symlink', target: layout.outside }, { path: 'link/file', type: 'file', content: 'x' }]],
+        ...(host.name === 'local'
+          ? ([
+              ['hardlink-out', [{ path: 'ok', type: 'file', content: 'fine' }, { path: 'h', type: 'hardlink', target: join(layout.outside, 'secret') }]],
+              ['device', [{ path: 'ok', type: 'file', content: 'fine' }, { path: 'mem', type: 'character-device', devmajor: 1, devminor: 1 }]],
+              ['twice', [{ path: 'd/', type: 'directory' }, { path: 'd', type: 'symlink', target: layout.outside }, { path: 'd/file', type: 'file', content: 'x' }]],
+            ] as Array<[string, TarEntry[]]>)
+          : []),
+      ];
+      for (const [name, entries] of crafted) {
+        const bytes = await writeTarToBuffer(entries);
+        // through-link arrives in two chunks: its directory and link reach tar before the refusal, and must be removed again.
+        const chunks = name === 'through-link' ? [bytes.subarray(0, 1024), bytes.subarray(1024)] : [bytes];
+        await assert.rejects(into(name, Readable.from(chunks)), (error: unknown) => {
+          assert.ok(error instanceof TarStreamError, `${name}: ${String(error)}`);
+          assert.equal(error.code, 'E_UNSAFE_TAR_STREAM');
+          assert.ok(!error.message.includes('\n'), 'one line');
+          return true;
+        });
+        assert.deepEqual(await fs.readdir(join(base, name)), [], `${name}: the target is left empty`);
+      }
+      assert.deepEqual(snapshotTree(layout.outside), outsideBefore);
+      assert.deepEqual(snapshotTree(tree, { mtimes: true }), treeBefore);
     });
 
     test('refusals change nothing, inside or outside the tree', async () => {
@@ -211,9 +281,23 @@ function suite(label: string, getHost: () => Host | undefined, skip: string | un
 const local = new LocalHost();
 suite('LocalHost, /proc/self/fd walk', () => local, process.platform === 'linux' ? undefined : 'no /proc/self/fd on this platform');
 
-describe('LocalHost, lstat + fstat fallback walk', () => {
-  before(() => setProcDescriptorsForTest(false));
-  after(() => setProcDescriptorsForTest(undefined));
+describe('LocalHost, lstat + fstat fallback walk, bsdtar as tar', () => {
+  // FreeBSD's tar is bsdtar: this run puts it first on PATH, so packTree's flavour detection and patterns are exercised for it too.
+  const path = process.env.PATH;
+  let shim: string | undefined;
+  before(async () => {
+    setProcDescriptorsForTest(false);
+    const bsdtar = execFileSync('sh', ['-c', 'command -v bsdtar || true']).toString().trim();
+    assert.ok(bsdtar !== '', 'bsdtar (libarchive-tools) is needed for the FreeBSD tar flavour');
+    shim = await fs.mkdtemp(join(tmpdir(), 'jb-bsdtar-'));
+    await fs.symlink(bsdtar, join(shim, 'tar'));
+    process.env.PATH = `${shim}:${path}`;
+  });
+  after(async () => {
+    setProcDescriptorsForTest(undefined);
+    process.env.PATH = path;
+    if (shim !== undefined) await fs.rm(shim, { recursive: true, force: true });
+  });
   suite('fallback', () => local, undefined);
 });
 
