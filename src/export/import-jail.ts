@@ -43,7 +43,6 @@ import { bareAddress } from './imported-jail-params.js';
 import { planImportedJailConf } from './plan-imported-jail-conf.js';
 import { verifyManifest } from './ssh-signature.js';
 import { jailConfPath } from '../jail/plan-create-jail.js';
-import { extractTarToTree } from './tar-to-tree.js';
 import { zfsGuid } from './zfs-guid.js';
 
 export interface ImportRequest {
@@ -262,8 +261,10 @@ async function receivePayload(
       created = true;
       const decoded = new PassThrough({ highWaterMark: 1024 * 1024 });
       const decoding = runChain(local, [decompressStage(manifest.payload.compression)], { stdin: payload, stdout: decoded });
-      // A refused entry stops the reader: the decoder then dies of EPIPE instead of blocking on a full pipe.
-      const extracting = extractTarToTree(decoded, host.beneath(storage.pathOf(dataset)), file).catch((error: unknown) => {
+      // One tar extraction in the new, empty tree, through the beneath primitive (the stream is checked on
+      // its way: no absolute or .. names, nothing through a link it made, no special files). A refused entry
+      // stops the reader: the decoder then dies of EPIPE instead of blocking on a full pipe.
+      const extracting = host.beneath(storage.pathOf(dataset)).unpackTree('', decoded).catch((error: unknown) => {
         decoded.destroy();
         throw error;
       });

@@ -11,8 +11,8 @@
  *
  * Otherwise (a dir backend on either side): stop, then the tree goes over —
  * between two roots on this machine through the export stream (export to a
- * temporary file, import it), with a remote end as one tar stream — start,
- * health check.
+ * temporary file, import it), with a remote end as one tar stream through the
+ * beneath primitive (`Beneath.packTree` → `unpackTree`) — start, health check.
  *
  * Any failure before the health check passes removes what was made on the
  * target and starts the jail again where it was: the jail keeps running on
@@ -108,24 +108,24 @@ async function sendReceive(source: MigrateEnd, sendArgs: string[], target: Migra
   if (received.status === 'rejected') throw received.reason;
 }
 
+/** Mount points of a jail whose contents belong to the host (the read-only basejail, devfs). */
+const MOUNT_POINTS = ['basejail', 'dev'];
+
 /**
  * A stopped jail's tree from one host into the new, empty dataset on the
- * other as one tar stream: tar stores links as links (no -h), stays on the
- * jail's own filesystem (no basejail or devfs mount is crossed), keeps numeric
- * owners and modes (-p), and extracts into a directory nothing else holds.
+ * other as one tar stream, read and written through the beneath primitive
+ * (`Beneath.packTree` → `unpackTree`): one command on each side, nothing
+ * followed, the stream checked as it passes through this process
+ * (docs/ARCHITECTURE.md § Trust boundary, docs/EXPORT.md § Migrate).
  */
-async function tarAcross(source: MigrateEnd, target: MigrateEnd, dataset: string): Promise<void> {
-  const pipe = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
-  const sending = source.host.runPiped('tar', ['-cf', '-', '--numeric-owner', '--one-file-system', '-C', source.storage.pathOf(dataset), '.'], { stdout: pipe }).then(
-    () => void pipe.end(),
-    (error: unknown) => {
-      pipe.destroy();
-      throw error;
-    },
-  );
-  const [sent, received] = await Promise.allSettled([sending, target.host.runPiped('tar', ['-xpf', '-', '--numeric-owner', '-C', target.storage.pathOf(dataset)], { stdin: pipe })]);
+async function treeAcross(source: MigrateEnd, target: MigrateEnd, dataset: string, warn: Warn): Promise<void> {
+  const packed = source.host.beneath(source.storage.pathOf(dataset)).packTree('', { omitContentsOf: MOUNT_POINTS });
+  const [sent, received] = await Promise.allSettled([packed.done, target.host.beneath(target.storage.pathOf(dataset)).unpackTree('', packed.stream)]);
+  // The producer's failure explains the consumer's short stream.
   if (sent.status === 'rejected') throw sent.reason;
   if (received.status === 'rejected') throw received.reason;
+  const omitted = sent.value.omitted;
+  if (omitted.length > 0) warn('W_MIGRATE_SPECIAL_FILES', `left out of ${dataset}'s tree: ${omitted.join(', ')} (FIFOs and devices are not carried; devfs provides devices)`, { omitted });
 }
 
 async function healthy(end: MigrateEnd, name: string): Promise<boolean> {
@@ -155,7 +155,7 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
   }
   const zfs = source.storage.kind === 'zfs' && target.storage.kind === 'zfs';
   // Between two trees on this machine the export stream (beneath reads and writes); with a remote end one
-  // tar stream, as the beneath primitive over ssh costs a round trip per file (docs/EXPORT.md § Migrate).
+  // tar stream through Beneath.packTree/unpackTree: one command per side, not a round trip per file (docs/EXPORT.md § Migrate).
   const method: MigrateResult['method'] = zfs ? 'zfs-incremental' : source.host.name === 'local' && target.host.name === 'local' ? 'export-stream' : 'tar-stream';
   const wasRunning = jail.state === 'running';
   const needsBootstrap = !(await target.storage.exists(basejailDataset(release)));
@@ -169,7 +169,7 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
     ...(method === 'zfs-incremental'
       ? [`zfs snapshot ${dataset}@${SNAP1}; zfs send … | ssh ${target.host.name} zfs receive -u`, confStep, ...stopStep, `zfs snapshot ${dataset}@${SNAP2}; zfs send -i @${SNAP1} … | zfs receive -F -u; zfs mount`]
       : method === 'tar-stream'
-        ? [confStep, ...stopStep, `tar -cf - --numeric-owner --one-file-system -C <jail> . | ssh … tar -xpf - --numeric-owner -C <new jail>`]
+        ? [confStep, ...stopStep, `pack ${name}'s tree beneath ${source.storage.pathOf(dataset)} on ${source.host.name} (tar, nothing followed, basejail and dev left out) | check the stream | unpack beneath ${target.storage.pathOf(dataset)} on ${target.host.name}`]
         : [...stopStep, `export ${name} (tar) and import it on ${target.host.name}`, confStep]),
     ...(wasRunning ? [`start ${name} on ${target.host.name}; check it runs (jls)`] : []),
     request.keep ? `keep ${name} stopped on ${source.host.name}` : `destroy ${name} on ${source.host.name}`,
@@ -237,7 +237,7 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
           await source.host.run('jail', ['-f', conf, '-r', name]);
         });
       }
-      await step('final-send', `send ${name}'s tree to ${target.host.name} as one tar stream`, () => tarAcross(source, target, dataset));
+      await step('final-send', `send ${name}'s tree to ${target.host.name} as one tar stream`, () => treeAcross(source, target, dataset, context.warn));
     } else {
       if (wasRunning) {
         await step('stop', `stop ${name} on ${source.host.name}`, async () => {
