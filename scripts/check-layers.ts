@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 // Prints every import that breaks the layer rules of src/ (host-door,
-// folder-cycle, layer; see scripts/scan-layers.ts and docs/ARCHITECTURE.md
+// tar-door, folder-cycle, layer; see scripts/scan-layers.ts and docs/ARCHITECTURE.md
 // § Layers) with a count per rule; exits 1 when there is any, 0 when clean,
 // 2 on a usage error. `npm test` runs the same rules as
 // test/architecture/layers.test.ts; this is the report for a person.
@@ -22,4 +22,4 @@ for (const arg of args) {
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const report = scanLayers(root, { runtimeOnly: args.includes('--runtime-only') });
 console.log(args.includes('--json') ? JSON.stringify(report, null, 2) : formatLayerReport(report).join('\n'));
-process.exit(report.hostDoor.length + report.cycles.groups.length + report.layers.length > 0 ? 1 : 0);
+process.exit(report.hostDoor.length + report.tarDoor.length + report.cycles.groups.length + report.layers.length > 0 ? 1 : 0);

@@ -12,6 +12,11 @@
  *                 cycle; `import type` counts, because a type-only cycle still
  *                 ties the folders together (one cannot be read or moved
  *                 without the other).
+ *   tar-door      tar is run only in src/host/ (`run('tar'`, `runPiped('tar'`,
+ *                 bsdtar/gtar alike, src/synthetic excepted): trees cross
+ *                 as tar streams through `Host.packTree`/`unpackTree` (trees
+ *                 jailbuild made) or `Beneath.packTree`/`unpackTree` (hostile
+ *                 trees), never through a raw `tar -x` elsewhere.
  *   layer         a folder imports only folders of a lower layer (LAYERS);
  *                 folders of one layer do not import each other. A folder in
  *                 no layer is itself a violation, so a new folder gets placed.
@@ -74,8 +79,16 @@ export interface LayerViolation extends ImportUse {
   reason: string;
 }
 
+/** A call that runs tar outside src/host. */
+export interface TarCall {
+  file: string;
+  line: number;
+  text: string;
+}
+
 export interface LayerReport {
   hostDoor: ImportUse[];
+  tarDoor: TarCall[];
   /** Strongly connected groups of folders (each a cycle), with the edges inside them. */
   cycles: { groups: string[][]; edges: FolderEdge[] };
   layers: LayerViolation[];
@@ -170,11 +183,14 @@ export function scanLayers(root: string, options: { runtimeOnly?: boolean } = {}
   const layers: LayerViolation[] = [];
   const edges = new Map<string, Map<string, ImportUse[]>>();
 
+  const tarDoor: TarCall[] = [];
   for (const file of listFiles(srcDir)) {
     const rel = relative(root, file).split(sep).join('/');
     const from = nodeOf(file);
     const inFolder = relative(srcDir, file).includes(sep);
-    for (const { spec, typeOnly, line } of importsOf(readFileSync(file, 'utf8'))) {
+    const text = readFileSync(file, 'utf8');
+    if (!(inFolder && DOOR_EXEMPT.includes(from))) tarDoor.push(...tarCallsOf(stripComments(text)).map((call) => ({ file: rel, ...call })));
+    for (const { spec, typeOnly, line } of importsOf(text)) {
       const use = { file: rel, line, spec, typeOnly };
       if (DOOR_MODULES.has(spec) && !typeOnly && !(inFolder && DOOR_EXEMPT.includes(from))) hostDoor.push(use);
       if (!spec.startsWith('.')) continue;
@@ -207,7 +223,16 @@ export function scanLayers(root: string, options: { runtimeOnly?: boolean } = {}
   const cycleEdges = groups.flatMap((group) =>
     group.flatMap((from) => [...(edges.get(from)?.entries() ?? [])].filter(([to]) => group.includes(to)).map(([to, uses]) => ({ from, to, uses }))),
   );
-  return { hostDoor, cycles: { groups, edges: cycleEdges }, layers };
+  return { hostDoor, tarDoor, cycles: { groups, edges: cycleEdges }, layers };
+}
+
+/** `run('tar', …)`, `runPiped("bsdtar", …)`, `spawnFilter('gtar', …)` and the like, with their lines. */
+export function tarCallsOf(code: string): Array<{ line: number; text: string }> {
+  const found: Array<{ line: number; text: string }> = [];
+  for (const m of code.matchAll(/\b(run|runPiped|spawnFilter|spawn|execa)\(\s*['"`](tar|bsdtar|gtar)['"`]/g)) {
+    found.push({ line: code.slice(0, m.index ?? 0).split('\n').length, text: m[0] });
+  }
+  return found;
 }
 
 /** The report as lines for a person: each rule with its count, then each violation with file:line. */
@@ -215,6 +240,8 @@ export function formatLayerReport(report: LayerReport): string[] {
   const lines: string[] = [];
   lines.push(`host-door: ${report.hostDoor.length} import(s) of node:fs / node:child_process / execa outside src/host (src/synthetic excepted)`);
   for (const v of report.hostDoor) lines.push(`  ${v.file}:${v.line}  ${v.spec}`);
+  lines.push(`tar-door: ${report.tarDoor.length} call(s) running tar outside src/host (use Beneath.packTree/unpackTree)`);
+  for (const v of report.tarDoor) lines.push(`  ${v.file}:${v.line}  ${v.text}`);
   lines.push(`folder-cycle: ${report.cycles.groups.length} group(s) of folders in a cycle`);
   for (const group of report.cycles.groups) lines.push(`  group: ${group.join(', ')}`);
   for (const { from, to, uses } of report.cycles.edges) {

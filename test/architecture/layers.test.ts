@@ -38,6 +38,13 @@ test('host-door: node:fs, node:child_process and execa are imported only in src/
   );
 });
 
+test('tar-door: tar runs only in src/host, so hostile trees cross only through Beneath.packTree/unpackTree', () => {
+  assertNone(
+    report.tarDoor.map((v) => `${v.file}:${v.line} ${v.text}`),
+    'stream trees with host.beneath(root).packTree/unpackTree (hostile trees) or Host.packTree/unpackTree (trees jailbuild made), not a raw tar (docs/ARCHITECTURE.md § Trust boundary)',
+  );
+});
+
 test('folder-cycle: the folders of src/ import each other in no cycle, type-only imports included', () => {
   assertNone(
     report.cycles.edges.map(({ from, to, uses }) => `${from} → ${to}: ${uses.map((u) => `${u.file}:${u.line}${u.typeOnly ? ' (type-only)' : ''}`).join(', ')}`),
@@ -62,12 +69,17 @@ test('the scanner finds each kind of violation in a tree made for it', async () 
     await write('src/jail/a.ts', "import type { B } from '../network/b.js';\nexport type A = B;\n");
     await write('src/network/b.ts', "// import { x } from '../upgrade/x.js'; (a comment, not an import)\nimport { A } from '../jail/a.js';\nexport type B = string;\n");
     await write('src/image/c.ts', "import { readFile } from 'node:fs/promises';\nexport const c = () => import('node:child_process');\n");
-    await write('src/host/d.ts', "import { spawn } from 'node:child_process';\n");
+    await write('src/host/d.ts', "import { spawn } from 'node:child_process';\nexport const t = (h: any) => h.runPiped('tar', ['-x']);\n");
+    await write('src/export/f.ts', "// host.run('tar', …) in a comment is no call\nexport const f = (h: any) => h.runPiped('tar', ['-xpf', '-']);\nexport const g = (h: any) => h.run(\"bsdtar\", ['-c']);\n");
     await write('src/gadget/e.ts', "import { c } from '../image/c.js';\n");
     const found = scanLayers(fixture);
     assert.deepEqual(
       found.hostDoor.map((v) => `${v.file}:${v.line} ${v.spec}`),
       ['src/image/c.ts:1 node:fs/promises', 'src/image/c.ts:2 node:child_process'],
+    );
+    assert.deepEqual(
+      found.tarDoor.map((v) => `${v.file}:${v.line} ${v.text}`),
+      ["src/export/f.ts:2 runPiped('tar'", 'src/export/f.ts:3 run("bsdtar"'],
     );
     assert.deepEqual(found.cycles.groups, [['jail', 'network']]);
     assert.deepEqual(
