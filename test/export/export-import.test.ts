@@ -106,7 +106,14 @@ describeWithTools(['ssh-keygen'], 'export and import (dir backend)', () => {
     assert.deepEqual(listed.result.map((j) => [j.name, j.release, j.ip4]), [['web1', '14.2-RELEASE', ['10.0.0.5']]]);
   });
 
-  test('a stranger\'s signature and a missing signature are refused with nothing written; --allow-unsigned takes the unsigned one', async () => {
+  test('a stranger\'s signature and a missing signature are refused with nothing written; --allow-unsigned takes the unsigned one, under a new name: limit hooks follow the name, a fresh --net keeps the user\'s own hooks', async () => {
+    // web1 gets limits (hooks naming web1) and hooks of its owner's own before it is exported.
+    const limited = await jb('limits', 'web1', '--limit', 'memoryuse=1G', '--cpuset', '0-1');
+    assert.equal(limited.code, 0, limited.stderr);
+    const web1Conf = join(root, 'etc/jail.conf.d/web1.conf');
+    const userHooks = ['exec.prestart += "mount -t tmpfs tmpfs /mnt/scratch";', 'exec.poststart += "logger jail is up";', 'exec.poststop += "logger jail is down";'];
+    const text = await readFile(web1Conf, 'utf8');
+    await writeFile(web1Conf, `${text.slice(0, text.lastIndexOf('}'))}  ${userHooks.join('\n  ')}\n}\n`);
     const strange = join(dir, 'stranger.jbx');
     const strangeExport = await jb('export', 'web1', '-o', strange, '--sign-key', keys.stranger);
     assert.equal(strangeExport.code, 0, strangeExport.stderr);
@@ -133,6 +140,16 @@ describeWithTools(['ssh-keygen'], 'export and import (dir backend)', () => {
     assert.match(conf, /ip4\.addr = "?em0\|10\.0\.0\.\d+\/32/);
     // the pf hooks name the new address only
     assert.doesNotMatch(conf, /-T add 10\.0\.0\.5/);
+    assert.match(conf, /pfctl .*-T add 10\.0\.0\.\d+/, 'the fresh network brings its own hooks');
+    // limits name web2 now: rctl -r jail:web1 on web2's stop would remove web1's rules
+    assert.doesNotMatch(conf, /jail:web1|-j web1/);
+    assert.match(conf, /exec\.created \+= "rctl -a jail:web2:memoryuse:deny=1G";/);
+    assert.match(conf, /exec\.created \+= "cpuset -j web2 -l 0-1";/);
+    assert.match(conf, /exec\.poststop \+= "rctl -r jail:web2 \|\| true";/);
+    // the user's own hooks survive the fresh network (the exported parameters are jail(8)'s resolved lists: = or +=)
+    assert.match(conf, /exec\.prestart \+?= "mount -t tmpfs tmpfs \/mnt\/scratch";/);
+    assert.match(conf, /exec\.poststart \+?= "logger jail is up";/);
+    assert.match(conf, /exec\.poststop \+?= "logger jail is down";/);
   });
 
   test('jailbuild migrate to a second root on this machine: bootstraps it there, moves the running jail, prints the downtime', async () => {
