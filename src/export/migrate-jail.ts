@@ -5,7 +5,8 @@
  * ZFS on both sides: a first `zfs send` while the jail runs (incremental from
  * the template snapshot when the target has the very same one, by guid; full
  * otherwise), the jail's config written there, then stop, a final
- * incremental send of what changed meanwhile, start on the target and a health check (jls shows it with its new path);
+ * incremental send of what changed meanwhile, start on the target and a health check (jls shows it with its new path,
+ * then the jail's own check when it has one: src/jail/health);
  * only then the source is destroyed (or kept stopped with `keep`). The
  * downtime is stop → running on the target.
  *
@@ -26,6 +27,7 @@ import { bootstrapRelease } from '../bootstrap/bootstrap-release.js';
 import { basejailDataset, jailDataset } from '../jail/dataset-names.js';
 import { jailConfPath, jailFstabPath } from '../jail/plan-create-jail.js';
 import { planDestroyJail } from '../jail/plan-jail-lifecycle.js';
+import { checkJailHealth, describeHealthCheck } from '../jail/health/index.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { readRunningJails } from '../jail/running-jails.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
@@ -171,7 +173,7 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
       : method === 'tar-stream'
         ? [confStep, ...stopStep, `pack ${name}'s tree beneath ${source.storage.pathOf(dataset)} on ${source.host.name} (tar, nothing followed, basejail and dev left out) | check the stream | unpack beneath ${target.storage.pathOf(dataset)} on ${target.host.name}`]
         : [...stopStep, `export ${name} (tar) and import it on ${target.host.name}`, confStep]),
-    ...(wasRunning ? [`start ${name} on ${target.host.name}; check it runs (jls)`] : []),
+    ...(wasRunning ? [`start ${name} on ${target.host.name}; check it runs (jls)${jail.healthCheck ? ` and its health check (${describeHealthCheck(jail.healthCheck)})` : ''}`] : []),
     request.keep ? `keep ${name} stopped on ${source.host.name}` : `destroy ${name} on ${source.host.name}`,
   ];
   const result: MigrateResult = { name, from: source.host.name, to: target.host.name, method, downtimeMs: 0, wasRunning, kept: request.keep ?? false, bootstrapped: needsBootstrap, dryRun: context.dryRun, steps };
@@ -269,6 +271,11 @@ export async function migrateJail(request: MigrateRequest, context: MigrateConte
       });
       await step('health-check', `check ${name} runs on ${target.host.name}`, async () => {
         if (!(await healthy(target, name))) throw new ExportError('E_MIGRATE_HEALTH', `${name} did not come up on ${target.host.name} (jls does not show it at ${target.storage.pathOf(dataset)}); it runs on ${source.host.name} again`);
+        // Then the jail's own check (jexec command or TCP port), as start and patch upgrades run it; recorded on the target's dataset.
+        const checked = await checkJailHealth({ ...jail, state: 'running' }, { host: target.host, storage: target.storage, running: true });
+        if (checked !== undefined && checked.status !== 'healthy') {
+          throw new ExportError('E_MIGRATE_HEALTH', `${name} failed its health check on ${target.host.name} (${checked.output.split('\n')[0]}); it runs on ${source.host.name} again`, { data: { health: checked } });
+        }
       });
       result.downtimeMs = Date.now() - (stoppedAt ?? Date.now());
     }

@@ -166,6 +166,27 @@ describeWithTools(['ssh-keygen'], 'export and import (dir backend)', () => {
     assert.deepEqual(listed.result.map((j) => j.name), ['web1']);
   });
 
+  test('migrate runs the jail\'s own health check on the target after jls; unhealthy there, it rolls back and runs here again', async () => {
+    const created = await jb('create', 'web3', '--release', '14.2', '--ip', '10.0.0.7', '--timezone', 'UTC', '--health-cmd', 'service nginx status', '--health-retries', '1', '--start');
+    assert.equal(created.code, 0, created.stderr);
+    const state = await fakes.readState<Record<string, unknown>>();
+    // Every command in a jail that mounts the other root's basejail fails: web3 is unhealthy only there.
+    await fakes.writeState({ ...state, jexecFail: [{ basejail: join(dir, 'other') }] });
+    await fakes.clearLog();
+    const r = await jb('migrate', 'web3', '--to', 'other');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /web3 failed its health check on local \(.*service nginx status: unhealthy\); it runs on local again/);
+    const health = (await fakes.readLog()).filter((c) => c.argv[0] === 'jexec');
+    assert.deepEqual(health.map((c) => c.argv), [['jexec', 'web3', '/bin/sh', '-c', 'service nginx status']]);
+    const after = await fakes.readState<{ jails?: Record<string, { path: string }> }>();
+    assert.equal(after.jails?.web3?.path, join(root, 'jails/web3'));
+    await assert.rejects(readFile(join(dir, 'other/etc/jail.conf.d/web3.conf'), 'utf8'), /ENOENT/);
+    await fakes.writeState({ ...after, jexecFail: [] });
+    const moved = await jb('migrate', 'web3', '--to', 'other');
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.equal((await fakes.readState<{ jails?: Record<string, { path: string }> }>()).jails?.web3?.path, join(dir, 'other/jails/web3'));
+  });
+
   test('a template exports as its snapshot and imports on a root that lacks it; jails clone from it there', async () => {
     const file = join(dir, 'template.jbx');
     const r = await jb('--json', 'export', 'default-14.2-RELEASE', '-o', file, '--sign-key', keys.signer);
