@@ -9,7 +9,8 @@
  * bytes cross between machines: a release cache on a remote host is filled
  * with `writeStream` and checked with `sha256File` there; a tree built on this
  * machine reaches a remote one as one tar stream (`docs/ARCHITECTURE.md § The
- * remote pipeline`).
+ * remote pipeline`). A hostile tree (a jail's) crosses through
+ * `beneath(root).packTree`/`unpackTree` instead (§ Trust boundary).
  */
 
 import type { Readable, Writable } from 'node:stream';

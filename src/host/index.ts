@@ -11,4 +11,5 @@ export { SshHost, parseSshUrl } from './ssh-host.js';
 export type { SshHostOptions, SshTarget } from './ssh-host.js';
 export { serializeCommands } from './serialize-commands.js';
 export { BeneathIoError, UnsafePathError, splitBeneath } from './beneath.js';
-export type { Beneath, BeneathStat, BeneathType, BeneathReadOptions, BeneathWriteOptions } from './beneath.js';
+export type { Beneath, BeneathStat, BeneathType, BeneathReadOptions, BeneathWriteOptions, BeneathPackOptions, BeneathPackedTree, BeneathUnpackResult } from './beneath.js';
+export { TarStreamError } from './tar-stream-guard.js';

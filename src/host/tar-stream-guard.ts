@@ -87,6 +87,18 @@ function show(name: string): string {
   return /[\u0000-\u001f\u007f]/.test(text) ? JSON.stringify(text) : text;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether a byte string (latin1) is well-formed UTF-8: no overlong forms, surrogates or stray bytes. */
+function validUtf8(bytes: string): boolean {
+  try {
+    utf8.decode(Buffer.from(bytes, 'latin1'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function cString(buf: Buffer, start: number, length: number): string {
   let end = start;
   while (end < start + length && buf[end] !== 0) end += 1;
@@ -191,6 +203,14 @@ export function createTarStreamGuard(options: TarStreamGuardOptions): TarStreamG
     }
     // tars differ on an empty pax path (some fall back to the header's name): refused rather than guessed.
     if (pax.get('path') === '' || pax.get('linkpath') === '') fail('pax', `entry #${index} has an empty pax path or linkpath`, { entry: index });
+    // Without hdrcharset=BINARY tar converts these from UTF-8; a malformed (e.g. overlong) sequence could
+    // decode to something other than the bytes judged here, so only valid UTF-8 passes.
+    if (pax.get('hdrcharset') !== 'BINARY') {
+      for (const key of ['path', 'linkpath']) {
+        const value = pax.get(key);
+        if (value !== undefined && !validUtf8(value)) fail('pax', `entry #${index} has a pax ${key} that is not valid UTF-8`, { entry: index });
+      }
+    }
     const ustar = block.toString('latin1', 257, 263) === 'ustar\0';
     let rawName = cString(block, 0, 100);
     if (ustar && block[345] !== 0) rawName = `${cString(block, 345, 155)}/${rawName}`;
