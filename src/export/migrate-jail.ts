@@ -122,10 +122,16 @@ const MOUNT_POINTS = ['basejail', 'dev'];
  */
 async function treeAcross(source: MigrateEnd, target: MigrateEnd, dataset: string, warn: Warn): Promise<void> {
   const packed = source.host.beneath(source.storage.pathOf(dataset)).packTree('', { omitContentsOf: MOUNT_POINTS });
-  const [sent, received] = await Promise.allSettled([packed.done, target.host.beneath(target.storage.pathOf(dataset)).unpackTree('', packed.stream)]);
-  // The producer's failure explains the consumer's short stream.
+  // Whichever side failed first is the cause: a failed producer cuts the consumer's stream short, a
+  // refusing consumer stops reading and the producer is stopped.
+  let first: { error: unknown } | undefined;
+  const noted = <T>(promise: Promise<T>) => promise.catch((error: unknown) => {
+    first ??= { error };
+    throw error;
+  });
+  const [sent] = await Promise.allSettled([noted(packed.done), noted(target.host.beneath(target.storage.pathOf(dataset)).unpackTree('', packed.stream))]);
+  if (first !== undefined) throw first.error;
   if (sent.status === 'rejected') throw sent.reason;
-  if (received.status === 'rejected') throw received.reason;
   const omitted = sent.value.omitted;
   if (omitted.length > 0) warn('W_MIGRATE_SPECIAL_FILES', `left out of ${dataset}'s tree: ${omitted.join(', ')} (FIFOs and devices are not carried; devfs provides devices)`, { omitted });
 }
