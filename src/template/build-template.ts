@@ -6,12 +6,12 @@
  * the applied steps are undone and the staging dataset destroyed.
  *
  * On a remote host the recipe's overlay (read and hashed here, where the
- * recipe lives) is first sent as one tar stream to a private temporary
- * directory there; the plan copies from that copy, and every copied file is
+ * recipe lives) is first sent as one tar stream (through the beneath
+ * primitive) to a private temporary directory there; the plan copies from that copy, and every copied file is
  * checked against the sha256 taken here (`copy-file` steps), so what enters
  * the template is what was read. The copy is removed afterwards.
  */
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local-host.js';
@@ -102,12 +102,19 @@ export async function buildTemplate(options: BuildTemplateOptions): Promise<Buil
   });
 }
 
-/** The overlay tree as one tar stream into `<dir>/overlay` on `host`; returns that path. */
+/**
+ * The overlay tree as one tar stream into `<dir>/overlay` on `host`; returns
+ * that path. The overlay is the template author's (hostile input), so it is
+ * packed and unpacked through the beneath primitive: nothing followed, the
+ * stream checked on its way (docs/ARCHITECTURE.md § Trust boundary).
+ */
 async function sendOverlay(local: Host, overlayDir: string, host: Host, dir: string): Promise<string> {
   const to = join(dir, 'overlay');
   await host.mkdir(to, { mode: 0o700 });
-  const packed = local.packTree(overlayDir);
-  await Promise.all([host.unpackTree(to, packed.stream), packed.done]);
+  const packed = local.beneath(dirname(overlayDir)).packTree(basename(overlayDir));
+  const [sent, received] = await Promise.allSettled([packed.done, host.beneath(to).unpackTree('', packed.stream)]);
+  if (sent.status === 'rejected') throw sent.reason;
+  if (received.status === 'rejected') throw received.reason;
   return to;
 }
 
