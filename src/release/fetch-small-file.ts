@@ -4,8 +4,9 @@
  * each directory tried with retries (retry-transfer.ts), a 404 moving on to
  * the next one (that is how an end-of-life release ends up coming from the
  * archive tree), a body over `maxBytes` refused as not being such a file.
- * Nothing is written. The one mirror-fallback loop for whole-file reads;
- * downloads to disk with resume are download-file.ts.
+ * Nothing is written. The one mirror-fallback loop for whole-file reads
+ * (and for `probeFile`, which only asks whether a file is there); downloads
+ * to disk with resume are download-file.ts.
  */
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { RetryOptions } from './download-file.js';
@@ -69,17 +70,40 @@ async function readAll(url: URL, options: FetchSmallFileOptions): Promise<Buffer
   return bytes;
 }
 
+/** The body is not read: the answer says whether the file is there. */
+async function exists(url: URL, options: ProbeFileOptions): Promise<true | undefined> {
+  const opened = await sourceFor(url).open(url, {
+    ...(options.dispatcherFor === undefined ? {} : { dispatcherFor: options.dispatcherFor }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+  if (!opened.found) return undefined;
+  opened.body.destroy();
+  return true;
+}
+
+export type ProbeFileOptions = Omit<FetchSmallFileOptions, 'maxBytes' | 'tooLarge'>;
+
 /**
  * The file from the first location that has it; undefined when every location
  * answered 404. When none had it and one failed (after its retries), that
  * failure is thrown: "not found" is only said when every mirror said so.
  */
 export async function fetchSmallFile(options: FetchSmallFileOptions): Promise<FetchedSmallFile | undefined> {
+  return firstLocation(options, (url) => readAll(url, options));
+}
+
+/** Where the file is, by the same rules as `fetchSmallFile`, without reading it: one request per location asked. */
+export async function probeFile(options: ProbeFileOptions): Promise<Omit<FetchedSmallFile, 'bytes'> | undefined> {
+  const found = await firstLocation(options, (url) => exists(url, options));
+  return found === undefined ? undefined : { url: found.url, index: found.index };
+}
+
+async function firstLocation<T>(options: ProbeFileOptions, attempt: (url: URL) => Promise<T | undefined>): Promise<{ bytes: T; url: string; index: number } | undefined> {
   const onProgress = options.onProgress ?? ignoreProgress;
   let lastError: TransferError | undefined;
   for (const [index, location] of options.locations.entries()) {
     const url = new URL(options.file, location.url);
-    const outcome = await retryTransfer(() => readAll(url, options), {
+    const outcome = await retryTransfer(() => attempt(url), {
       retries: options.retries ?? 4,
       retryDelayMs: options.retryDelayMs ?? 500,
       onProgress,

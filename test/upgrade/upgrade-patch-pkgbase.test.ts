@@ -3,8 +3,9 @@
  * synthetic FreeBSD-base repository (signed with a test key the config
  * trusts) is published at one url as 15.0p1, bootstrapped, and then
  * republished there as 15.0p2, as the real repository changes with each
- * patch release; `jailbuild upgrade 15.0` needs no flag, since the basejail
- * records its repository, set and package versions.
+ * patch release; the release mirror has no dist sets of it, so `bootstrap
+ * 15.0` takes pkgbase by itself, and `jailbuild upgrade 15.0` needs no flag,
+ * since the basejail records its repository, set and package versions.
  *
  * - `--dry-run upgrade`: each package's version change and the jail's
  *   switch in the plan; nothing written, no package downloaded;
@@ -57,7 +58,8 @@ before(async () => {
   Object.assign(process.env, fakes.env);
   await writeFile(
     join(cwd, 'jailbuild.config.json'),
-    JSON.stringify({ storage: { backend: 'dir' }, trustedPkgFingerprints: { 'pkgbase-15': [key.fingerprint] }, bootstrap: { from: 'pkgbase', pkgMirrors: [`${server.url}live/`] } }),
+    // The release mirror has no dist sets of 15.0: bootstrap takes pkgbase without being told.
+    JSON.stringify({ storage: { backend: 'dir' }, mirrors: [server.url], trustedPkgFingerprints: { 'pkgbase-15': [key.fingerprint] }, bootstrap: { pkgMirrors: [`${server.url}live/`] } }),
   );
 });
 
