@@ -138,7 +138,8 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
     const from = await chooseBaseSource({
       release,
       asked,
-      storage,
+      // Only a forced rebuild gets here with a basejail: its source is kept.
+      built: haveBasejail ? ((await storage.get(basejail))?.properties.source ?? 'dist') : undefined,
       arch: settings.arch,
       mirrors: settings.mirrors,
       archiveMirrors: settings.archiveMirrors,

@@ -22,13 +22,11 @@ import { join } from 'node:path';
 import type { Arch } from '../model/settings.js';
 import { JailbuildError } from '../errors.js';
 import type { Host } from '../host/host.js';
-import { basejailDataset } from '../jail/dataset-names.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import { probeFile } from '../release/fetch-small-file.js';
 import { createProxyDispatchers } from '../release/proxy-dispatcher.js';
 import { releaseLocations } from '../release/release-locations.js';
 import { TransferError } from '../release/transfer-error.js';
-import type { StorageBackend } from '../storage/storage-backend.js';
 import { pkgbaseLocations } from './pkgbase-locations.js';
 
 export type BaseSource = 'dist' | 'pkgbase';
@@ -50,8 +48,8 @@ export interface ChooseBaseSourceOptions {
   /** The host whose release cache (`<cache>/<release>/<arch>/MANIFEST`) counts as having the dist sets. */
   host: Host;
   cache: string;
-  /** Where the release's basejail would be: an existing one's `source` is kept. */
-  storage: StorageBackend;
+  /** The `source` property of the release's basejail when one exists (a `--force` rebuild): kept. */
+  built?: string | undefined;
   /** Retries per mirror after a network error. @default 4 */
   retries?: number;
   /** @default ignore */
@@ -65,8 +63,7 @@ const REPOSITORY_FILES = ['meta.conf', 'packagesite.pkg', 'data.pkg'] as const;
 
 export async function chooseBaseSource(options: ChooseBaseSourceOptions): Promise<BaseSource> {
   if (options.asked !== undefined) return options.asked;
-  const existing = await options.storage.get(basejailDataset(options.release));
-  if (existing !== undefined) return existing.properties.source === 'pkgbase' ? 'pkgbase' : 'dist';
+  if (options.built !== undefined) return options.built === 'pkgbase' ? 'pkgbase' : 'dist';
   const major = Number(/^(\d+)\./.exec(options.release)?.[1] ?? 0);
   if (major < FIRST_PKGBASE_MAJOR) return 'dist';
   const onProgress = options.onProgress ?? ignoreProgress;

@@ -74,17 +74,20 @@ export function register(command: Command, io: CliIo): void {
           pkgbaseRepository(release, ctx.settings.arch);
         }
         const storage = await openStorage(ctx);
+        const names = await import('../../jail/dataset-names.js');
         // Without --from or bootstrap.from, what the mirrors have decides (read only, also under --dry-run).
         const chooseSource = async () => {
           const s = ctx.settings;
-          const from = requireFrom(await chooseBaseSource({ release, asked, storage, arch: s.arch, mirrors: s.mirrors, archiveMirrors: s.archiveMirrors, pkgMirrors: pkgbase.pkgMirrors, host: ctx.host, cache: s.cache, onProgress: ctx.onProgress }));
+          // A basejail that exists (a --force rebuild) keeps its source; dist basejails predate the property.
+          const existing = asked === undefined ? await storage.get(names.basejailDataset(release)) : undefined;
+          const built = existing === undefined ? undefined : (existing.properties.source ?? 'dist');
+          const from = requireFrom(await chooseBaseSource({ release, asked, built, arch: s.arch, mirrors: s.mirrors, archiveMirrors: s.archiveMirrors, pkgMirrors: pkgbase.pkgMirrors, host: ctx.host, cache: s.cache, onProgress: ctx.onProgress }));
           return from === 'pkgbase' ? { from, ...pkgbase } : { from };
         };
         const { planBootstrap } = await import('../../bootstrap/plan-bootstrap.js');
         const { executePlan } = await import('../execute-plan.js');
         const { deferredResolvers } = await import('../../fleet/deferred-resolvers.js');
         const { version } = await import('../version.js');
-        const names = await import('../../jail/dataset-names.js');
         const plan = await planBootstrap(ctx.settings, storage, release, template, Boolean(options.force), chooseSource);
         let result: import('../../bootstrap/bootstrap-release.js').BootstrapResult | undefined;
         const resolvers = deferredResolvers({ ...ctx, storage, version: version(), onBootstrap: (r) => void (result = r) });
