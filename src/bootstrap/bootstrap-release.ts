@@ -55,7 +55,7 @@ export interface BootstrapOptions {
   trustedManifests?: Record<string, string>;
   /** jailbuild's version, stamped on the datasets. */
   version?: string;
-  /** dist (base.txz) or pkgbase (FreeBSD-base packages). @default settings.bootstrapFrom, else by release (chooseBaseSource) */
+  /** dist (base.txz) or pkgbase (FreeBSD-base packages). @default settings.bootstrapFrom, else what the mirrors have (chooseBaseSource) */
   from?: BaseSource;
   /** pkgbase: sets or packages to install. @default settings.pkgbaseSet */
   set?: readonly string[];
@@ -104,11 +104,11 @@ export interface BootstrapResult {
 export async function bootstrapRelease(options: BootstrapOptions): Promise<BootstrapResult> {
   const { settings, host, storage, release } = options;
   const template = options.template ?? settings.defaultTemplate;
-  const from = chooseBaseSource(release, options.from ?? settings.bootstrapFrom);
+  const asked = options.from ?? settings.bootstrapFrom;
   const onProgress = options.onProgress ?? ignoreProgress;
   const basejail = basejailDataset(release);
   const tmpl = templateDataset(template, release);
-  const result = (created: { basejail: boolean; template: boolean }, extra: Partial<BootstrapResult> = {}): BootstrapResult => ({
+  const result = (from: BaseSource, created: { basejail: boolean; template: boolean }, extra: Partial<BootstrapResult> = {}): BootstrapResult => ({
     release,
     basejail: { dataset: basejail, path: storage.pathOf(basejail), created: created.basejail },
     template: { dataset: tmpl, path: storage.pathOf(tmpl), snapshot: TEMPLATE_SNAPSHOT, created: created.template },
@@ -127,13 +127,27 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
     if (haveBasejail && haveTemplate && !options.force) {
       onProgress({ kind: 'step', id: 'bootstrap', title: `bootstrap ${release}`, state: 'skip', detail: 'basejail and template exist' });
       const userland = await readFreebsdVersion(storage.pathOf(basejail), host).catch(() => undefined);
-      return result({ basejail: false, template: false }, { skipped: true, userland });
+      const built = (await storage.get(basejail))?.properties.source === 'pkgbase' ? 'pkgbase' : 'dist';
+      return result(built, { basejail: false, template: false }, { skipped: true, userland });
     }
     if (options.force) {
       for (const name of [tmpl, ...(haveBasejail ? [basejail] : [])]) await assertUnused(storage, name, release);
     }
 
     const local = options.local ?? new LocalHost();
+    const from = await chooseBaseSource({
+      release,
+      asked,
+      // Only a forced rebuild gets here with a basejail: its source is kept.
+      built: haveBasejail ? ((await storage.get(basejail))?.properties.source ?? 'dist') : undefined,
+      arch: settings.arch,
+      mirrors: settings.mirrors,
+      archiveMirrors: settings.archiveMirrors,
+      pkgMirrors: options.pkgMirrors ?? settings.pkgMirrors,
+      host,
+      cache: settings.cache,
+      onProgress,
+    });
     const source = from === 'pkgbase' ? await bootstrapSourcePkgbase(options, settings) : await bootstrapSourceDist(options, settings, local, onProgress);
 
     const stamp = `${process.pid}`;
@@ -180,6 +194,7 @@ export async function bootstrapRelease(options: BootstrapOptions): Promise<Boots
         await storage.snapshot(tmpl, TEMPLATE_SNAPSHOT);
       });
       return result(
+        from,
         { basejail: !haveBasejail || Boolean(options.force), template: true },
         { userland, entries: split.entries, sha256: source.sha256, flagsFile, ...(source.pkgbase ? { pkgbase: source.pkgbase } : {}) },
       );

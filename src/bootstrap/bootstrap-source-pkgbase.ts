@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import type { Settings } from '../model/settings.js';
 import type { BootstrapOptions, PreparedBootstrapSource } from './bootstrap-release.js';
 import { ignoreProgress } from '../progress.js';
+import { pkgbaseProperties } from '../pkgbase/pkgbase-properties.js';
 import { preparePkgbase } from '../pkgbase/prepare-pkgbase.js';
 import { registerPackages, type RegisterPackagesResult } from '../pkgbase/register-packages.js';
-import { splitPackages } from '../pkgbase/split-packages.js';
+import { packagesToSplit, requireLocalPkgbaseHost, splitPackages } from '../pkgbase/split-packages.js';
 
 export interface PkgbaseBootstrapSummary {
   /** `FreeBSD:15:amd64`. */
@@ -32,6 +33,7 @@ export interface PkgbaseBootstrapSummary {
 export async function bootstrapSourcePkgbase(options: BootstrapOptions, settings: Settings): Promise<PreparedBootstrapSource> {
   const { host, release } = options;
   const onProgress = options.onProgress ?? ignoreProgress;
+  requireLocalPkgbaseHost(host, `bootstrap of ${release}`);
   const prepared = await preparePkgbase({
     host,
     release,
@@ -56,8 +58,7 @@ export async function bootstrapSourcePkgbase(options: BootstrapOptions, settings
   return {
     async split(basejailDir, templateDir) {
       const split = await splitPackages({
-        // A package's tar is its files (flatsize) plus headers and manifests: twice that and 64 MiB is a generous bound.
-        packages: prepared.packages.map((p) => ({ name: p.pkg.name, path: p.path, size: p.pkg.pkgsize, maxTarBytes: 2 * p.pkg.flatsize + 64 * 1024 * 1024 })),
+        packages: packagesToSplit(prepared.packages),
         host,
         basejailDir,
         templateDir,
@@ -77,7 +78,7 @@ export async function bootstrapSourcePkgbase(options: BootstrapOptions, settings
     },
     flagsDir: prepared.cacheDir,
     flagsFile: `fflags-${release}.json`,
-    properties: { source: 'pkgbase', catalogue: prepared.catalogue.sha256, pkgset: prepared.requested.join(',') },
+    properties: pkgbaseProperties({ catalogueSha256: prepared.catalogue.sha256, requested: prepared.requested, repositoryUrl: prepared.repositoryUrl, packages: prepared.packages.map((p) => p.pkg) }),
     sha256: prepared.catalogue.sha256,
     pkgbase: summary,
   };

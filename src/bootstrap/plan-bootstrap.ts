@@ -31,11 +31,18 @@ export function bootstrapStep(release: string, template: string, options: { forc
   };
 }
 
-/** The bootstrap plan for the CLI: nothing when both datasets exist (unless `force`), else the deferred split. */
-export async function planBootstrap(settings: Settings, storage: StorageBackend, release: string, template: string, force = false, source?: BootstrapPlanSource): Promise<Plan> {
+/**
+ * The bootstrap plan for the CLI: nothing when both datasets exist (unless
+ * `force`), else the deferred split. `chooseSource` is asked only then (it
+ * may probe the mirrors, src/pkgbase/choose-base-source.ts); its answer is
+ * fixed in the step, so the apply does not ask again. Without it the apply
+ * decides.
+ */
+export async function planBootstrap(settings: Settings, storage: StorageBackend, release: string, template: string, force = false, chooseSource?: () => Promise<BootstrapPlanSource>): Promise<Plan> {
   const haveBasejail = await storage.exists(basejailDataset(release));
   const haveTemplate = (await storage.listSnapshots(templateDataset(template, release)).catch(() => [] as string[])).includes(TEMPLATE_SNAPSHOT);
   if (haveBasejail && haveTemplate && !force) return createPlan(`${release} is bootstrapped already (template ${template}); nothing to do`);
+  const source = await chooseSource?.();
   const explain = (await renderBootstrapPlan(settings, storage, release, template, source)).trimEnd().split('\n').slice(1);
   return createPlan(`bootstrap ${release} (${settings.arch})${source?.from === 'pkgbase' ? ' from pkgbase' : ''}, template ${template}`, [
     { step: bootstrapStep(release, template, { force, explain, ...(source ? { source } : {}) }) },

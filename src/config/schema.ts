@@ -77,7 +77,7 @@ export const configSchema = z
           .meta({
             description:
               'Where `bootstrap` takes the base system from: `dist` (base.txz from `mirrors`, checked against its pinned MANIFEST) or `pkgbase` (FreeBSD-base packages from `pkgMirrors`, catalogue signature checked against `trustedPkgFingerprints`). Same as `bootstrap --from`.',
-            defaultText: '`dist` (pkgbase only when asked: no release without dist sets has shipped yet)',
+            defaultText: 'by what the mirrors have: `dist` when `mirrors` carry the release\'s dist sets (its MANIFEST), `pkgbase` when they do not but `pkgMirrors` have its FreeBSD-base repository; an error naming both when neither has it. Releases before 15.0: `dist`',
             examples: ['pkgbase'],
           }),
         set: z

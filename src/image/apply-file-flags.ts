@@ -9,12 +9,14 @@ import type { Host } from '../host/host.js';
 import type { FileFlag, TreeName } from './split-writer.js';
 
 /** True when the flags were applied (FreeBSD host, at least one flag). */
-export async function applyFileFlags(host: Host | undefined, flags: readonly FileFlag[], roots: Record<TreeName, string>): Promise<boolean> {
+export async function applyFileFlags(host: Host | undefined, flags: readonly FileFlag[], roots: Partial<Record<TreeName, string>>): Promise<boolean> {
   if (host === undefined || flags.length === 0 || (await host.platform()) !== 'freebsd') return false;
   const byFlags = new Map<string, string[]>();
   for (const flag of flags) {
+    const root = roots[flag.tree];
+    if (root === undefined) throw new Error(`defense in depth: a file flag on ${flag.tree}/${flag.path}, but no ${flag.tree} tree was written`);
     const list = byFlags.get(flag.flags) ?? [];
-    list.push(flag.path === '' ? roots[flag.tree] : `${roots[flag.tree]}/${flag.path}`);
+    list.push(flag.path === '' ? root : `${root}/${flag.path}`);
     byFlags.set(flag.flags, list);
   }
   for (const [value, paths] of byFlags) await host.run('chflags', ['-h', value, ...paths]);

@@ -4,9 +4,8 @@
  * writer threads, directories and symlinks on this thread, in the final trees). The caller owns the staging directories: on failure it removes
  * them; this function never writes anywhere else.
  */
-import { applyFileFlags } from './apply-file-flags.js';
 import { createHash } from 'node:crypto';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DEFAULT_WRITABLE } from '../model/settings.js';
 import type { FileStat, Host } from '../host/host.js';
@@ -16,7 +15,8 @@ import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { Warn } from '../warn.js';
 import { ImageError } from './image-error.js';
 import { createSplitLayout } from './split-layout.js';
-import { SplitWriter, type FileFlag, type SplitCounts, type TreeName } from './split-writer.js';
+import { completeSplit, prepareStagingDir, SPLIT_PROGRESS_ID as PROGRESS_ID, type CompletedSplit } from './split-staging.js';
+import { SplitWriter, type TreeName } from './split-writer.js';
 import { TarParser } from './tar-parser.js';
 
 export interface SplitReleaseOptions {
@@ -56,20 +56,11 @@ export interface SplitReleaseOptions {
   onProgress?: OnProgress;
 }
 
-export interface SplitResult {
-  /** Archive entries processed (same as `counts.entries`). */
-  entries: number;
-  counts: SplitCounts;
+export interface SplitResult extends CompletedSplit {
   /** Compressed bytes read. */
   compressedBytes: number;
   /** sha256 of the compressed bytes, when `expectedSha256` was given. */
   sha256: string | undefined;
-  /** Template symlinks into the basejail (`bin -> /basejail/bin`), in creation order. */
-  links: { path: string; target: string }[];
-  /** File flags from the archive; the caller writes them into the metadata file. */
-  flags: FileFlag[];
-  /** True when `flags` were applied with chflags (FreeBSD host). */
-  flagsApplied: boolean;
   /** Where pristine copies of the release's /etc are. */
   pristineEtc: {
     /** `var/db/etcupdate/current` as shipped by the release (FreeBSD's own pristine tree), when the archive has it. */
@@ -80,7 +71,6 @@ export interface SplitResult {
 }
 
 const ETCUPDATE_CURRENT = 'var/db/etcupdate/current';
-const PROGRESS_ID = 'image-split';
 
 export async function splitRelease(options: SplitReleaseOptions): Promise<SplitResult> {
   const onProgress = options.onProgress ?? ignoreProgress;
@@ -173,27 +163,13 @@ export async function splitRelease(options: SplitReleaseOptions): Promise<SplitR
         data: { sha256, expected: options.expectedSha256 },
       });
     }
-    writer.finish();
-    await writer.close();
-    const flagsApplied = await applyFileFlags(options.host, writer.flags, { basejail: basejailDir, template: templateDir });
     onProgress({ kind: 'bytes', id: PROGRESS_ID, title, done: compressedBytes, ...(total === undefined ? {} : { total }) });
-    const c = writer.counts;
-    onProgress({
-      kind: 'step',
-      id: PROGRESS_ID,
-      title,
-      state: 'done',
-      detail: `${c.entries} entries: ${c.files} files, ${c.dirs} directories, ${c.symlinks} symlinks, ${c.hardlinks} hard links, ${c.copiedLinks} copied links`,
-    });
+    const completed = await completeSplit(writer, { host: options.host, roots: { basejail: basejailDir, template: templateDir }, onProgress, title });
     const etcupdate = writer.hasDirectory(ETCUPDATE_CURRENT);
     return {
-      entries: c.entries,
-      counts: { ...c },
+      ...completed,
       compressedBytes,
       sha256,
-      links: writer.links,
-      flags: writer.flags,
-      flagsApplied,
       pristineEtc: {
         etcupdateCurrent: etcupdate ? { tree: layout.place(ETCUPDATE_CURRENT).tree === 'basejail' ? 'basejail' : 'template', path: ETCUPDATE_CURRENT } : undefined,
         copy: pristineEtcDir !== undefined && writer.hasDirectory('etc') ? pristineEtcDir : undefined,
@@ -223,16 +199,6 @@ async function statSource(local: Host, path: string): Promise<{ size: number }> 
   if (st?.type === 'file') return st;
   const reason = cause !== undefined ? errorText(cause) : st === undefined ? 'ENOENT: no such file or directory' : 'not a regular file';
   throw new ImageError('E_IMAGE_XZ', `cannot read the release archive '${path}': ${reason}; fetch the release first`, { cause, data: { path } });
-}
-
-/** Staging directories must be fresh: the writer's safety checks trust that it made everything in them. */
-async function prepareStagingDir(local: Host, dir: string): Promise<void> {
-  if (!isAbsolute(dir)) throw new ImageError('E_IMAGE_OPTIONS', `staging directory '${dir}' must be absolute`);
-  await local.mkdir(dir, { recursive: true, mode: 0o755 });
-  const entries = await local.readdir(dir);
-  if (entries.length > 0) {
-    throw new ImageError('E_IMAGE_STAGING', `staging directory '${dir}' is not empty: remove it and run again`, { data: { dir, entries: entries.slice(0, 5) } });
-  }
 }
 
 function errorText(error: unknown): string {

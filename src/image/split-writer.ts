@@ -15,6 +15,11 @@
  * parent chain must consist of directories the writer made; a symlink or
  * file anywhere in it is refused. Files are created with O_EXCL|O_NOFOLLOW.
  *
+ * Without a template directory only the basejail side is written (a patch
+ * upgrade's new basejail, src/upgrade/build-pkgbase-basejail.ts): template
+ * entries are placed and checked as usual but not written, and a basejail
+ * hard link into the template, whose target was never written, is refused.
+ *
  * Every syscall goes through the host's tree writer (src/host/tree-writer.ts),
  * a synchronous sink on this machine: the split always runs here, into local
  * staging trees (a remote host receives the result as one tar stream).
@@ -54,7 +59,8 @@ export interface SplitCounts {
 
 export interface SplitWriterOptions {
   basejailDir: string;
-  templateDir: string;
+  /** undefined: write the basejail side only (no template, no links into the basejail). */
+  templateDir: string | undefined;
   layout: SplitLayout;
   /** Name of the template's empty mount point; template links point to `/<mountPoint>/<path>`. */
   mountPoint: string;
@@ -95,6 +101,8 @@ const DIR = 1;
 const FILE = 2;
 const SYMLINK = 3;
 const MIXED = 4;
+/** A regular file (or hard link) of the template side that a basejail-only split placed but did not write. */
+const UNWRITTEN_FILE = 5;
 
 interface DirAttrs {
   mode: number;
@@ -127,9 +135,14 @@ export class SplitWriter implements TarSink {
   private readonly roots: Record<TreeName, string>;
   private readonly linkPrefix: string;
   private files: TreeWriter = INLINE_UNTIL_STARTED;
+  /** False: the template side is placed but not written (basejail-only split). */
+  private readonly writesTemplate: boolean;
+  /** The current file entry belongs to the unwritten template: its bytes are dropped. */
+  private discarding = false;
 
   constructor(private readonly options: SplitWriterOptions) {
-    this.roots = { basejail: options.basejailDir, template: options.templateDir };
+    this.writesTemplate = options.templateDir !== undefined;
+    this.roots = { basejail: options.basejailDir, template: options.templateDir ?? '' };
     this.linkPrefix = `/${options.mountPoint}/`;
     // Read without changing it: process.umask() with no argument is deprecated.
     this.umask = process.umask(0o022);
@@ -145,7 +158,7 @@ export class SplitWriter implements TarSink {
   /** Starts the file writers and creates the template's mount point: the one template entry that does not come from the archive. */
   async start(): Promise<void> {
     this.files = await this.options.local.createTreeWriter({ writers: this.options.writers ?? DEFAULT_SPLIT_WRITERS });
-    this.fsCall(() => this.files.mkdir(`${this.roots.template}/${this.options.mountPoint}`, 0o755), this.options.mountPoint, 0);
+    if (this.writesTemplate) this.fsCall(() => this.files.mkdir(`${this.roots.template}/${this.options.mountPoint}`, 0o755), this.options.mountPoint, 0);
   }
 
   entry(entry: TarEntry): void {
@@ -189,11 +202,16 @@ export class SplitWriter implements TarSink {
   }
 
   data(chunk: Buffer): void {
+    if (this.discarding) return;
     this.filesCall(() => this.files.data(chunk));
     this.counts.bytes += chunk.length;
   }
 
   entryEnd(): void {
+    if (this.discarding) {
+      this.discarding = false;
+      return;
+    }
     this.filesCall(() => this.files.end());
   }
 
@@ -221,9 +239,9 @@ export class SplitWriter implements TarSink {
   finish(): void {
     // Every file must exist before directory times are set (creating an entry changes its directory's mtime).
     this.filesCall(() => this.files.drain());
-    const made = [this.options.mountPoint];
+    const made = this.writesTemplate ? [this.options.mountPoint] : [];
     for (const path of this.options.layout.writable) {
-      if (path.includes('/') && !this.kinds.has(path)) {
+      if (this.writesTemplate && path.includes('/') && !this.kinds.has(path)) {
         const parent = path.slice(0, path.lastIndexOf('/'));
         if (this.kinds.get(parent) === MIXED) {
           this.fsCall(() => this.files.mkdir(`${this.roots.template}/${path}`, 0o755), path, 0);
@@ -291,6 +309,12 @@ export class SplitWriter implements TarSink {
   private openFile(path: string, entry: TarEntry): void {
     const placement = this.prepare(path, entry);
     if (this.kinds.has(path)) this.replace(path, placement, entry);
+    if (!this.writes(placement)) {
+      this.discarding = true;
+      this.kinds.set(path, UNWRITTEN_FILE);
+      this.counts.files += 1;
+      return;
+    }
     this.filesCall(() =>
       this.files.file({
         entry: path,
@@ -332,14 +356,25 @@ export class SplitWriter implements TarSink {
 
   private writeHardlink(path: string, entry: TarEntry): void {
     const target = normalizeEntryPath(entry.linkpath, entry.index, 'hard link target');
-    if (this.kinds.get(target) !== FILE) {
-      const what = this.kinds.has(target) ? 'is not a regular file' : 'does not precede it in the archive';
+    const targetKind = this.kinds.get(target);
+    if (targetKind !== FILE && targetKind !== UNWRITTEN_FILE) {
+      const what = targetKind !== undefined ? 'is not a regular file' : 'does not precede it in the archive';
       throw new ImageError('E_IMAGE_HARDLINK', `archive entry #${entry.index} '${entry.path}' is a hard link to '${entry.linkpath}', which ${what}: refusing it; the archive is not a FreeBSD release`, {
         data: { index: entry.index, entry: entry.path, target: entry.linkpath },
       });
     }
     const placement = this.prepare(path, entry);
     if (this.kinds.has(path)) this.replace(path, placement, entry);
+    if (!this.writes(placement)) {
+      this.kinds.set(path, UNWRITTEN_FILE);
+      this.counts.hardlinks += 1;
+      return;
+    }
+    if (targetKind === UNWRITTEN_FILE) {
+      throw new ImageError('E_IMAGE_HARDLINK', `archive entry #${entry.index} '${entry.path}' is a hard link to the template's '${entry.linkpath}', which a basejail-only split does not write: refusing it; bootstrap the release again instead of patching this basejail`, {
+        data: { index: entry.index, entry: entry.path, target: entry.linkpath },
+      });
+    }
     const targetPlacement = this.options.layout.place(target);
     const full = this.fullPath(path, placement);
     const targetFull = this.fullPath(target, targetPlacement);
@@ -395,7 +430,7 @@ export class SplitWriter implements TarSink {
     while (end !== -1) {
       const prefix = path.slice(0, end);
       const kind = this.kinds.get(prefix);
-      if (kind === SYMLINK || kind === FILE) {
+      if (kind === SYMLINK || kind === FILE || kind === UNWRITTEN_FILE) {
         const what = kind === SYMLINK ? 'a symlink' : 'a file';
         throw new ImageError('E_IMAGE_SYMLINK_ESCAPE', `archive entry #${entry.index} '${entry.path}' would be written through '${prefix}', ${what} created earlier in the archive: refusing it; the archive is not a FreeBSD release`, {
           data: { index: entry.index, entry: entry.path, through: prefix },
@@ -417,9 +452,10 @@ export class SplitWriter implements TarSink {
   }
 
   private makeLinkPoint(linkPoint: string, entry: TarEntry): void {
+    this.linkPoints.add(linkPoint);
+    if (!this.writesTemplate) return;
     const target = `${this.linkPrefix}${linkPoint}`;
     this.fsCall(() => this.files.symlink(target, `${this.roots.template}/${linkPoint}`), linkPoint, entry.index);
-    this.linkPoints.add(linkPoint);
     this.links.push({ path: linkPoint, target });
   }
 
@@ -440,10 +476,16 @@ export class SplitWriter implements TarSink {
   private recordFlags(path: string, entry: TarEntry, placement: Placement = this.options.layout.place(path)): void {
     if (entry.flags === undefined) return;
     if (placement.tree === 'both') {
-      this.flags.push({ path, tree: 'basejail', flags: entry.flags }, { path, tree: 'template', flags: entry.flags });
-    } else {
+      this.flags.push({ path, tree: 'basejail', flags: entry.flags });
+      if (this.writesTemplate) this.flags.push({ path, tree: 'template', flags: entry.flags });
+    } else if (this.writes(placement)) {
       this.flags.push({ path, tree: placement.tree, flags: entry.flags });
     }
+  }
+
+  /** Whether entries of this placement are written (everything but the template side of a basejail-only split). */
+  private writes(placement: Placement): boolean {
+    return this.writesTemplate || placement.tree !== 'template';
   }
 
   private fullPath(path: string, placement: Placement): string {
@@ -455,10 +497,10 @@ export class SplitWriter implements TarSink {
   private fullPaths(path: string, placement: Placement): string[] {
     const paths =
       placement.tree !== 'both'
-        ? [this.fullPath(path, placement)]
+        ? this.writes(placement) ? [this.fullPath(path, placement)] : []
         : path === ''
-          ? [this.roots.basejail, this.roots.template]
-          : [`${this.roots.basejail}/${path}`, `${this.roots.template}/${path}`];
+          ? this.writesTemplate ? [this.roots.basejail, this.roots.template] : [this.roots.basejail]
+          : this.writesTemplate ? [`${this.roots.basejail}/${path}`, `${this.roots.template}/${path}`] : [`${this.roots.basejail}/${path}`];
     const pristine = this.pristinePath(path);
     if (pristine !== undefined) paths.push(pristine);
     return paths;

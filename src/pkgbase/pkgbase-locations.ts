@@ -24,3 +24,8 @@ export function pkgbaseLocations(release: string, arch: Arch, mirrors: readonly 
   const path = `./${repository.abi}/base_release_${repository.minor}/`;
   return { repository, locations: mirrors.map((mirror) => ({ mirror, archive: false, url: new URL(path, mirrorUrl(mirror)) })) };
 }
+
+/** Repository directories given whole (a basejail's recorded repository, `--pkgbase-repo`), tried in order. */
+export function repositoryLocations(urls: readonly string[]): ReleaseLocation[] {
+  return urls.map((url) => ({ mirror: url, archive: false, url: mirrorUrl(url) }));
+}

@@ -8,21 +8,29 @@
  * `+MANIFEST` (read-package.ts), owner names turned into the base system's
  * numbers (base-accounts.ts). The caller owns the staging directories and
  * removes them on failure; nothing is written anywhere else.
+ *
+ * Without `templateDir` only the basejail side is written: a patch upgrade
+ * builds its new basejail this way (src/upgrade/build-pkgbase-basejail.ts),
+ * so an upgraded basejail is, entry for entry, the basejail a fresh
+ * bootstrap of the same packages makes.
+ *
+ * The trees are written on this machine (its door's tree writer), so the
+ * host must be this machine too; a remote host is refused before anything
+ * is fetched (`requireLocalPkgbaseHost`).
  */
 import { LocalHost } from '../host/local-host.js';
-import { isAbsolute } from 'node:path';
 import { DEFAULT_WRITABLE } from '../model/settings.js';
 import type { Host } from '../host/host.js';
-import { applyFileFlags } from '../image/apply-file-flags.js';
-import { ImageError } from '../image/image-error.js';
 import { createSplitLayout } from '../image/split-layout.js';
-import { SplitWriter, type FileFlag, type SplitCounts } from '../image/split-writer.js';
+import { completeSplit, prepareStagingDir, SPLIT_PROGRESS_ID as PROGRESS_ID, type CompletedSplit } from '../image/split-staging.js';
+import { SplitWriter } from '../image/split-writer.js';
 import type { TarEntry, TarEntryType } from '../image/tar-parser.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { Warn } from '../warn.js';
 import { FREEBSD_BASE_GROUPS, FREEBSD_BASE_USERS } from '../model/freebsd-base-accounts.js';
 import { PkgbaseError } from './pkgbase-error.js';
 import { decodeCompressedTar } from './read-compressed-tar.js';
+import type { FetchedPackage } from './fetch-packages.js';
 import { readPackage, type PackageEntry, type PackageManifest } from './read-package.js';
 
 export interface SplitPackagesOptions {
@@ -38,8 +46,8 @@ export interface SplitPackagesOptions {
   host: Host;
   /** Staging directory of the basejail; must be absent or empty. */
   basejailDir: string;
-  /** Staging directory of the template; must be absent or empty. */
-  templateDir: string;
+  /** Staging directory of the template; must be absent or empty. undefined: the basejail side only. */
+  templateDir?: string;
   /** @default DEFAULT_WRITABLE */
   writable?: readonly string[];
   /** @default 'basejail' */
@@ -54,16 +62,23 @@ export interface SplitPackagesOptions {
   onProgress?: OnProgress;
 }
 
-export interface SplitPackagesResult {
-  entries: number;
-  counts: SplitCounts;
+export interface SplitPackagesResult extends CompletedSplit {
   /** Each package's `+MANIFEST`, in the order split (what registration hands to pkg). */
   manifests: PackageManifest[];
-  links: { path: string; target: string }[];
-  flags: FileFlag[];
-  flagsApplied: boolean;
   /** Compressed bytes of the packages read. */
   compressedBytes: number;
+}
+
+/** Verified packages as the split reads them: a package's tar is its files (flatsize) plus headers and manifests, so twice that and 64 MiB bound it generously. */
+export function packagesToSplit(packages: readonly FetchedPackage[]): SplitPackagesOptions['packages'] {
+  return packages.map((p) => ({ name: p.pkg.name, path: p.path, size: p.pkg.pkgsize, maxTarBytes: 2 * p.pkg.flatsize + 64 * 1024 * 1024 }));
+}
+
+/** Refuses a remote host before anything is fetched: the split writes on this machine (module comment). */
+export function requireLocalPkgbaseHost(host: Host, what: string): void {
+  if (host.name !== 'local') {
+    throw new PkgbaseError('E_PKGBASE_REMOTE', `${what} from pkgbase packages runs on this machine only, not on ${host.name}: run jailbuild on ${host.name} itself, or use --from dist there`, { exitCode: 2, data: { host: host.name } });
+  }
 }
 
 /**
@@ -76,13 +91,13 @@ export const DEFAULT_DECODE_AHEAD = 2;
 export const DEFAULT_MAX_TAR_BYTES = 4 * 1024 * 1024 * 1024;
 
 const TYPEFLAGS: Readonly<Record<TarEntryType, string>> = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6', other: '?' };
-const PROGRESS_ID = 'image-split';
 
 export async function splitPackages(options: SplitPackagesOptions): Promise<SplitPackagesResult> {
   const { host } = options;
+  requireLocalPkgbaseHost(host, 'a tree');
   const onProgress = options.onProgress ?? ignoreProgress;
   const warn: Warn = options.warn ?? (() => {});
-  for (const dir of [options.basejailDir, options.templateDir]) await prepareStagingDir(host, dir);
+  for (const dir of [options.basejailDir, options.templateDir]) if (dir !== undefined) await prepareStagingDir(host, dir);
   const writer = new SplitWriter({
     basejailDir: options.basejailDir,
     templateDir: options.templateDir,
@@ -95,7 +110,7 @@ export async function splitPackages(options: SplitPackagesOptions): Promise<Spli
     warn,
     ...(options.writers === undefined ? {} : { writers: options.writers }),
   });
-  const title = `Split ${options.packages.length} packages into basejail and template`;
+  const title = `Split ${options.packages.length} packages into ${options.templateDir === undefined ? 'a basejail' : 'basejail and template'}`;
   onProgress({ kind: 'step', id: PROGRESS_ID, title, state: 'start' });
   const unknown = new Set<string>();
   const ownerId = (table: Readonly<Record<string, number>>, name: string, what: 'user' | 'group', path: string): number => {
@@ -157,8 +172,8 @@ export async function splitPackages(options: SplitPackagesOptions): Promise<Spli
       compressedBytes += compressed;
       onProgress({ kind: 'bytes', id: PROGRESS_ID, title, done: compressedBytes, ...(total === undefined ? {} : { total }) });
     }
-    writer.finish();
-    await writer.close();
+    const completed = await completeSplit(writer, { host, roots: { basejail: options.basejailDir, ...(options.templateDir === undefined ? {} : { template: options.templateDir }) }, onProgress, title });
+    return { ...completed, manifests, compressedBytes };
   } catch (error) {
     writer.abort();
     await writer.close();
@@ -166,25 +181,5 @@ export async function splitPackages(options: SplitPackagesOptions): Promise<Spli
     await Promise.allSettled(decoding.filter((job) => job !== undefined));
     onProgress({ kind: 'step', id: PROGRESS_ID, title, state: 'fail', detail: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error) });
     throw error;
-  }
-  const flagsApplied = await applyFileFlags(host, writer.flags, { basejail: options.basejailDir, template: options.templateDir });
-  const c = writer.counts;
-  onProgress({
-    kind: 'step',
-    id: PROGRESS_ID,
-    title,
-    state: 'done',
-    detail: `${c.entries} entries: ${c.files} files, ${c.dirs} directories, ${c.symlinks} symlinks, ${c.hardlinks} hard links, ${c.copiedLinks} copied links`,
-  });
-  return { entries: c.entries, counts: { ...c }, manifests, links: writer.links, flags: writer.flags, flagsApplied, compressedBytes };
-}
-
-/** Staging directories must be fresh: the writer's safety checks trust that it made everything in them. */
-async function prepareStagingDir(host: Host, dir: string): Promise<void> {
-  if (!isAbsolute(dir)) throw new ImageError('E_IMAGE_OPTIONS', `staging directory '${dir}' must be absolute`);
-  await host.mkdir(dir, { recursive: true, mode: 0o755 });
-  const entries = await host.readdir(dir);
-  if (entries.length > 0) {
-    throw new ImageError('E_IMAGE_STAGING', `staging directory '${dir}' is not empty: remove it and run again`, { data: { dir, entries: entries.slice(0, 5) } });
   }
 }

@@ -28,10 +28,12 @@ import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { applyPlan } from '../plan/apply-plan.js';
 import type { Plan } from '../plan/plan.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
+import type { Warn } from '../warn.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import type { DatasetInfo, StorageBackend } from '../storage/storage-backend.js';
 import type { BasejailBuilder, BasejailSource, PackageVersionChange, PatchPreview } from './basejail-builder.js';
 import { createDistBuilder } from './build-dist-basejail.js';
+import { createPkgbaseBuilder } from './build-pkgbase-basejail.js';
 import { findPrunable } from './find-prunable.js';
 import { jailBasejail } from './jail-basejail.js';
 import { basejailLevel, basejailsOfRelease, patchNumber } from '../jail/patch-level.js';
@@ -46,10 +48,14 @@ export interface PatchUpgradeRequest {
   release: string;
   /** Only these jails (default: every jail on an older patch level of the release). */
   jails?: readonly string[];
-  /** The way to build the new basejail. @default by the basejail's `source` property: pkgbase needs one passed in; else dist */
+  /** The way to build the new basejail. @default by the basejail's `source` property: the pkgbase builder, else the dist one */
   builder?: BasejailBuilder;
   /** freebsd-update.conf for the dist builder. */
   conf?: string;
+  /** Repository urls for the pkgbase builder. @default the basejail's recorded repository */
+  pkgbaseRepositories?: readonly string[];
+  /** Warnings of the pkgbase split (unknown owner names). @default ignore */
+  warn?: Warn;
   /** Plan only. @default settings.dryRun */
   dryRun?: boolean;
   /** Keep each moved jail's `@pre-upgrade-…` snapshot. @default true */
@@ -124,11 +130,15 @@ export async function upgradePatch(request: PatchUpgradeRequest): Promise<PatchU
   const release = parseReleaseName(request.release).name;
   const current = await newestBasejail(storage, release);
   const source: BasejailSource = current.properties.source === 'pkgbase' ? 'pkgbase' : 'dist';
-  if (source === 'pkgbase' && request.builder === undefined) {
-    throw new UsageError('E_UPGRADE_NO_BUILDER', `${current.name} was built from pkgbase packages; upgrade it with its repository (jailbuild upgrade ${release} --pkgbase-repo <url>)`, { data: { release } });
+  if (source === 'dist' && request.pkgbaseRepositories !== undefined) {
+    throw new UsageError('E_USAGE_UPGRADE', `${current.name} was built from dist sets, so --pkgbase-repo does not apply; drop it (freebsd-update patches it)`, { data: { release } });
   }
   const now = request.now ?? new Date();
-  const builder = request.builder ?? createDistBuilder({ settings, host, storage, current, now, ...(request.conf ? { conf: request.conf } : {}) });
+  const builder =
+    request.builder ??
+    (source === 'pkgbase'
+      ? createPkgbaseBuilder({ settings, host, storage, current, now, ...(request.pkgbaseRepositories ? { repositories: request.pkgbaseRepositories } : {}), ...(request.warn ? { warn: request.warn } : {}) })
+      : createDistBuilder({ settings, host, storage, current, now, ...(request.conf ? { conf: request.conf } : {}) }));
   const preview = await builder.preview();
   const basejails = await storage.list(BASEJAIL_PARENT);
   const jailsAll = await readJails({ settings, storage, host });

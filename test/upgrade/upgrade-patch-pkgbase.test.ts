@@ -1,109 +1,172 @@
 /**
- * A pkgbase patch upgrade p1 → p2 on the dir backend: two synthetic
- * FreeBSD-base repositories (15.0p1 and 15.0p2, signed with a test key the
- * settings trust) served by the test HTTP server. The plan lists each
- * package's version change; a health check failing on p2 (jexec fake) puts
- * the jail back on p1; a passing one leaves it on p2 with p1 still there
- * until prune removes it.
+ * A pkgbase patch upgrade p1 → p2 through the real CLI (dir backend): the
+ * synthetic FreeBSD-base repository (signed with a test key the config
+ * trusts) is published at one url as 15.0p1, bootstrapped, and then
+ * republished there as 15.0p2, as the real repository changes with each
+ * patch release; the release mirror has no dist sets of it, so `bootstrap
+ * 15.0` takes pkgbase by itself, and `jailbuild upgrade 15.0` needs no flag,
+ * since the basejail records its repository, set and package versions.
+ *
+ * - `--dry-run upgrade`: each package's version change and the jail's
+ *   switch in the plan; nothing written, no package downloaded;
+ * - a health check failing on p2 (jexec fake): the jail runs p1 again, exit 1
+ *   with the report in --json;
+ * - a passing one (`--json`): the jail on p2, the p1 basejail still there
+ *   until `prune --yes` removes it;
+ * - differential: the upgraded basejail equals the basejail of a fresh
+ *   `bootstrap --from pkgbase` of p2 entry for entry (paths, types, modes,
+ *   owners, link counts, link targets, contents, mtimes below the root), the same file
+ *   flags and the same recorded properties.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { resolveSettings } from '../../src/config/settings.js';
-import type { Settings } from '../../src/model/settings.js';
-import { encodeHealthCheck, normalizeHealthCheck } from '../../src/jail/health/health-check.js';
-import { readFreebsdVersion } from '../../src/image/read-freebsd-version.js';
-import { buildJailParams } from '../../src/jail/build-jail-params.js';
-import { renderJailBlock } from '../../src/jail/jail-conf/index.js';
-import { withJailDefaults } from '../../src/jail/jail-spec.js';
-import { JAILBUILD_HEADER, jailConfPath } from '../../src/jail/plan-create-jail.js';
-import { applyPlan } from '../../src/plan/apply-plan.js';
 import { DirBackend } from '../../src/storage/dir-backend.js';
 import { generatePkgbaseRepo } from '../../src/synthetic/generate-pkgbase-repo.js';
-import { createPkgbaseBuilder } from '../../src/upgrade/build-pkgbase-basejail.js';
-import { findPrunable } from '../../src/upgrade/find-prunable.js';
-import { planPrune } from '../../src/upgrade/plan-prune.js';
-import { upgradePatch } from '../../src/upgrade/upgrade-patch.js';
+import type { PatchUpgradeResult } from '../../src/upgrade/upgrade-patch.js';
 import { createFakes, type Fakes } from '../helpers/fakes.js';
 import { startMirrorServer, type MirrorServer } from '../helpers/mirror-server.js';
-import { makeTestKey } from '../pkgbase/pkgbase-fixture.js';
+import { runCli } from '../helpers/run-cli.js';
+import { snapshotTree } from '../helpers/snapshot-tree.js';
+import { makeTestKey, type TestKey } from '../pkgbase/pkgbase-fixture.js';
 
 const RELEASE = '15.0-RELEASE';
+const P1 = `${RELEASE}-p1`;
+const P2 = `${RELEASE}-p2`;
+const REPO = join('FreeBSD:15:amd64', 'base_release_0');
+
 let dir: string;
+let cwd: string;
+let key: TestKey;
 let server: MirrorServer;
 let fakes: Fakes;
-let settings: Settings;
-let storage: DirBackend;
-const repoUrl = (level: string) => `${server.url.replace(/\/+$/, '')}/${level}/FreeBSD:15:amd64/base_release_0`;
+const savedEnv = { ...process.env };
+
+/** Publishes the synthetic repository at `patchLevel` at the one url the config names (`<mirror>/live/`). */
+const publish = (patchLevel: number) => generatePkgbaseRepo({ outDir: join(dir, 'mirror', 'live'), release: RELEASE, patchLevel, signingKey: key });
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'jailbuild-pkgbase-upgrade-'));
-  const key = makeTestKey();
-  for (const patchLevel of [1, 2]) await generatePkgbaseRepo({ outDir: join(dir, 'mirror', `p${patchLevel}`), release: RELEASE, patchLevel, signingKey: key });
+  dir = await mkdtemp(join(tmpdir(), 'jb-pkgbase-upgrade-'));
+  cwd = join(dir, 'cwd');
+  await mkdir(cwd, { recursive: true });
+  key = makeTestKey();
+  await publish(1);
   server = await startMirrorServer(join(dir, 'mirror'));
   fakes = await createFakes();
-  const root = join(dir, 'root');
-  await mkdir(root, { recursive: true });
-  settings = resolveSettings({ trustedPkgFingerprints: { 'pkgbase-15': [key.fingerprint] } }, { root }, root, root);
-  storage = new DirBackend(fakes.host, { root });
+  Object.assign(process.env, fakes.env);
+  await writeFile(
+    join(cwd, 'jailbuild.config.json'),
+    // The release mirror has no dist sets of 15.0: bootstrap takes pkgbase without being told.
+    JSON.stringify({ storage: { backend: 'dir' }, mirrors: [server.url], trustedPkgFingerprints: { 'pkgbase-15': [key.fingerprint] }, bootstrap: { pkgMirrors: [`${server.url}live/`] } }),
+  );
 });
 
 after(async () => {
-  await server.close();
-  await fakes.cleanup();
+  process.env = savedEnv;
+  await server?.close();
+  await fakes?.cleanup();
   await rm(dir, { recursive: true, force: true });
 });
 
-test('pkgbase p1 → p2: package versions in the plan, rollback on a failing check, upgrade on a passing one, prune after', async () => {
-  // The p1 basejail, built from the p1 catalogue the same way.
-  const first = await createPkgbaseBuilder({ settings, host: fakes.host, storage, current: undefined, release: RELEASE, repository: repoUrl('p1') }).build(() => {});
-  assert.deepEqual([first.status, first.dataset], ['built', `basejail/${RELEASE}-p1`]);
-  const p1 = storage.pathOf(first.dataset);
-  assert.equal(await readFreebsdVersion(p1, fakes.host), `${RELEASE}-p1`);
+interface Ok<T> {
+  ok: true;
+  result: T;
+}
+interface Failed {
+  ok: false;
+  error: { code: string; message: string; data: { result: PatchUpgradeResult } };
+}
 
-  // One jail mounting it, running, with a health check on its dataset.
-  const spec = withJailDefaults({ name: 'web1', release: RELEASE, basejail: first.dataset });
-  await storage.create('jails/web1', { release: RELEASE, healthcheck: encodeHealthCheck(normalizeHealthCheck({ cmd: 'service nginx status', retries: 1 })) });
-  await mkdir(settings.jailConfDir, { recursive: true });
-  const conf = jailConfPath(settings, 'web1');
-  await writeFile(conf, JAILBUILD_HEADER + renderJailBlock('web1', buildJailParams(spec, { jailPath: storage.pathOf('jails/web1'), basejailPath: p1, fstabPath: join(settings.jailConfDir, 'web1.fstab') })));
-  await fakes.host.run('jail', ['-f', conf, '-c', 'web1']);
-  const p2Builder = async () => {
-    const current = await storage.get(first.dataset);
-    return createPkgbaseBuilder({ settings, host: fakes.host, storage, current, repository: repoUrl('p2') });
-  };
+const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-  // The plan: every package 15.0p1 → 15.0p2, nothing built.
-  const dry = await upgradePatch({ settings, host: fakes.host, storage, release: RELEASE, builder: await p2Builder(), dryRun: true });
-  assert.equal(dry.basejail.toLevel, `${RELEASE}-p2`);
-  assert.ok(dry.basejail.packages.length >= 10);
-  for (const change of dry.basejail.packages) assert.deepEqual([change.from, change.to], ['15.0p1', '15.0p2'], change.name);
-  assert.deepEqual(dry.jails.map((j) => [j.jail, j.status, j.from, j.to]), [['web1', 'planned', `${RELEASE}-p1`, `${RELEASE}-p2`]]);
-  assert.equal(await storage.exists(`basejail/${RELEASE}-p2`), false);
+test('pkgbase p1 → p2 through the CLI: plan with package versions, rollback, upgrade, prune; the new basejail equals a fresh p2 bootstrap', async () => {
+  const root = join(dir, 'root');
+  const cli = (...args: string[]) => runCli(['--root', root, ...args], cwd);
+  const boot = await cli('bootstrap', '15.0');
+  assert.equal(boot.code, 0, boot.stderr);
+  assert.match(boot.stdout, /bootstrapped 15\.0-RELEASE from pkgbase \(15\.0-RELEASE-p1,/);
+  const created = await cli('create', 'web1', '--release', '15.0', '--ip', 'lo0|127.0.0.11', '--health-cmd', 'service nginx status', '--health-interval', '0', '--health-retries', '1', '--start');
+  assert.equal(created.code, 0, created.stderr);
+  const p1Path = join(root, 'basejail', RELEASE);
+  const p2Path = join(root, 'basejail', P2);
+  const mounted = async () => (await fakes.readState<{ jails: Record<string, { basejail?: string }> }>()).jails.web1?.basejail;
+  assert.equal(await mounted(), p1Path);
 
-  // Unhealthy on p2: back on p1.
-  await fakes.writeState({ ...(await fakes.readState()), jexecFail: [{ basejail: `${RELEASE}-p2`, stderr: 'nginx: libssl mismatch\n' }] });
-  const failed = await upgradePatch({ settings, host: fakes.host, storage, release: RELEASE, builder: await p2Builder(), health: { sleep: async () => {} } });
-  assert.equal(failed.ok, false);
-  assert.equal(failed.basejail.status, 'built');
-  assert.deepEqual(failed.jails.map((j) => [j.status, j.health?.status, j.health?.output, j.rollbackHealth?.status]), [['rolled-back', 'unhealthy', 'nginx: libssl mismatch', 'healthy']]);
-  assert.match(await readFile(conf, 'utf8'), new RegExp(`mount = "${p1} `));
-  assert.equal((await fakes.readState<{ jails: Record<string, { basejail: string }> }>()).jails.web1?.basejail, p1);
-  assert.equal(await readFreebsdVersion(storage.pathOf(`basejail/${RELEASE}-p2`), fakes.host), `${RELEASE}-p2`);
+  // The repository moves on to p2 at the same url.
+  await publish(2);
 
-  // Healthy: on p2; p1 stays until prune, which then removes it.
+  // 1. --dry-run: every package 15.0p1 → 15.0p2 and the jail's switch; nothing written, only the catalogue read.
+  const before = snapshotTree(root, { mtimes: true });
+  const requests = server.requests.length;
+  const dry = await cli('--dry-run', 'upgrade', '15.0');
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, new RegExp(`^# patch ${escape(RELEASE)} \\(pkgbase\\): build the new basejail beside basejail/${escape(RELEASE)} \\(${escape(P1)} → ${escape(P2)}\\)$`, 'm'));
+  const changes = [...dry.stdout.matchAll(/^ {2}(FreeBSD-\S+): (\S+) → (\S+)$/gm)].map((m) => [m[1], m[2], m[3]]);
+  assert.ok(changes.length >= 10, dry.stdout);
+  for (const [name, from, to] of changes) assert.deepEqual([from, to], ['15.0p1', '15.0p2'], name);
+  assert.match(dry.stdout, /^jail web1: planned 15\.0-p1 → 15\.0-p2$/m);
+  assert.match(dry.stdout, /# if the health check fails:/);
+  assert.deepEqual(snapshotTree(root, { mtimes: true }), before);
+  const dryRequests = server.requests.slice(requests).map((r) => r.path);
+  assert.ok(dryRequests.some((p) => p.endsWith('/packagesite.pkg')), dryRequests.join(' '));
+  assert.deepEqual(dryRequests.filter((p) => p.includes('/All/')), []);
+
+  // 2. Unhealthy on p2: built, switched, checked, put back on p1; exit 1 with the report.
+  await fakes.writeState({ ...(await fakes.readState()), jexecFail: [{ basejail: P2, stderr: 'nginx: libssl mismatch\n' }] });
+  const failed = await cli('--json', 'upgrade', '15.0');
+  assert.equal(failed.code, 1, failed.stdout);
+  const r1 = (JSON.parse(failed.stdout) as Failed).error.data.result;
+  assert.deepEqual([r1.source, r1.basejail.status, r1.basejail.to, r1.basejail.fromLevel, r1.basejail.toLevel], ['pkgbase', 'built', `basejail/${P2}`, P1, P2]);
+  assert.deepEqual(r1.jails.map((j) => [j.jail, j.status, j.health?.status, j.health?.output, j.rollbackHealth?.status]), [['web1', 'rolled-back', 'unhealthy', 'nginx: libssl mismatch', 'healthy']]);
+  assert.equal(await mounted(), p1Path);
+
+  // 3. Healthy: p2, the newest basejail now, is up to date with the catalogue; the jail moves to it, p1 is kept until prune.
   await fakes.writeState({ ...(await fakes.readState()), jexecFail: [] });
-  const passed = await upgradePatch({ settings, host: fakes.host, storage, release: RELEASE, builder: await p2Builder() });
-  assert.equal(passed.ok, true);
-  assert.equal(passed.basejail.status, 'existing');
-  assert.deepEqual(passed.jails.map((j) => [j.status, j.health?.status]), [['upgraded', 'healthy']]);
-  assert.deepEqual(passed.unusedBasejails, [first.dataset]);
-  assert.equal(await storage.exists(first.dataset), true);
-  const { unused, kept } = await findPrunable({ settings, host: fakes.host, storage });
-  assert.deepEqual(unused.map((u) => u.dataset), [first.dataset]);
-  await applyPlan(fakes.host, planPrune(unused, kept), { storage });
-  assert.equal(await storage.exists(first.dataset), false);
-  assert.equal(await storage.exists(`basejail/${RELEASE}-p2`), true);
+  const passed = await cli('--json', 'upgrade', '15.0');
+  assert.equal(passed.code, 0, passed.stdout + passed.stderr);
+  const r2 = (JSON.parse(passed.stdout) as Ok<{ dryRun: boolean; patches: PatchUpgradeResult[] }>).result.patches[0] as PatchUpgradeResult;
+  assert.deepEqual([r2.basejail.status, r2.basejail.to, r2.basejail.packages], ['up-to-date', `basejail/${P2}`, []]);
+  assert.deepEqual(r2.jails.map((j) => [j.jail, j.status, j.from, j.to, j.health?.status]), [['web1', 'upgraded', P1, P2, 'healthy']]);
+  assert.deepEqual(r2.unusedBasejails, [`basejail/${RELEASE}`]);
+  assert.equal(await mounted(), p2Path);
+  assert.equal(snapshotTree(p1Path)['bin/freebsd-version']?.startsWith('file'), true);
+
+  // 4. Differential: a fresh bootstrap of the p2 packages gives the same basejail, flags and properties.
+  const fresh = join(dir, 'fresh');
+  const freshBoot = await runCli(['--root', fresh, 'bootstrap', '15.0'], cwd);
+  assert.equal(freshBoot.code, 0, freshBoot.stderr);
+  const upgraded = snapshotTree(p2Path, { mtimes: true });
+  const bootstrapped = snapshotTree(join(fresh, 'basejail', RELEASE), { mtimes: true });
+  assert.ok(Object.keys(bootstrapped).length > 500, `${Object.keys(bootstrapped).length} entries`);
+  assert.ok(Object.values(bootstrapped).some((e) => /^file .*nlink=[2-9]/.test(e)), 'the basejail has hard links');
+  // The roots are the datasets' own directories, made at different times: compared without their mtime.
+  assert.equal(snapshotTree(p2Path)[''], snapshotTree(join(fresh, 'basejail', RELEASE))['']);
+  delete upgraded[''];
+  delete bootstrapped[''];
+  const differ = [...new Set([...Object.keys(upgraded), ...Object.keys(bootstrapped)])].filter((p) => upgraded[p] !== bootstrapped[p]).sort();
+  assert.deepEqual(differ.slice(0, 10).map((p) => [p, upgraded[p], bootstrapped[p]]), []);
+  type Flag = { path: string; tree: string; flags: string };
+  const cache = (r: string) => join(r, 'repos', 'pkgbase', REPO);
+  const upgradedFlags = (await readJson<Flag[]>(join(cache(root), `fflags-${P2}.json`))).map((f) => `${f.tree} ${f.path} ${f.flags}`).sort();
+  const freshFlags = (await readJson<Flag[]>(join(cache(fresh), `fflags-${RELEASE}.json`))).filter((f) => f.tree === 'basejail').map((f) => `${f.tree} ${f.path} ${f.flags}`).sort();
+  assert.ok(freshFlags.includes('basejail lib/libc.so.7 schg'), freshFlags.join(', '));
+  assert.deepEqual(upgradedFlags, freshFlags);
+  // The same record of where it came from (bootstrap also stamps jailbuild's version).
+  const properties = async (r: string, dataset: string) => {
+    const { version: _, ...rest } = (await new DirBackend(fakes.host, { root: r }).get(dataset))?.properties ?? {};
+    return rest;
+  };
+  const recorded = await properties(root, `basejail/${P2}`);
+  assert.deepEqual([recorded.source, recorded.patchlevel, recorded.pkgset], ['pkgbase', P2, 'FreeBSD-set-minimal-jail']);
+  assert.deepEqual(recorded, await properties(fresh, `basejail/${RELEASE}`));
+
+  // 5. prune offers the p1 basejail (no jail mounts it) and removes it with --yes.
+  const pruned = await cli('--json', 'prune', '--yes');
+  assert.equal(pruned.code, 0, pruned.stdout + pruned.stderr);
+  assert.deepEqual((JSON.parse(pruned.stdout) as Ok<{ removed: string[] }>).result.removed, [`basejail/${RELEASE}`]);
+  assert.deepEqual(snapshotTree(p1Path), {});
+  assert.equal(await mounted(), p2Path);
 });

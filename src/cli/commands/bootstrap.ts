@@ -25,7 +25,7 @@ export function register(command: Command, io: CliIo): void {
     .argument('<release>', 'release to bootstrap, e.g. 14.2')
     .option('-t, --template <name>', 'name of the template to make (default: default)')
     .option('--force', 'rebuild the basejail and template even if they exist (refused while jails use them)')
-    .option('--from <source>', 'dist (base.txz) or pkgbase (FreeBSD-base packages); default: config bootstrap.from, else dist up to 15.x and pkgbase from 16.0')
+    .option('--from <source>', 'dist (base.txz) or pkgbase (FreeBSD-base packages); default: config bootstrap.from, else dist when the mirror has the release\'s dist sets, pkgbase when it has only the FreeBSD-base repository')
     .option('--set <names...>', 'pkgbase: sets or packages to install, e.g. minimal-jail, base-jail, FreeBSD-csh (default: config bootstrap.set, else minimal-jail)')
     .option('--pkg-mirror <url>', 'pkgbase: pkg mirror (repeatable, tried in order; default: config bootstrap.pkgMirrors, else https://pkg.FreeBSD.org)', collect)
     .addHelpText(
@@ -56,26 +56,39 @@ export function register(command: Command, io: CliIo): void {
         const template = options.template ?? ctx.settings.defaultTemplate;
         const { validateJailName } = await import('../../jail/validate-jail-name.js');
         validateJailName(template); // template names become dataset names, same rules as jails
-        const from = chooseBaseSource(release, parseFrom(options.from) ?? ctx.settings.bootstrapFrom);
-        if (from === 'dist' && (options.set !== undefined || options.pkgMirror !== undefined)) {
-          throw new UsageError('E_USAGE_FROM', `--set and --pkg-mirror choose pkgbase packages, but ${release} is bootstrapped from dist sets; add --from pkgbase`);
-        }
+        const asked = parseFrom(options.from) ?? ctx.settings.bootstrapFrom;
+        const requireFrom = (from: 'dist' | 'pkgbase') => {
+          if (from === 'dist' && (options.set !== undefined || options.pkgMirror !== undefined)) {
+            throw new UsageError('E_USAGE_FROM', `--set and --pkg-mirror choose pkgbase packages, but ${release} is bootstrapped from dist sets; add --from pkgbase`);
+          }
+          return from;
+        };
         const pkgbase = {
           set: options.set ?? ctx.settings.pkgbaseSet,
           pkgMirrors: options.pkgMirror ?? ctx.settings.pkgMirrors,
         };
-        if (from === 'pkgbase') {
+        if (asked !== undefined) requireFrom(asked);
+        if (asked === 'pkgbase') {
           // Refuses releases without a FreeBSD-base repository (before 15.0) before anything is opened.
           const { pkgbaseRepository } = await import('../../pkgbase/pkgbase-repository.js');
           pkgbaseRepository(release, ctx.settings.arch);
         }
         const storage = await openStorage(ctx);
+        const names = await import('../../jail/dataset-names.js');
+        // Without --from or bootstrap.from, what the mirrors have decides (read only, also under --dry-run).
+        const chooseSource = async () => {
+          const s = ctx.settings;
+          // A basejail that exists (a --force rebuild) keeps its source; dist basejails predate the property.
+          const existing = asked === undefined ? await storage.get(names.basejailDataset(release)) : undefined;
+          const built = existing === undefined ? undefined : (existing.properties.source ?? 'dist');
+          const from = requireFrom(await chooseBaseSource({ release, asked, built, arch: s.arch, mirrors: s.mirrors, archiveMirrors: s.archiveMirrors, pkgMirrors: pkgbase.pkgMirrors, host: ctx.host, cache: s.cache, onProgress: ctx.onProgress }));
+          return from === 'pkgbase' ? { from, ...pkgbase } : { from };
+        };
         const { planBootstrap } = await import('../../bootstrap/plan-bootstrap.js');
         const { executePlan } = await import('../execute-plan.js');
         const { deferredResolvers } = await import('../../fleet/deferred-resolvers.js');
         const { version } = await import('../version.js');
-        const names = await import('../../jail/dataset-names.js');
-        const plan = await planBootstrap(ctx.settings, storage, release, template, Boolean(options.force), from === 'pkgbase' ? { from, ...pkgbase } : { from });
+        const plan = await planBootstrap(ctx.settings, storage, release, template, Boolean(options.force), chooseSource);
         let result: import('../../bootstrap/bootstrap-release.js').BootstrapResult | undefined;
         const resolvers = deferredResolvers({ ...ctx, storage, version: version(), onBootstrap: (r) => void (result = r) });
         return executePlan(

@@ -6,9 +6,7 @@
  * upgrade never prints as a success.
  */
 import type { Command } from 'commander';
-import type { StorageBackend } from '../../storage/storage-backend.js';
-import type { BasejailBuilder } from '../../upgrade/basejail-builder.js';
-import type { CliContext, CliIo } from '../context.js';
+import type { CliIo } from '../context.js';
 import { commandAction } from '../run-command.js';
 
 interface UpgradeFlags {
@@ -20,14 +18,6 @@ interface UpgradeFlags {
   pkgbaseRepo?: string;
   buildOnly?: boolean;
   keepSnapshot: boolean;
-}
-
-/** The pkgbase builder for the newest basejail of `release`, from `repo` (or the repository it was built from). */
-async function pkgbaseBuilderFor(ctx: CliContext, storage: StorageBackend, release: string, repo: string): Promise<BasejailBuilder> {
-  const { newestBasejail } = await import('../../upgrade/upgrade-patch.js');
-  const { createPkgbaseBuilder } = await import('../../upgrade/build-pkgbase-basejail.js');
-  const current = await newestBasejail(storage, release);
-  return createPkgbaseBuilder({ settings: ctx.settings, host: ctx.host, storage, current, repository: repo });
 }
 
 export function register(command: Command, io: CliIo): void {
@@ -78,7 +68,6 @@ export function register(command: Command, io: CliIo): void {
           const { renderPatchResult } = await import('../../upgrade/render-patch-result.js');
           const results = [];
           for (const release of releases) {
-            const builder = flags.pkgbaseRepo === undefined ? undefined : await pkgbaseBuilderFor(ctx, storage, release, flags.pkgbaseRepo);
             results.push(
               await upgradePatch({
                 settings: ctx.settings,
@@ -86,7 +75,8 @@ export function register(command: Command, io: CliIo): void {
                 storage,
                 release,
                 ...(flags.buildOnly ? { jails: [] } : flags.jail === undefined ? {} : { jails: flags.jail }),
-                ...(builder === undefined ? {} : { builder }),
+                ...(flags.pkgbaseRepo === undefined ? {} : { pkgbaseRepositories: [flags.pkgbaseRepo] }),
+                warn: ctx.warn,
                 ...(flags.conf === undefined ? {} : { conf: flags.conf }),
                 keepSnapshot: flags.keepSnapshot,
                 onProgress: ctx.onProgress,
