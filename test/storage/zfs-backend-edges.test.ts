@@ -191,6 +191,27 @@ describe('zfs backend edges', () => {
     assert.deepEqual(await backend.listSnapshots('groups/g1/jails/c1'), []);
   });
 
+  test('promote frees the origin of its clone, so the origin can go; not a clone, absent, or a name zfs refuses: the zfs line or "absent"', async ({ dataset }) => {
+    const backend = await ZfsBackend.open(host, { dataset });
+    await backend.create('prom/old', { release: '14.1-RELEASE' });
+    await writeFile(join(backend.pathOf('prom/old'), 'file'), 'old');
+    await backend.snapshot('prom/old', 'base');
+    await backend.clone('prom/old', 'base', 'prom/jail', { jail: 'j' });
+    await assert.rejects(backend.destroy('prom/old'), hasCode('E_STORAGE_HAS_CLONES', /prom\/jail/));
+    // What prune does before it removes an old basejail or template that jails still come from.
+    await backend.promote('prom/jail');
+    assert.equal((await backend.get('prom/jail'))?.origin, undefined);
+    assert.equal((await backend.get('prom/old'))?.origin, 'prom/jail@base');
+    assert.deepEqual([await backend.listSnapshots('prom/jail'), await backend.listSnapshots('prom/old')], [['base'], []]);
+    await backend.destroy('prom/old');
+    assert.equal(await readFile(join(backend.pathOf('prom/jail'), 'file'), 'utf8'), 'old');
+    assert.deepEqual((await backend.get('prom/jail'))?.properties, { jail: 'j' });
+    await assert.rejects(backend.promote('prom/jail'), hasCode('E_STORAGE_ZFS', new RegExp(`^zfs promote ${dataset}/prom/jail failed: .+; check`)));
+    await assert.rejects(backend.promote('prom/none'), hasCode('E_STORAGE_NOT_FOUND', /prom\/none does not exist/));
+    // A parent zfs refuses as a name: its line is passed on, never taken for "absent".
+    await assert.rejects(new ZfsBackend(host, { dataset: `${dataset}//bad` }).get('x'), hasCode('E_STORAGE_ZFS', /zfs list .*invalid dataset name/));
+  });
+
   test('property values are limited in bytes, as zfs limits them: 8000 bytes of é are kept, 8002 refused before zfs runs', async ({ dataset }) => {
     const recorder = new RecordingHost();
     const backend = await ZfsBackend.open(recorder, { dataset });
