@@ -70,9 +70,15 @@ const SCRIPTS = {
     'd=$(dirname -- "$1") && mkdir -p -- "$d" && t=$(mktemp "$d/.jailbuild.XXXXXX") || exit 1; ' +
     'if cat > "$t" && chmod "$2" "$t" && mv -f -- "$t" "$1"; then exit 0; fi; rm -f -- "$t"; exit 1',
   // ln (no -f) of a complete temporary file: fails when the path exists, so the lock is taken whole or not at all.
+  // Like fs.link, any entry holding the name (a dangling link too) means taken; `ln` given a directory would
+  // link inside it and succeed, so a directory is refused first, and one made since is undone by the -ef check.
   createExclusive:
     'd=$(dirname -- "$1") && mkdir -p -- "$d" && t=$(mktemp "$d/.jailbuild.XXXXXX") || exit 1; ' +
-    `if ! cat > "$t"; then rm -f -- "$t"; exit 1; fi; if ln -- "$t" "$1" 2>/dev/null; then rm -f -- "$t"; exit 0; fi; rm -f -- "$t"; [ -e "$1" ] && exit ${ABSENT}; exit 1`,
+    `if ! cat > "$t"; then rm -f -- "$t"; exit 1; fi; ` +
+    `if [ -e "$1" ] || [ -L "$1" ]; then rm -f -- "$t"; exit ${ABSENT}; fi; ` +
+    `if ln -- "$t" "$1" 2>/dev/null; then ` +
+    `if [ "$t" -ef "$1" ]; then rm -f -- "$t"; exit 0; fi; i="$1/\${t##*/}"; [ "$t" -ef "$i" ] && rm -f -- "$i"; rm -f -- "$t"; exit ${ABSENT}; fi; ` +
+    `rm -f -- "$t"; { [ -e "$1" ] || [ -L "$1" ]; } && exit ${ABSENT}; exit 1`,
   // fs.rename replaces an empty directory; mv would move into it instead.
   rename: 'if [ -d "$2" ] && [ ! -L "$2" ]; then rmdir -- "$2" || exit 1; fi; exec mv -f -- "$1" "$2"',
   symlink: '[ -e "$2" ] || [ -L "$2" ] && { echo "ln: $2: File exists" >&2; exit 1; }; exec ln -s -- "$1" "$2"',

@@ -378,7 +378,15 @@ export class ZfsBackend implements StorageBackend {
       const extraKeys = [...missing].sort();
       for (const key of extraKeys) this.#columnKeys.add(key);
       const cols = ['name', ...extraKeys.map((k) => `${PREFIX}${k}`)].join(',');
-      const { stdout: more } = await this.#run(['list', '-H', '-o', cols, '-t', 'filesystem', ...depth, target], 'list', target);
+      let more: string;
+      try {
+        ({ stdout: more } = await this.#zfs(['list', '-H', '-o', cols, '-t', 'filesystem', ...depth, target]));
+      } catch (error) {
+        // Destroyed since the first listing (another run, a concurrent destroy): absent, as it would have been a moment later.
+        const failure = classifyZfsFailure(error);
+        if (failure?.kind === 'missing') return undefined;
+        throw zfsError(error, failure, 'list', target);
+      }
       for (const row of lines(more).map((line) => line.split('\t'))) {
         extra.set(row[0] ?? '', Object.fromEntries(extraKeys.map((k, i) => [k, row[i + 1] ?? '-'])));
       }

@@ -236,6 +236,11 @@ function suite(label: string, getHost: () => Host | undefined, skip: string | un
       await b.mkdir('a/b/c');
       await assert.rejects(b.mkdir('a/b/c', { recursive: false }), /EEXIST|exists/);
       await b.mkdir('a/single', { recursive: false, mode: 0o700 });
+      // the root itself exists: fine made recursively, EEXIST one level; nothing is made in a directory that is not there
+      await b.mkdir('');
+      await assert.rejects(b.mkdir('', { recursive: false }), /EEXIST/);
+      await assert.rejects(b.symlink('/x', 'nodir/link'), (error: unknown) => (error as { code?: string }).code === 'E_BENEATH_IO' && /ENOENT/.test(String(error)));
+      assert.equal(await b.lstat('nodir'), undefined);
       assert.equal((await fs.stat(join(layout.root, 'a/single'))).mode & 0o7777, 0o700);
       await b.chmod('etc/rc.conf', 0o600);
       await b.chown('etc/rc.conf', 56, 78);

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { ANY_EXIT_CODE } from '../../src/host/any-exit-code.js';
 import type { RunOptions, RunResult } from '../../src/host/host.js';
@@ -54,6 +55,12 @@ after(async () => {
   await sshd.stop();
   await rm(dir, { recursive: true, force: true });
 });
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 function hasCode(code: string): (error: unknown) => boolean {
   return (error: unknown) => {
@@ -260,4 +267,54 @@ test('close stops the master connection; the next command opens a new one', { sk
   await ssh.close(); // closing twice is harmless
   assert.equal((await ssh.run('echo', ['again'])).stdout, 'again\n');
   assert.equal((await check()).exitCode, 0);
+});
+
+test('createExclusive: one winner among racers, the whole content or nothing, false (never a link inside) when the path is taken', { skip }, async () => {
+  const base = join(dir, 'locks', "odd 'lock' $(dir)");
+  const lock = join(base, 'state.lock');
+  // Parents are made on the way; racers on one path: exactly one wins, and the file is the winner's.
+  const results = await Promise.all(['a', 'b', 'c', 'd'].map((who) => ssh.createExclusive(lock, `${who} owner\n`)));
+  assert.equal(results.filter(Boolean).length, 1, JSON.stringify(results));
+  assert.equal(await readFile(lock, 'utf8'), `${['a', 'b', 'c', 'd'][results.indexOf(true)]} owner\n`);
+  assert.equal(await ssh.createExclusive(lock, 'late\n'), false);
+  assert.deepEqual(await readdir(base), ['state.lock'], 'no temporary file left behind');
+  // Whatever already holds the name is "taken", as fs.link's EEXIST makes it for LocalHost: a dangling
+  // link, and a directory, which `ln` would otherwise have made a link inside of (and the lock "taken").
+  await symlink('nowhere', join(base, 'dangling.lock'));
+  await local.mkdir(join(base, 'dir.lock'));
+  for (const name of ['dangling.lock', 'dir.lock']) {
+    assert.equal(await local.createExclusive(join(base, name), 'x'), false, `local: ${name}`);
+    assert.equal(await ssh.createExclusive(join(base, name), 'x'), false, `ssh: ${name}`);
+  }
+  assert.deepEqual(await readdir(join(base, 'dir.lock')), []);
+  assert.deepEqual((await readdir(base)).sort(), ['dangling.lock', 'dir.lock', 'state.lock']);
+  // A parent that is a file: a failure, not "taken".
+  await assert.rejects(ssh.createExclusive(join(lock, 'below'), 'x'), (error: unknown) => error instanceof HostCommandError);
+});
+
+test('runPiped and streamed reads: bytes both ways, exit codes, missing commands; ssh failures are E_HOST_SSH', { skip }, async () => {
+  const bytes = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+  const out = new PassThrough();
+  const received: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => received.push(chunk));
+  const piped = await ssh.runPiped('sh', ['-c', 'printf "%s:" "$JB_PIPE"; cat; echo note >&2'], { stdin: Readable.from([bytes]), stdout: out }, { env: { JB_PIPE: "it's $(x)" } });
+  assert.deepEqual(Buffer.concat(received), Buffer.concat([Buffer.from("it's $(x):"), bytes]));
+  assert.deepEqual([piped.exitCode, piped.stderr, piped.argv[0]], [0, 'note\n', 'sh']);
+  assert.equal((await ssh.runPiped('sh', ['-c', 'exit 3'], {}, { okExitCodes: [3] })).exitCode, 3);
+  await assert.rejects(ssh.runPiped('sh', ['-c', 'echo broken >&2; exit 4'], {}), (error: unknown) => error instanceof HostCommandError && error.exitCode_ === 4 && /broken/.test(error.message));
+  await assert.rejects(ssh.runPiped('jb-no-such-command', [], {}), (error: unknown) => error instanceof HostMissingCommandError && error.command === 'jb-no-such-command');
+  // A read error is the error, not a short read: a directory read as a file.
+  await assert.rejects(ssh.readBytes(dir), (error: unknown) => error instanceof HostCommandError && /Is a directory/.test(error.message));
+  // Nothing listens on port 1: every door of the host names ssh and the cause, streamed ones too.
+  const down = new SshHost('ssh://root@127.0.0.1:1', { sshOptions: [...sshd.sshOptions, '-o', 'ConnectTimeout=3'], multiplex: false });
+  const refused = (error: unknown) => {
+    hasCode('E_HOST_SSH')(error);
+    assert.match((error as Error).message, /^ssh to ssh:\/\/root@127\.0\.0\.1:1 failed.*: .*refused/);
+    return true;
+  };
+  await assert.rejects(down.runPiped('true', [], {}), refused);
+  await assert.rejects(down.readBytes('/etc/hostname'), refused);
+  await assert.rejects(readAll(await down.openRead('/etc/hostname')), refused);
+  await assert.rejects(down.writeStream(join(dir, 'never'), Readable.from([Buffer.from('x')])), refused);
+  await assert.rejects(stat(join(dir, 'never')), /ENOENT/);
 });

@@ -4,7 +4,8 @@
  * zfs-backend.test.ts: parents zfs cannot serve, a backend without a
  * mountpoint, datasets without one, the `jailbuild:keys` index when no key is
  * known in advance, clones into new parents, property values at zfs's byte
- * limit, and a rename that loses a race after zfs-fuse made it unmount.
+ * limit, and races with another actor: a rename that loses after zfs-fuse made
+ * it unmount, a dataset destroyed or made while the backend was between steps.
  * Skips with a printed reason where zfs-fuse cannot run.
  */
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HostMissingCommandError, LocalHost, type RunOptions, type RunResult } from '../../src/host/index.js';
 import { ZfsBackend } from '../../src/storage/zfs-backend.js';
+import { classifyZfsFailure } from '../../src/storage/zfs-failure.js';
 import { createZfsPool, type ZfsPool } from '../helpers/zfs-pool.js';
 import { RecordingHost } from './recording-host.js';
 
@@ -30,6 +32,30 @@ function hasCode(code: string, messagePart?: RegExp): (error: unknown) => boolea
 
 async function zfsValue(property: string, full: string): Promise<string> {
   return (await host.run('zfs', ['get', '-H', '-o', 'value', property, full])).stdout.trim();
+}
+
+/** Another actor's zfs command, retried while zfs-fuse answers busy, as the backend itself does. */
+async function actor(args: readonly string[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await host.run('zfs', args);
+      return;
+    } catch (error) {
+      if (attempt >= 6 || classifyZfsFailure(error)?.kind !== 'busy') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
+}
+
+/** The real LocalHost; after the first successful zfs call `when` matches, another actor's `race` runs. */
+class ActorHost extends RecordingHost {
+  pending: Array<{ when: (args: readonly string[]) => boolean; race: () => Promise<unknown> }> = [];
+  override async run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
+    const result = await super.run(command, args, options);
+    const at = command === 'zfs' ? this.pending.findIndex((p) => p.when(args)) : -1;
+    if (at !== -1) await this.pending.splice(at, 1)[0]?.race();
+    return result;
+  }
 }
 
 describe('zfs backend edges', () => {
@@ -165,6 +191,27 @@ describe('zfs backend edges', () => {
     assert.deepEqual(await backend.listSnapshots('groups/g1/jails/c1'), []);
   });
 
+  test('promote frees the origin of its clone, so the origin can go; not a clone, absent, or a name zfs refuses: the zfs line or "absent"', async ({ dataset }) => {
+    const backend = await ZfsBackend.open(host, { dataset });
+    await backend.create('prom/old', { release: '14.1-RELEASE' });
+    await writeFile(join(backend.pathOf('prom/old'), 'file'), 'old');
+    await backend.snapshot('prom/old', 'base');
+    await backend.clone('prom/old', 'base', 'prom/jail', { jail: 'j' });
+    await assert.rejects(backend.destroy('prom/old'), hasCode('E_STORAGE_HAS_CLONES', /prom\/jail/));
+    // What prune does before it removes an old basejail or template that jails still come from.
+    await backend.promote('prom/jail');
+    assert.equal((await backend.get('prom/jail'))?.origin, undefined);
+    assert.equal((await backend.get('prom/old'))?.origin, 'prom/jail@base');
+    assert.deepEqual([await backend.listSnapshots('prom/jail'), await backend.listSnapshots('prom/old')], [['base'], []]);
+    await backend.destroy('prom/old');
+    assert.equal(await readFile(join(backend.pathOf('prom/jail'), 'file'), 'utf8'), 'old');
+    assert.deepEqual((await backend.get('prom/jail'))?.properties, { jail: 'j' });
+    await assert.rejects(backend.promote('prom/jail'), hasCode('E_STORAGE_ZFS', new RegExp(`^zfs promote ${dataset}/prom/jail failed: .+; check`)));
+    await assert.rejects(backend.promote('prom/none'), hasCode('E_STORAGE_NOT_FOUND', /prom\/none does not exist/));
+    // A parent zfs refuses as a name: its line is passed on, never taken for "absent".
+    await assert.rejects(new ZfsBackend(host, { dataset: `${dataset}//bad` }).get('x'), hasCode('E_STORAGE_ZFS', /zfs list .*invalid dataset name/));
+  });
+
   test('property values are limited in bytes, as zfs limits them: 8000 bytes of é are kept, 8002 refused before zfs runs', async ({ dataset }) => {
     const recorder = new RecordingHost();
     const backend = await ZfsBackend.open(recorder, { dataset });
@@ -218,5 +265,54 @@ describe('zfs backend edges', () => {
     assert.equal(await zfsValue('mounted', `${dataset}/race/src`), 'yes');
     assert.equal(await readFile(join(backend.pathOf('race/src'), 'marker'), 'utf8'), 'src');
     assert.equal((await backend.get('race/src'))?.properties.release, '14.2-RELEASE');
+  });
+
+  test('a get or list whose dataset is destroyed between its two listings is absent; a target made while its parent was made is "exists"; an unmount done by someone else is named', async ({ dataset }) => {
+    const writer = await ZfsBackend.open(host, { dataset });
+    await writer.create('gone/g1', { rare: 'only-here' });
+    await writer.create('gone2/g2', { rare2: 'x' });
+    const racing = new ActorHost();
+    // No keys known: the index names `rare`, so a second listing follows the first; the dataset goes in between.
+    const reader = await ZfsBackend.open(racing, { dataset, propertyKeys: [] });
+    const destroyAfterList = (target: string) => ({
+      when: (args: readonly string[]) => args[0] === 'list' && args.at(-1) === `${dataset}/${target}`,
+      // The backend's destroy: it rides out zfs-fuse's busy moment right after the listing.
+      race: () => writer.destroy(target),
+    });
+    racing.pending.push(destroyAfterList('gone/g1'));
+    assert.equal(await reader.get('gone/g1'), undefined);
+    racing.pending.push(destroyAfterList('gone2'));
+    assert.deepEqual(await reader.list('gone2'), []);
+    assert.equal(racing.pending.length, 0, 'both races ran');
+
+    // The parent is missing: the backend makes it with -p and tries again; meanwhile another run made the target.
+    racing.pending.push({
+      when: (args) => args[0] === 'create' && args[1] === '-p',
+      race: () => actor(['create', `${dataset}/made/m1/leaf`]),
+    });
+    await assert.rejects(reader.create('made/m1/leaf', { release: '14.2-RELEASE' }), hasCode('E_STORAGE_EXISTS', new RegExp(`^${dataset}/made/m1/leaf already exists; destroy it first`)));
+    assert.deepEqual((await reader.get('made/m1/leaf'))?.properties, {}, 'the other run\'s dataset is left as it was');
+
+    // zfs-fuse renames by unmount, rename, mount; someone else unmounts the source first.
+    await writer.create('rr/src');
+    racing.pending.push({
+      when: (args) => args[0] === 'get' && args.includes('mounted'),
+      race: () => actor(['umount', `${dataset}/rr/src`]),
+    });
+    racing.calls.length = 0;
+    const outcome = await reader.rename('rr/src', 'rr/dst').then(
+      () => 'renamed',
+      (error: unknown) => (hasCode('E_STORAGE_ZFS', new RegExp(`^zfs umount ${dataset}/rr/src failed: .+; check \`zfs list -t all -r ${dataset}/rr/src\``))(error), 'refused'),
+    );
+    const verbs = racing.callsOf('zfs').map((argv) => argv[1]);
+    console.log(`# zfs: rename with the source unmounted by another actor: ${verbs.join(' ')} -> ${outcome}`);
+    if (!verbs.includes('umount')) {
+      // FreeBSD renames a mounted filesystem at once: no unmount, nothing to race with.
+      assert.equal(outcome, 'renamed');
+      return;
+    }
+    assert.equal(outcome, 'refused');
+    assert.equal(await reader.exists('rr/src'), true);
+    assert.equal(await reader.exists('rr/dst'), false);
   });
 });
