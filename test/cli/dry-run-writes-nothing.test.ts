@@ -127,10 +127,10 @@ test('every command\'s --help says which host files it touches', async () => {
 
 for (const argv of RUNS) {
   test(`${argv.join(' ')} --dry-run writes nothing: root, working directory and host state are unchanged`, async () => {
-    const before = { root: snapshotTree(root, { mtimes: true }), cwd: snapshotTree(cwd, { mtimes: true }), host: await fakes.readState() };
+    const before = { root: snapshotTree(root, { changes: true }), cwd: snapshotTree(cwd, { changes: true }), host: await fakes.readState() };
     const r = await jb('--dry-run', ...argv);
     assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
-    const after = { root: snapshotTree(root, { mtimes: true }), cwd: snapshotTree(cwd, { mtimes: true }), host: await fakes.readState() };
+    const after = { root: snapshotTree(root, { changes: true }), cwd: snapshotTree(cwd, { changes: true }), host: await fakes.readState() };
     assert.deepEqual(Object.keys(after.root).filter((p) => !(p in before.root)), [], `${argv.join(' ')} created files under the root`);
     assert.deepEqual(Object.keys(after.cwd).filter((p) => !(p in before.cwd)), [], `${argv.join(' ')} created files in the working directory`);
     assert.deepEqual(after, before);

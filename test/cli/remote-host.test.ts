@@ -62,7 +62,7 @@ describeWithTools(SSHD_TOOLS, 'commands against a remote host (--host over ssh)'
   let tempBefore: string[];
   /** Everything on the local side: the config, mirror, recipes and local root; the remote root is left out. */
   const localSide = () => {
-    const all = snapshotTree(dir, { mtimes: true });
+    const all = snapshotTree(dir, { changes: true });
     return Object.fromEntries(Object.entries(all).filter(([path]) => path !== 'remote' && !path.startsWith('remote/')));
   };
   const local = (...args: string[]) => runCli(['--config', config, '--root', localRoot, ...args], dir);
@@ -114,13 +114,13 @@ describeWithTools(SSHD_TOOLS, 'commands against a remote host (--host over ssh)'
   });
 
   test('--dry-run over ssh writes nothing on either side', async () => {
-    const remoteBefore = snapshotTree(remoteRoot, { mtimes: true });
+    const remoteBefore = snapshotTree(remoteRoot, { changes: true });
     // What can be planned against an empty host (template build and create refuse there until a bootstrap).
     for (const args of [['fetch', '14.2'], ['bootstrap', '14.2'], ['prune']]) {
       const run = await remote('--dry-run', ...args);
       assert.equal(run.code, 0, `--dry-run ${args.join(' ')}: ${run.stderr}`);
     }
-    assert.deepEqual(snapshotTree(remoteRoot, { mtimes: true }), remoteBefore);
+    assert.deepEqual(snapshotTree(remoteRoot, { changes: true }), remoteBefore);
     assert.deepEqual(localSide(), sideBefore);
   });
 

@@ -16,7 +16,7 @@ import { collectWarnings } from '../../src/warn.js';
 import { listAll, makeTempDir } from './split-fixtures.js';
 
 function xz(data: Buffer): Buffer {
-  const result = spawnSync('xz', ['-T0', '-c', '--block-size=65536'], { input: data, maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync('xz', ['-0', '-T0', '-c', '--block-size=65536'], { input: data, maxBuffer: 256 * 1024 * 1024 });
   assert.equal(result.status, 0);
   return result.stdout;
 }

@@ -99,7 +99,7 @@ test('pkgbase p1 → p2 through the CLI: plan with package versions, rollback, u
   await publish(2);
 
   // 1. --dry-run: every package 15.0p1 → 15.0p2 and the jail's switch; nothing written, only the catalogue read.
-  const before = snapshotTree(root, { mtimes: true });
+  const before = snapshotTree(root, { changes: true });
   const requests = server.requests.length;
   const dry = await cli('--dry-run', 'upgrade', '15.0');
   assert.equal(dry.code, 0, dry.stderr);
@@ -109,7 +109,7 @@ test('pkgbase p1 → p2 through the CLI: plan with package versions, rollback, u
   for (const [name, from, to] of changes) assert.deepEqual([from, to], ['15.0p1', '15.0p2'], name);
   assert.match(dry.stdout, /^jail web1: planned 15\.0-p1 → 15\.0-p2$/m);
   assert.match(dry.stdout, /# if the health check fails:/);
-  assert.deepEqual(snapshotTree(root, { mtimes: true }), before);
+  assert.deepEqual(snapshotTree(root, { changes: true }), before);
   const dryRequests = server.requests.slice(requests).map((r) => r.path);
   assert.ok(dryRequests.some((p) => p.endsWith('/packagesite.pkg')), dryRequests.join(' '));
   assert.deepEqual(dryRequests.filter((p) => p.includes('/All/')), []);
