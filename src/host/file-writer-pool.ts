@@ -17,6 +17,7 @@
  * `writers: 0` runs every job inline on the calling thread without copying,
  * with the same job code (file-job-runner.ts).
  */
+import { statSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { FileJobError, FileJobRunner, type CopySpec, type FileSpec, type LinkSpec } from './file-job-runner.js';
 import { SLOT, type WorkerBatch, type WorkerData, type WorkerFailure, type WorkerJob } from './file-writer-protocol.js';
@@ -96,10 +97,30 @@ interface OpenBatch {
   fill: number;
 }
 
+/** The worker's modules: a compiled copy is used from source only when it is newer than every one of them. */
+const WORKER_MODULES = ['file-writer-worker', 'file-writer-protocol', 'file-job-runner'];
+
 /**
- * The compiled worker beside this file; when running from source (tests and
- * benchmarks through tsx), tsx's loader is not active in new threads, so a
- * small bootstrap registers it there before importing the .ts worker.
+ * Running from source (tests and benchmarks through tsx): the compiled worker
+ * in dist/ when `npm run build` made it after the last edit of its modules,
+ * else undefined. Starting a thread through tsx costs ~0.5 s of CPU (tsx loads
+ * again in every thread), and the test suite splits a release many times.
+ */
+function freshCompiledWorker(): URL | undefined {
+  const compiled = (name: string) => new URL(`../../dist/host/${name}.js`, import.meta.url);
+  const mtime = (url: URL) => statSync(url, { throwIfNoEntry: false })?.mtimeMs;
+  for (const name of WORKER_MODULES) {
+    const built = mtime(compiled(name));
+    const source = mtime(new URL(`./${name}.ts`, import.meta.url));
+    if (built === undefined || source === undefined || built < source) return undefined;
+  }
+  return compiled('file-writer-worker');
+}
+
+/**
+ * The compiled worker beside this file; when running from source, a fresh
+ * compiled copy, or else a small bootstrap that registers tsx's loader in the
+ * new thread (it is not active there) before importing the .ts worker.
  */
 function spawnWriter(spawn: { workerData: unknown; transferList: MessagePort[] }): Worker {
   // A writer's heap holds only job descriptions (file bytes arrive in transferred
@@ -107,10 +128,13 @@ function spawnWriter(spawn: { workerData: unknown; transferList: MessagePort[] }
   // the process RSS low (docs/ARCHITECTURE.md § Performance).
   const options = { ...spawn, resourceLimits: WRITER_HEAP_LIMITS };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./file-writer-worker.js', import.meta.url), options);
+  // The thread needs none of the parent's --import hooks (tsx): the worker is plain JavaScript or registers tsx itself.
+  const compiled = freshCompiledWorker();
+  if (compiled !== undefined) return new Worker(compiled, { ...options, execArgv: [] });
   const source = new URL('./file-writer-worker.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(code, { ...options, eval: true });
+  return new Worker(code, { ...options, eval: true, execArgv: [] });
 }
 
 class FileWriterPool implements FileWriter {
