@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { listJails } from '../../src/app/jail-api.js';
 import { apply } from '../../src/app/run-fleet.js';
@@ -23,12 +23,12 @@ import { validateConfig } from '../../src/config/load-config.js';
 import { parseJailConf, resolveJailParams } from '../../src/jail/jail-conf/index.js';
 import { generateRelease } from '../../src/synthetic/index.js';
 import { createFakes, type Fakes } from '../helpers/fakes.js';
+import { cliProcessArgv } from '../helpers/cli-process-argv.js';
 import { runCli } from '../helpers/run-cli.js';
 import { snapshotTree } from '../helpers/snapshot-tree.js';
 
-const CLI = fileURLToPath(new URL('../helpers/cli-bin.ts', import.meta.url));
-// tsx by URL, so the children can run in any working directory.
-const TSX = import.meta.resolve('tsx');
+/** Decided once: every process of a test runs the same code. */
+const CLI_ARGV = cliProcessArgv();
 
 let dir: string;
 let mirror: string;
@@ -55,7 +55,7 @@ after(async () => {
 
 function spawnCli(args: readonly string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, ...fakes.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, [...CLI_ARGV, ...args], { cwd, env: { ...process.env, ...fakes.env, NODE_OPTIONS: '' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
