@@ -2,7 +2,7 @@
 // Runs every test/**/*.test.ts with node's own test runner through tsx.
 // Node 20's `--test` takes no globs, so the file list is built here.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function findTests(dir) {
@@ -20,6 +20,8 @@ function findTests(dir) {
 
 const filter = process.argv.slice(2);
 const files = findTests('test').filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
+const times = process.env.JB_TEST_TIMES;
+if (times) writeFileSync(times, '');
 const result = spawnSync(
   process.execPath,
   [
@@ -30,11 +32,14 @@ const result = spawnSync(
     // A hung test (a lock never released, a child that never exits) fails after 15 minutes instead of holding CI.
     '--test-timeout=900000',
     `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
-    '--test-reporter-destination=stdout',
-    // JB_TEST_TIMES=<file>: also write each file's time, slowest first (scripts/test-times-reporter.mjs).
-    ...(process.env.JB_TEST_TIMES ? ['--test-reporter=./scripts/test-times-reporter.mjs', '--test-reporter-destination=stderr'] : []),
+    // JB_TEST_TIMES=<file>: each test file's CPU and wall seconds, sorted at the end (scripts/test-file-cost.mjs).
+    ...(times ? ['--import', join(import.meta.dirname, 'test-file-cost.mjs')] : []),
     ...files,
   ],
   { stdio: 'inherit' },
 );
+if (times) {
+  const rows = readFileSync(times, 'utf8').split('\n').filter(Boolean).sort((a, b) => Number(b.split('\t')[0]) - Number(a.split('\t')[0]));
+  writeFileSync(times, `cpu s\tself\tchildren\twall s\tfile\n${rows.join('\n')}\n`);
+}
 process.exit(result.status ?? 1);
