@@ -28,6 +28,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { JailbuildError } from '../errors.js';
+import { framePaxRecords, tarHeaderSums } from '../util/tar-framing.js';
 
 const BLOCK = 512;
 /** Longest pax or GNU long-name body held; real ones are a few hundred bytes. */
@@ -121,31 +122,19 @@ function octal(buf: Buffer, start: number, length: number): number | undefined {
 
 function checksumOk(buf: Buffer): boolean {
   const stored = octal(buf, 148, 8);
-  let unsigned = 8 * 0x20;
-  let signed = 8 * 0x20;
-  for (let i = 0; i < BLOCK; i += 1) {
-    if (i >= 148 && i < 156) continue;
-    const b = buf[i] as number;
-    unsigned += b;
-    signed += b > 127 ? b - 256 : b;
-  }
+  const { unsigned, signed } = tarHeaderSums(buf, 0);
   return stored !== undefined && (stored === unsigned || stored === signed);
 }
 
 /** Pax records as a map of byte strings; undefined when malformed. */
 function paxRecords(body: Buffer): Map<string, string> | undefined {
+  const framed = framePaxRecords(body, 'latin1');
+  if ('badOffset' in framed) return undefined;
   const records = new Map<string, string>();
-  let pos = 0;
-  while (pos < body.length) {
-    if (body[pos] === 0) break;
-    const space = body.indexOf(0x20, pos);
-    const length = space > pos && space - pos <= 10 ? Number(body.toString('latin1', pos, space)) : Number.NaN;
-    if (!Number.isSafeInteger(length) || length <= space - pos + 1 || pos + length > body.length || body[pos + length - 1] !== 0x0a) return undefined;
-    const record = body.toString('latin1', space + 1, pos + length - 1);
+  for (const record of framed.records) {
     const eq = record.indexOf('=');
     if (eq <= 0) return undefined;
     records.set(record.slice(0, eq), record.slice(eq + 1));
-    pos += length;
   }
   return records;
 }

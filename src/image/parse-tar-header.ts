@@ -3,6 +3,7 @@
  * needs are decoded, straight from the buffer (no per-field Buffer copies):
  * this runs once per entry, 30-50k times per release.
  */
+import { tarHeaderSums } from '../util/tar-framing.js';
 import { ImageError } from './image-error.js';
 
 export const BLOCK_SIZE = 512;
@@ -55,15 +56,7 @@ export function parseTarHeader(buf: Buffer, offset: number, index: number): TarH
 
 function verifyChecksum(buf: Buffer, offset: number, index: number): void {
   const stored = readOctal(buf, offset + 148, 8);
-  // The checksum field itself counts as eight spaces; historic writers summed signed bytes, so accept both.
-  let unsigned = 8 * 0x20;
-  let signed = 8 * 0x20;
-  for (let i = offset; i < offset + BLOCK_SIZE; i += 1) {
-    if (i >= offset + 148 && i < offset + 156) continue;
-    const b = buf[i] as number;
-    unsigned += b;
-    signed += b > 127 ? b - 256 : b;
-  }
+  const { unsigned, signed } = tarHeaderSums(buf, offset);
   if (stored === undefined || (stored !== unsigned && stored !== signed)) {
     throw new ImageError('E_IMAGE_TAR_HEADER', `tar header #${index} fails its checksum: the archive is corrupt; fetch the release again`, {
       data: { index, stored, computed: unsigned },
