@@ -42,6 +42,7 @@ import { pipeline } from 'node:stream/promises';
 import { JailbuildError } from '../errors.js';
 import { ABSENT, START, UNSAFE, WALK, refusalOf } from './beneath-script.js';
 import { BeneathIoError, splitBeneath, type BeneathPackedTree, type BeneathPackOptions, type BeneathUnpackResult, type BeneathVerb } from './beneath.js';
+import { childStdinSink } from './child-stdin.js';
 import { HostCommandError } from './host-errors.js';
 import type { SpawnedFilter } from './spawn-filter.js';
 import { createTarStreamGuard } from './tar-stream-guard.js';
@@ -137,14 +138,15 @@ export async function unpackTreeBeneath(door: TreeStreamDoor, rel: string, sourc
   const args = walkArgs(door, rel, 'write');
   const guard = createTarStreamGuard({ label: full(door, rel), specials: 'refuse' });
   const child = door.spawn(UNPACK, args);
-  const [fed, exit] = await Promise.allSettled([pipeline(source, guard, child.stdin), child.finished]);
-  // tar may exit 0 once it read the end-of-archive blocks and close its stdin before the padding after them arrived.
-  if (exit.status === 'fulfilled' && (fed.status === 'fulfilled' || (guard.complete && closedEarly(fed.reason)))) return { entries: guard.entries };
+  const [fed, exit] = await Promise.allSettled([pipeline(source, guard, childStdinSink(child)), child.finished]);
+  if (exit.status === 'fulfilled' && fed.status === 'fulfilled') return { entries: guard.entries };
   const code = exit.status === 'rejected' && exit.reason instanceof HostCommandError ? exit.reason.exitCode_ : undefined;
   // The walk refused, the directory was absent or not empty: nothing was extracted, and nothing is removed.
   if (code === UNSAFE || code === ABSENT || code === NOT_EMPTY) throw mapFailure(door, rel, 'write', (exit as PromiseRejectedResult).reason);
   // The guard's refusal or the source's failure explains tar's complaint about a short archive.
-  const reason = fed.status === 'rejected' && !closedEarly(fed.reason) ? fed.reason : exit.status === 'rejected' ? mapFailure(door, rel, 'write', exit.reason) : (fed as PromiseRejectedResult).reason;
+  // The sink stops with tar's own failure once tar is gone: that is tar's exit, mapped.
+  const ownFailure = fed.status === 'rejected' && !(exit.status === 'rejected' && fed.reason === exit.reason);
+  const reason = ownFailure ? (fed as PromiseRejectedResult).reason : mapFailure(door, rel, 'write', (exit as PromiseRejectedResult).reason);
   // tar cannot have made anything of a stream it never received a byte of.
   if (guard.passedBytes > 0) {
     const clear = door.spawn(CLEAR, args);
@@ -153,9 +155,4 @@ export async function unpackTreeBeneath(door: TreeStreamDoor, rel: string, sourc
     await clear.finished.catch(() => undefined);
   }
   throw reason;
-}
-
-function closedEarly(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE';
 }

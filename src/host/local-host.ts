@@ -4,6 +4,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { platform, tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { childStdinSink } from './child-stdin.js';
 import { spawnFilter } from './spawn-filter.js';
 import { createTreeWriter, type TreeWriter, type TreeWriterOptions } from './tree-writer.js';
 import type { FileStat, Host, PackedTree, PipedStreams, RunOptions, RunResult } from './host.js';
@@ -161,17 +162,8 @@ export class LocalHost implements Host {
 
   async unpackTree(dir: string, source: Readable): Promise<void> {
     const tar = spawnFilter('tar', [...UNPACK_ARGS, '-C', dir]);
-    const feeding = pipeline(source, tar.stdin).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    await tar.finished;
-    // tar may exit 0 once it has read the end-of-archive blocks, before the rest of the last
-    // record's padding arrives; that closes its stdin early, which is not a failure. A truncated
-    // or failed producer still fails: tar exits non-zero on a short archive, and packTree's
-    // `done` reports the producer's own error.
-    const fed = await feeding;
-    if (fed !== undefined && !closedEarly(fed)) throw fed;
+    // tar stopping at the end-of-archive blocks is not a failure: the sink reads the rest (child-stdin.ts).
+    await settleBoth(pipeline(source, childStdinSink(tar)), tar.finished);
   }
 
   /** The split's synchronous sink on this machine (see tree-writer.ts). */
@@ -268,7 +260,3 @@ function readSmallFile(path: string): string {
   return length < smallReadBuffer.length ? smallReadBuffer.toString('utf8', 0, length) : readFileSync(path, 'utf8');
 }
 
-function closedEarly(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE';
-}

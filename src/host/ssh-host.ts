@@ -21,6 +21,7 @@ import { ANY_EXIT_CODE } from './any-exit-code.js';
 import type { FileStat, Host, PackedTree, PipedStreams, RunOptions, RunResult } from './host.js';
 import { HostCommandError, HostMissingCommandError, formatArgv } from './host-errors.js';
 import { LocalHost, PACK_ARGS, settleBoth, UNPACK_ARGS } from './local-host.js';
+import { childStdinSink } from './child-stdin.js';
 import { spawnFilter, type SpawnedFilter } from './spawn-filter.js';
 import type { Beneath } from './beneath.js';
 import { SshBeneath } from './ssh-beneath.js';
@@ -291,7 +292,7 @@ export class SshHost implements Host {
   async unpackTree(dir: string, source: Readable): Promise<void> {
     const argv = ['tar', ...UNPACK_ARGS, '-C', dir];
     const child = this.#stream(remoteLine(argv), undefined, argv);
-    await settleBoth(pipeline(source, child.stdin), child.finished);
+    await settleBoth(pipeline(source, childStdinSink(child)), child.finished);
   }
 
   /**
