@@ -18,6 +18,8 @@ import type { StorageBackend } from '../storage/storage-backend.js';
 import { buildTemplate, type BuildTemplateResult } from '../template/build-template.js';
 import { loadTemplate } from '../template/load-template.js';
 import { latestTemplateSnapshot } from '../template/template-versions.js';
+import type { BuiltBasejail } from '../upgrade/basejail-builder.js';
+import { resolvePatchBuild } from '../upgrade/patch-build-step.js';
 import type { Warn } from '../warn.js';
 
 export interface ResolverContext {
@@ -35,6 +37,7 @@ export interface ResolverContext {
   /** Told what the opaque rules produced, for the command's report. */
   onBootstrap?: (result: BootstrapResult) => void;
   onTemplateBuild?: (result: BuildTemplateResult) => void;
+  onPatchBuild?: (result: BuiltBasejail, step: DeferredStep) => void;
 }
 
 export type Resolvers = Partial<Record<DeferredRule, DeferredResolver>>;
@@ -91,6 +94,11 @@ export function deferredResolvers(ctx: ResolverContext): Resolvers {
       const plan = await planCreateJail(spec, { ...common, snapshot: latest.snapshot, ...(ctx.version ? { version: ctx.version } : {}) });
       if (step.inputs.includeSeparately !== true) return plan.steps;
       return plan.steps.filter(({ step: s }) => !(s.kind === 'write-file' && s.path === ctx.settings.jailConfMain));
+    },
+    'build-patch-basejail': async (step) => {
+      const built = await resolvePatchBuild(step, { settings: ctx.settings, host: ctx.host, storage: ctx.storage, warn: ctx.warn, onProgress: ctx.onProgress ?? (() => {}) });
+      ctx.onPatchBuild?.(built, step);
+      return undefined;
     },
   };
 }

@@ -75,8 +75,14 @@ export type PlanStep =
  * - `create-jail-from-template`: plan the creation of the jail `inputs.spec`
  *   (addresses and id fixed at plan time) from the newest snapshot of its
  *   template on that host, then apply exactly those steps.
+ * - `build-patch-basejail`: build the basejail of a newer patch level of
+ *   `inputs.release` beside `inputs.from` (src/upgrade/patch-build-step.ts):
+ *   for pkgbase the catalogue's packages at the versions the plan listed, the
+ *   level `inputs.to` fixed at plan time (a catalogue that moved on since is
+ *   refused as stale); for dist freebsd-update on a clone, the level known
+ *   only after apply. All-or-nothing; the old basejail is never written.
  */
-export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template'] as const;
+export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail'] as const;
 export type DeferredRule = (typeof DEFERRED_RULES)[number];
 
 export type DeferredStep = Extract<PlanStep, { kind: 'deferred' }>;

@@ -32,11 +32,10 @@ import type { Warn } from '../warn.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import type { DatasetInfo, StorageBackend } from '../storage/storage-backend.js';
 import type { BasejailBuilder, BasejailSource, PackageVersionChange, PatchPreview } from './basejail-builder.js';
-import { createDistBuilder } from './build-dist-basejail.js';
-import { createPkgbaseBuilder } from './build-pkgbase-basejail.js';
 import { findPrunable } from './find-prunable.js';
 import { jailBasejail } from './jail-basejail.js';
 import { basejailLevel, basejailsOfRelease, patchNumber } from '../jail/patch-level.js';
+import { chooseBasejailBuilder } from './patch-build-step.js';
 import { planPatchSwitch } from './plan-patch-switch.js';
 import { preUpgradeSnapshotName } from './snapshot-name.js';
 
@@ -129,16 +128,8 @@ export async function upgradePatch(request: PatchUpgradeRequest): Promise<PatchU
   const dryRun = request.dryRun ?? settings.dryRun;
   const release = parseReleaseName(request.release).name;
   const current = await newestBasejail(storage, release);
-  const source: BasejailSource = current.properties.source === 'pkgbase' ? 'pkgbase' : 'dist';
-  if (source === 'dist' && request.pkgbaseRepositories !== undefined) {
-    throw new UsageError('E_USAGE_UPGRADE', `${current.name} was built from dist sets, so --pkgbase-repo does not apply; drop it (freebsd-update patches it)`, { data: { release } });
-  }
   const now = request.now ?? new Date();
-  const builder =
-    request.builder ??
-    (source === 'pkgbase'
-      ? createPkgbaseBuilder({ settings, host, storage, current, now, ...(request.pkgbaseRepositories ? { repositories: request.pkgbaseRepositories } : {}), ...(request.warn ? { warn: request.warn } : {}) })
-      : createDistBuilder({ settings, host, storage, current, now, ...(request.conf ? { conf: request.conf } : {}) }));
+  const builder = request.builder ?? chooseBasejailBuilder({ settings, host, storage, current, now, conf: request.conf, pkgbaseRepositories: request.pkgbaseRepositories, warn: request.warn });
   const preview = await builder.preview();
   const basejails = await storage.list(BASEJAIL_PARENT);
   const jailsAll = await readJails({ settings, storage, host });
