@@ -44,6 +44,8 @@ import { importJail } from './import-jail.js';
 import { bareAddress } from './imported-jail-params.js';
 import { planImportedJailConf } from './plan-imported-jail-conf.js';
 import { zfsGuid } from './zfs-guid.js';
+import { JAIL_MOUNT_POINTS } from '../jail/jail-mount-points.js';
+import { TreeStreamReaderStopped } from '../host/beneath-tree-stream.js';
 
 export interface MigrateEnd {
   host: Host;
@@ -110,9 +112,6 @@ async function sendReceive(source: MigrateEnd, sendArgs: string[], target: Migra
   if (received.status === 'rejected') throw received.reason;
 }
 
-/** Mount points of a jail whose contents belong to the host (the read-only basejail, devfs). */
-const MOUNT_POINTS = ['basejail', 'dev'];
-
 /**
  * A stopped jail's tree from one host into the new, empty dataset on the
  * other as one tar stream, read and written through the beneath primitive
@@ -121,17 +120,18 @@ const MOUNT_POINTS = ['basejail', 'dev'];
  * (docs/ARCHITECTURE.md § Trust boundary, docs/EXPORT.md § Migrate).
  */
 async function treeAcross(source: MigrateEnd, target: MigrateEnd, dataset: string, warn: Warn): Promise<void> {
-  const packed = source.host.beneath(source.storage.pathOf(dataset)).packTree('', { omitContentsOf: MOUNT_POINTS });
-  // Whichever side failed first is the cause: a failed producer cuts the consumer's stream short, a
-  // refusing consumer stops reading and the producer is stopped.
+  const packed = source.host.beneath(source.storage.pathOf(dataset)).packTree('', { omitContentsOf: JAIL_MOUNT_POINTS });
+  // Whichever side failed first is the cause: a failed producer cuts the consumer's stream short. A
+  // refusing consumer stops reading and the producer is stopped; packTree says so, and the refusal is the cause.
   let first: { error: unknown } | undefined;
   const noted = <T>(promise: Promise<T>) => promise.catch((error: unknown) => {
-    first ??= { error };
+    if (!(error instanceof TreeStreamReaderStopped)) first ??= { error };
     throw error;
   });
-  const [sent] = await Promise.allSettled([noted(packed.done), noted(target.host.beneath(target.storage.pathOf(dataset)).unpackTree('', packed.stream))]);
+  const [sent, received] = await Promise.allSettled([noted(packed.done), noted(target.host.beneath(target.storage.pathOf(dataset)).unpackTree('', packed.stream))]);
   if (first !== undefined) throw first.error;
   if (sent.status === 'rejected') throw sent.reason;
+  if (received.status === 'rejected') throw received.reason;
   const omitted = sent.value.omitted;
   if (omitted.length > 0) warn('W_MIGRATE_SPECIAL_FILES', `left out of ${dataset}'s tree: ${omitted.join(', ')} (FIFOs and devices are not carried; devfs provides devices)`, { omitted });
 }

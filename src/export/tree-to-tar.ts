@@ -10,10 +10,10 @@
  */
 import type { Writable } from 'node:stream';
 import type { Beneath } from '../host/beneath.js';
+import { JAIL_MOUNT_POINTS } from '../jail/jail-mount-points.js';
 import { createTarWriter } from '../synthetic/tar-writer.js';
 
-/** Mount points whose contents belong to the host, not the jail. */
-const MOUNT_POINTS = new Set(['basejail', 'dev']);
+const MOUNT_POINTS: ReadonlySet<string> = new Set(JAIL_MOUNT_POINTS);
 
 export interface TreeTarResult {
   entries: number;

@@ -57,6 +57,14 @@ export interface TreeStreamDoor {
   spawn: StreamScript;
 }
 
+/** packTree's `done` when whoever read its stream stopped before the end: the reader's error says why. */
+export class TreeStreamReaderStopped extends JailbuildError {
+  override name = 'TreeStreamReaderStopped';
+  constructor(label: string) {
+    super('E_TREE_STREAM_READER_STOPPED', `the tar stream of ${label} was not read to its end; the reader's error says why`);
+  }
+}
+
 /** Exit code of an unpack whose directory is not empty (nothing was touched). */
 const NOT_EMPTY = 5;
 
@@ -119,12 +127,23 @@ export function packTreeBeneath(door: TreeStreamDoor, rel: string, options: Bene
     throw mapped;
   });
   const stream = new PassThrough({ highWaterMark: 1024 * 1024 });
+  // Closed before its end with tar and the guard still fine: the reader stopped, not the producer.
+  let producerFailed = false;
+  guard.on('error', () => {
+    producerFailed = true;
+  });
+  let readerStopped = false;
+  stream.on('close', () => {
+    if (!stream.readableEnded && !producerFailed) readerStopped = true;
+  });
   const passed = pipeline(child.stdout, guard, stream).catch((error: unknown) => {
     child.kill();
     throw error;
   });
   const done = (async () => {
     const [exit, pass] = await Promise.allSettled([exited, passed]);
+    // The reader's own failure is the cause; tar killed because nobody reads is only its echo.
+    if (readerStopped && (exit.status === 'rejected' || pass.status === 'rejected')) throw new TreeStreamReaderStopped(full(door, rel));
     // tar's own failure (a refusal of the walk, a read error) is the better message than the short stream it left.
     if (exit.status === 'rejected') throw exit.reason;
     if (pass.status === 'rejected') throw pass.reason;

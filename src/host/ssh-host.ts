@@ -64,8 +64,6 @@ const ABSENT = 3;
 const SCRIPTS = {
   // -e follows links: a dangling link is absent, as ENOENT makes it for LocalHost.readFile.
   readFile: `[ -e "$1" ] || exit ${ABSENT}; exec cat -- "$1"`,
-  // ssh's output is read as text: bytes cross as base64 (b64encode in FreeBSD's base, base64 elsewhere).
-  readBytes: `[ -e "$1" ] || exit ${ABSENT}; if command -v b64encode >/dev/null 2>&1; then exec b64encode -r jailbuild < "$1"; fi; exec base64 < "$1"`,
   // mktemp in the target directory keeps the rename on one filesystem, so it is atomic.
   writeFile:
     'd=$(dirname -- "$1") && mkdir -p -- "$d" && t=$(mktemp "$d/.jailbuild.XXXXXX") || exit 1; ' +

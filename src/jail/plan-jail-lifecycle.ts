@@ -10,6 +10,7 @@ import { readRcConf } from './rc-conf.js';
 import { jailDataset } from './dataset-names.js';
 import type { JailInfo } from './read-jails.js';
 import { jailConfPath, jailFstabPath } from './plan-create-jail.js';
+import { JAIL_MOUNT_POINTS } from './jail-mount-points.js';
 
 export type LifecycleAction = 'start' | 'stop' | 'restart';
 
@@ -43,7 +44,7 @@ export function planDestroyJail(jail: JailInfo, settings: Settings, options: Des
   }
   if (options.force) {
     // A jail that died half-way can leave nullfs/devfs mounts behind; umount fails harmlessly when nothing is mounted.
-    for (const mount of ['basejail', 'dev']) {
+    for (const mount of JAIL_MOUNT_POINTS) {
       steps.push({ step: { kind: 'run', title: `unmount ${jail.path}/${mount}`, argv: ['umount', '-f', `${jail.path}/${mount}`], okExitCodes: [0, 1, 2, 32] } });
     }
   }

@@ -46,6 +46,7 @@ import { encodeHealthCheck, HEALTHCHECK_PROPERTY } from '../jail/health/health-c
 import type { TemplateSource } from './load-template.js';
 import { recipeHash, resolveRecipe, type ResolvedRecipe } from './recipe-hash.js';
 import { latestTemplateSnapshot, nextTemplateVersion, versionSnapshot, type TemplateSnapshot } from './template-versions.js';
+import { JAIL_MOUNT_POINTS } from '../jail/jail-mount-points.js';
 
 /** Where each built template records the recipe it was built from (inside the tree, so every version and clone carries its own). */
 export const TEMPLATE_RECORD_PATH = 'var/db/jailbuild/template.json';
@@ -231,7 +232,7 @@ export async function planRecipeSteps(source: TemplateSource, target: TemplateBu
   const needsMounts = recipe.packages.length > 0 || recipe.users.length > 0 || recipe.commands.length > 0;
   if (needsMounts) {
     // mount(8) follows links: a `dev` or `basejail` link in the tree would put devfs or the basejail over a host directory.
-    for (const point of ['basejail', 'dev']) await checkMountPoint(tree, source, point);
+    for (const point of JAIL_MOUNT_POINTS) await checkMountPoint(tree, source, point);
     const basejail = storage.pathOf(basejailDataset(target.release));
     // An undo may find the file system unmounted already by the closing step: umount then exits 1, which is fine.
     const unmount = (path: string): PlanStep => ({ kind: 'run', title: `unmount ${path}`, argv: ['umount', path], okExitCodes: [0, 1] });

@@ -86,3 +86,17 @@ test('a child that fails stops the producer with its own error, instead of the r
   assert.ok(produced < 100_000, `the producer was stopped (${produced} records read)`);
   assert.equal(source.destroyed, true);
 });
+
+test("a reader that refuses: packTree's done names the reader as the cause, the reader's error says why", async () => {
+  const host = new LocalHost();
+  await fs.mkdir(join(dir, 'full/etc'), { recursive: true });
+  // More than the stream's and the pipes' buffers hold: tar cannot finish unless someone reads.
+  await fs.mkdir(join(dir, 'big'));
+  await fs.writeFile(join(dir, 'big/blob'), Buffer.alloc(8 * 1024 * 1024, 1));
+  const packed = host.beneath(join(dir, 'big')).packTree('');
+  const [sent, received] = await Promise.allSettled([packed.done, host.beneath(join(dir, 'full')).unpackTree('', packed.stream)]);
+  assert.equal(received.status, 'rejected');
+  assert.match(String((received as PromiseRejectedResult).reason), /not empty/);
+  assert.equal(sent.status, 'rejected');
+  assert.equal(((sent as PromiseRejectedResult).reason as { code?: string }).code, 'E_TREE_STREAM_READER_STOPPED');
+});
