@@ -2,7 +2,8 @@
 // Runs every test/**/*.test.ts with node's own test runner through tsx.
 // Node 20's `--test` takes no globs, so the file list is built here.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function findTests(dir) {
@@ -21,6 +22,9 @@ function findTests(dir) {
 const filter = process.argv.slice(2);
 const files = findTests('test').filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
 const times = process.env.JB_TEST_TIMES;
+// Small synthetic releases are generated once per run and copied (src/synthetic/release-cache.ts); the cache goes with the run.
+const ownCache = process.env.JB_SYNTHETIC_CACHE ? undefined : mkdtempSync(join(tmpdir(), 'jailbuild-synthetic-cache-'));
+const env = ownCache ? { ...process.env, JB_SYNTHETIC_CACHE: ownCache } : process.env;
 if (times) writeFileSync(times, '');
 const result = spawnSync(
   process.execPath,
@@ -36,8 +40,9 @@ const result = spawnSync(
     ...(times ? ['--import', join(import.meta.dirname, 'test-file-cost.mjs')] : []),
     ...files,
   ],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env },
 );
+if (ownCache) rmSync(ownCache, { recursive: true, force: true });
 if (times) {
   const rows = readFileSync(times, 'utf8').split('\n').filter(Boolean).sort((a, b) => Number(b.split('\t')[0]) - Number(a.split('\t')[0]));
   writeFileSync(times, `cpu s\tself\tchildren\twall s\tfile\n${rows.join('\n')}\n`);

@@ -12,6 +12,7 @@ import { buildBaseTree } from './build-base-tree.js';
 import { fillTreeFromHost, hostBinaryContent } from './host-usr-files.js';
 import { compareManifestFiles, formatManifestLine } from './manifest-line.js';
 import { optionalDist, type OptionalDist } from './optional-dists.js';
+import { cachedGeneration } from './release-cache.js';
 import { createSeededRandom } from './seeded-random.js';
 import { syntheticBinary } from './synthetic-content.js';
 import { writeTreeArchive, type TreeArchiveResult } from './write-tree-archive.js';
@@ -139,7 +140,18 @@ function addDefaultOptions(options: GenerateReleaseOptions): ResolvedOptions {
   };
 }
 
+/**
+ * Under `JB_SYNTHETIC_CACHE` (the test runner's, release-cache.ts) a small
+ * release without a progress listener is generated once per run and copied.
+ */
 export async function generateRelease(options: GenerateReleaseOptions): Promise<GeneratedRelease> {
+  const cacheRoot = process.env.JB_SYNTHETIC_CACHE;
+  if (cacheRoot === undefined || cacheRoot === '' || (options.size ?? 'small') !== 'small' || options.onProgress !== undefined) return generateFresh(options);
+  const { outDir, onProgress: _onProgress, nice: _nice, ...keyMaterial } = options;
+  return cachedGeneration(cacheRoot, { generator: 'release', ...addDefaultOptions({ ...keyMaterial, outDir: '' }), outDir: '', onProgress: undefined }, outDir, (into) => generateFresh({ ...options, outDir: into }));
+}
+
+async function generateFresh(options: GenerateReleaseOptions): Promise<GeneratedRelease> {
   const o = addDefaultOptions(options);
   const random = createSeededRandom(`${o.seed}\0${o.release}\0${o.arch}`);
   const userlandVersion = o.patchLevel > 0 ? `${o.release}-p${o.patchLevel}` : o.release;

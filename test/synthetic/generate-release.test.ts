@@ -13,6 +13,9 @@ import { hierarchyRows, specialFileRows } from '../../src/synthetic/freebsd-data
 import { generateRelease, type GeneratedRelease } from '../../src/synthetic/generate-release.js';
 import { listWithBsdtar, listWithPython, namesWithBsdtar, rawHeaders, type PythonMember, type RawHeader } from './tar-listing.js';
 
+// The generator itself is under test here: no copies from the test run's release cache (src/synthetic/release-cache.ts).
+delete process.env.JB_SYNTHETIC_CACHE;
+
 const sha256File = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
 const unpack = (archive: string, into: string): void => {
   execFileSync('mkdir', ['-p', into]);

@@ -10,6 +10,9 @@ import { fillTreeFromHost, hostBinaryContent, treeStats } from '../../src/synthe
 import { ReleaseTree } from '../../src/synthetic/release-tree.js';
 import { listWithPython } from './tar-listing.js';
 
+// The generator itself is under test here: no copies from the test run's release cache (src/synthetic/release-cache.ts).
+delete process.env.JB_SYNTHETIC_CACHE;
+
 /** A stand-in for the host's /usr, small enough to archive in a test. */
 async function fakeUsr(root: string): Promise<void> {
   const file = async (path: string, content: string | Buffer, mode = 0o644): Promise<void> => {
