@@ -1,8 +1,8 @@
 /**
  * Fleet drift against the pkgbase catalogue, through the real CLI (dir
  * backend, local host): the synthetic FreeBSD-base repository is published
- * as 15.0p1, the fleet of three jails is made from it, and the repository is
- * republished as 15.0p2 at the same url, as the real one moves with each
+ * as 15.0p1, the fleet of two jails is made from it, and the repository is
+ * replaced by 15.0p2 at the same url, as the real one moves with each
  * patch release. No p2 basejail exists on the host, yet:
  *
  * - `plan` with `patch: keep` says "p2 available (catalogue…)", moves
@@ -11,15 +11,15 @@
  * - with `patch: latest` the plan holds one prepare entry, the deferred
  *   `build-patch-basejail` step fixed at p2, and each jail's move to
  *   basejail/15.0-RELEASE-p2 (human, --json, --dry-run --json);
- * - a saved plan whose catalogue moved on (p3) fails the build as stale and
- *   skips every move, naming the failed prepare;
+ * - a build that fails (the mirror lost the packages) fails the prepare
+ *   entry and skips every move, naming it; nothing is left behind;
  * - apply builds basejail/15.0-RELEASE-p2, then moves the jails wave by wave
  *   with health checks (jexec fake): web1 unhealthy on p2 in wave 1 is rolled
- *   back to p1 and the later waves are not started; once healthy, the next
- *   apply moves all three and the drift is gone.
+ *   back to p1 and wave 2 is not started; once healthy, the next apply moves
+ *   both and the drift is gone.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -44,12 +44,13 @@ let server: MirrorServer;
 let fakes: Fakes;
 const savedEnv = { ...process.env };
 
-const publish = (patchLevel: number) => generatePkgbaseRepo({ outDir: join(dir, 'mirror', 'live'), release: RELEASE, patchLevel, signingKey: key });
+const LIVE = () => join(dir, 'mirror', 'live');
+const publish = (outDir: string, patchLevel: number) => generatePkgbaseRepo({ outDir, release: RELEASE, patchLevel, signingKey: key });
 
-/** The fleet: web1 in wave 1, web2 and web3 after it (wave 2), each with a health check; `patch` for all three. */
+/** The fleet: web1 in wave 1, web2 after it (wave 2), each with a health check; `patch` for both. */
 const writeConfig = (patch: 'keep' | 'latest') => {
   const health = { cmd: ['/usr/sbin/service', 'nginx', 'status'], retries: 1, interval: 0 };
-  const jails = { web1: { patch, health }, web2: { patch, health, dependsOn: ['web1'] }, web3: { patch, health, dependsOn: ['web1'] } };
+  const jails = { web1: { patch, health }, web2: { patch, health, dependsOn: ['web1'] } };
   return writeFile(
     join(cwd, 'jailbuild.config.json'),
     JSON.stringify({ storage: { backend: 'dir' }, mirrors: [server.url], trustedPkgFingerprints: { 'pkgbase-15': [key.fingerprint] }, bootstrap: { pkgMirrors: [`${server.url}live/`] }, defaults: { release: '15.0' }, jails }),
@@ -62,15 +63,17 @@ before(async () => {
   root = join(dir, 'root');
   await mkdir(cwd, { recursive: true });
   key = makeTestKey();
-  await publish(1);
+  await publish(LIVE(), 1);
   server = await startMirrorServer(join(dir, 'mirror'));
   fakes = await createFakes();
   Object.assign(process.env, fakes.env);
   await writeConfig('keep');
-  const created = await jb('apply');
+  // p2 is generated beside, while the fleet is made from p1, then takes p1's place at the same url.
+  const [, created] = await Promise.all([publish(join(dir, 'p2'), 2), jb('apply')]);
   assert.equal(created.code, 0, created.stdout + created.stderr);
-  assert.equal((await jb('start', 'web1', 'web2', 'web3')).code, 0);
-  await publish(2);
+  assert.equal((await jb('start', 'web1', 'web2')).code, 0);
+  await rename(LIVE(), join(dir, 'p1'));
+  await rename(join(dir, 'p2'), LIVE());
 });
 
 after(async () => {
@@ -83,17 +86,17 @@ after(async () => {
 const jb = (...argv: string[]) => runCli(['--root', root, ...argv], cwd);
 const mounted = async () => {
   const state = await fakes.readState<{ jails: Record<string, { basejail?: string }> }>();
-  return ['web1', 'web2', 'web3'].map((j) => state.jails[j]?.basejail);
+  return ['web1', 'web2'].map((j) => state.jails[j]?.basejail);
 };
-const onP1 = () => [1, 2, 3].map(() => join(root, 'basejail', RELEASE));
-const onP2 = () => [1, 2, 3].map(() => join(root, 'basejail', P2));
+const onP1 = () => [1, 2].map(() => join(root, 'basejail', RELEASE));
+const onP2 = () => [1, 2].map(() => join(root, 'basejail', P2));
 
 test('patch: keep — plan shows the catalogue level as drift, writes nothing and downloads no package; apply moves nothing', async () => {
   const before = { root: snapshotTree(root, { changes: true }), cwd: snapshotTree(cwd, { changes: true }) };
   const requests = server.requests.length;
   const planned = await jb('plan');
   assert.equal(planned.code, 0, planned.stderr);
-  assert.match(planned.stdout, /^@ 3 jails on 15\.0-p1, p2 available \(catalogue; set patch: 'latest' to move them\): web1, web2, web3$/m);
+  assert.match(planned.stdout, /^@ 2 jails on 15\.0-p1, p2 available \(catalogue; set patch: 'latest' to move them\): web1, web2$/m);
   assert.match(planned.stdout, /No changes\./);
   assert.deepEqual({ root: snapshotTree(root, { changes: true }), cwd: snapshotTree(cwd, { changes: true }) }, before);
   const asked = server.requests.slice(requests).map((r) => r.path);
@@ -102,7 +105,7 @@ test('patch: keep — plan shows the catalogue level as drift, writes nothing an
   assert.deepEqual(asked.filter((p) => p.includes('/All/')), []);
 
   const json = JSON.parse((await jb('--json', 'plan')).stdout) as { result: { plan: FleetPlan } };
-  assert.deepEqual(json.result.plan.drift, [{ host: 'local', release: RELEASE, level: `${RELEASE}-p1`, latest: P2, latestFrom: 'catalogue', jails: ['web1', 'web2', 'web3'], moving: [] }]);
+  assert.deepEqual(json.result.plan.drift, [{ host: 'local', release: RELEASE, level: `${RELEASE}-p1`, latest: P2, latestFrom: 'catalogue', jails: ['web1', 'web2'], moving: [] }]);
   assert.deepEqual(json.result.plan.prepare, []);
 
   const applied = await jb('apply');
@@ -111,13 +114,13 @@ test('patch: keep — plan shows the catalogue level as drift, writes nothing an
   assert.deepEqual(snapshotTree(join(root, 'basejail', P2)), {});
 });
 
-test('patch: latest — the plan builds p2 first (deferred, fixed level); a catalogue that moved on fails the build and skips every move', async () => {
+test('patch: latest — the plan builds p2 first (deferred, fixed level); a failed build skips every move', async () => {
   await writeConfig('latest');
   const before = snapshotTree(root, { changes: true });
   const planned = await jb('plan');
   assert.equal(planned.code, 0, planned.stderr);
   assert.match(planned.stdout, /^> build basejail 15\.0-RELEASE-p2 from the pkgbase catalogue \(\d+ package version change\(s\)\)$/m);
-  assert.match(planned.stdout, /^@ 3 jails on 15\.0-p1, p2 available \(catalogue; apply moves web1, web2, web3\): web1, web2, web3$/m);
+  assert.match(planned.stdout, /^@ 2 jails on 15\.0-p1, p2 available \(catalogue; apply moves web1, web2\): web1, web2$/m);
   assert.match(planned.stdout, /^~ update web1: patch "15\.0-RELEASE-p1" → "15\.0-RELEASE-p2"$/m);
 
   const saved = join(dir, 'fleet.plan.json');
@@ -129,7 +132,7 @@ test('patch: latest — the plan builds p2 first (deferred, fixed level); a cata
   assert.deepEqual([prepare.id, prepare.action], [`local:build-patch:${RELEASE}`, 'build-patch']);
   const step = prepare.steps.steps[0]?.step as DeferredStep;
   assert.deepEqual([step.kind, step.rule, step.inputs.from, step.inputs.source, step.inputs.to], ['deferred', 'build-patch-basejail', `basejail/${RELEASE}`, 'pkgbase', P2]);
-  for (const jail of ['web1', 'web2', 'web3']) {
+  for (const jail of ['web1', 'web2']) {
     const change = plan.changes.find((c) => c.jail === jail);
     assert.deepEqual([change?.patch?.to, change?.patch?.toLevel, change?.needs], [`basejail/${P2}`, P2, [prepare.id]], jail);
   }
@@ -141,18 +144,19 @@ test('patch: latest — the plan builds p2 first (deferred, fixed level); a cata
   // plan, plan --json and --dry-run apply wrote nothing (the saved plan lives outside the root).
   assert.deepEqual(snapshotTree(root, { changes: true }), before);
 
-  // The catalogue moves on to p3 before the saved plan is applied: the build refuses it, no jail moves.
-  await publish(3);
-  const stale = await jb('--json', 'apply', saved);
-  assert.equal(stale.code, 1, stale.stdout);
-  const data = (JSON.parse(stale.stdout) as { error: { data: { prepare: FleetPrepareResult[]; jails: FleetJailResult[] } } }).error.data;
+  // The mirror lost the p2 packages before the saved plan is applied: the build fails, no jail moves.
+  const all = join(LIVE(), 'FreeBSD:15:amd64', 'base_release_0', 'All');
+  await rename(all, `${all}.gone`);
+  const failed = await jb('--json', 'apply', saved);
+  await rename(`${all}.gone`, all);
+  assert.equal(failed.code, 1, failed.stdout);
+  const data = (JSON.parse(failed.stdout) as { error: { data: { prepare: FleetPrepareResult[]; jails: FleetJailResult[] } } }).error.data;
   assert.deepEqual(data.prepare.map((p) => [p.id, p.status]), [[prepare.id, 'failed']]);
-  assert.match(data.prepare[0]?.reason ?? '', /the catalogue now offers 15\.0-RELEASE-p3 for basejail\/15\.0-RELEASE, the plan was made for 15\.0-RELEASE-p2; make the plan again/);
-  assert.deepEqual(data.jails.map((j) => [j.jail, j.status]), [['web1', 'skipped'], ['web2', 'skipped'], ['web3', 'skipped']]);
-  assert.match(data.jails[0]?.reason ?? '', new RegExp(`skipped because ${prepare.id} failed`));
+  assert.match(data.prepare[0]?.reason ?? '', /FreeBSD-/);
+  assert.deepEqual(data.jails.map((j) => [j.jail, j.status, j.reason]), [['web1', 'skipped', `skipped because ${prepare.id} failed`], ['web2', 'skipped', `skipped because ${prepare.id} failed`]]);
   assert.deepEqual(await mounted(), onP1());
   assert.deepEqual(snapshotTree(join(root, 'basejail', P2)), {});
-  await publish(2);
+  assert.deepEqual(Object.keys(snapshotTree(join(root, 'staging'))).filter((path) => path !== ''), []);
 });
 
 test('patch: latest — apply builds p2 and moves the jails wave by wave; unhealthy in wave 1 rolls back and stops wave 2', async () => {
@@ -163,7 +167,7 @@ test('patch: latest — apply builds p2 and moves the jails wave by wave; unheal
   assert.deepEqual(data.prepare.map((p) => [p.id, p.status]), [[`local:build-patch:${RELEASE}`, 'ok']]);
   const jails = Object.fromEntries(data.jails.map((j) => [j.jail, j]));
   assert.deepEqual([jails.web1?.status, jails.web1?.code, jails.web1?.patch?.status, jails.web1?.health?.status, jails.web1?.patch?.rollbackHealth?.status], ['failed', 'E_HEALTH_FAILED', 'rolled-back', 'unhealthy', 'healthy']);
-  for (const j of ['web2', 'web3']) assert.deepEqual([jails[j]?.status, jails[j]?.reason], ['skipped', 'skipped: wave 2 not started because web1 failed its health check'], j);
+  for (const j of ['web2']) assert.deepEqual([jails[j]?.status, jails[j]?.reason], ['skipped', 'skipped: wave 2 not started because web1 failed its health check'], j);
   assert.deepEqual(await mounted(), onP1());
   assert.equal(snapshotTree(join(root, 'basejail', P2))['bin/freebsd-version']?.startsWith('file'), true);
 
@@ -171,13 +175,13 @@ test('patch: latest — apply builds p2 and moves the jails wave by wave; unheal
   await fakes.writeState({ ...(await fakes.readState()), jexecFail: [] });
   const planned = await jb('plan');
   assert.doesNotMatch(planned.stdout, /^> build basejail/m);
-  assert.match(planned.stdout, /^@ 3 jails on 15\.0-p1, p2 available \(catalogue; apply moves web1, web2, web3\): web1, web2, web3$/m);
+  assert.match(planned.stdout, /^@ 2 jails on 15\.0-p1, p2 available \(catalogue; apply moves web1, web2\): web1, web2$/m);
   const second = await jb('--json', 'apply', '--concurrency', '1');
   assert.equal(second.code, 0, second.stdout + second.stderr);
   const moved = (JSON.parse(second.stdout) as { result: { jails: FleetJailResult[] } }).result.jails;
-  assert.deepEqual(moved.map((j) => [j.jail, j.status, j.patch?.status, j.health?.status]), [['web1', 'ok', 'upgraded', 'healthy'], ['web2', 'ok', 'upgraded', 'healthy'], ['web3', 'ok', 'upgraded', 'healthy']]);
+  assert.deepEqual(moved.map((j) => [j.jail, j.status, j.patch?.status, j.health?.status]), [['web1', 'ok', 'upgraded', 'healthy'], ['web2', 'ok', 'upgraded', 'healthy']]);
   assert.deepEqual(await mounted(), onP2());
   const final = await jb('plan');
-  assert.match(final.stdout, /^@ 3 jails on 15\.0-p2 \(latest, catalogue\)$/m);
+  assert.match(final.stdout, /^@ 2 jails on 15\.0-p2 \(latest, catalogue\)$/m);
   assert.match(final.stdout, /No changes\./);
 });
