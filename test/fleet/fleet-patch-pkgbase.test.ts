@@ -7,7 +7,9 @@
  *
  * - `plan` with `patch: keep` says "p2 available (catalogue…)", moves
  *   nothing and writes nothing (root and working directory unchanged, no
- *   package downloaded: only the catalogue is read);
+ *   package downloaded: only the catalogue is read); a catalogue signed by
+ *   a key the config does not trust is named in the drift line and moves
+ *   nothing;
  * - with `patch: latest` the plan holds one prepare entry, the deferred
  *   `build-patch-basejail` step fixed at p2, and each jail's move to
  *   basejail/15.0-RELEASE-p2 (human, --json, --dry-run --json);
@@ -48,12 +50,12 @@ const LIVE = () => join(dir, 'mirror', 'live');
 const publish = (outDir: string, patchLevel: number) => generatePkgbaseRepo({ outDir, release: RELEASE, patchLevel, signingKey: key });
 
 /** The fleet: web1 in wave 1, web2 after it (wave 2), each with a health check; `patch` for both. */
-const writeConfig = (patch: 'keep' | 'latest') => {
+const writeConfig = (patch: 'keep' | 'latest', trusted = true) => {
   const health = { cmd: ['/usr/sbin/service', 'nginx', 'status'], retries: 1, interval: 0 };
   const jails = { web1: { patch, health }, web2: { patch, health, dependsOn: ['web1'] } };
   return writeFile(
     join(cwd, 'jailbuild.config.json'),
-    JSON.stringify({ storage: { backend: 'dir' }, mirrors: [server.url], trustedPkgFingerprints: { 'pkgbase-15': [key.fingerprint] }, bootstrap: { pkgMirrors: [`${server.url}live/`] }, defaults: { release: '15.0' }, jails }),
+    JSON.stringify({ storage: { backend: 'dir' }, mirrors: [server.url], trustedPkgFingerprints: { 'pkgbase-15': trusted ? [key.fingerprint] : [] }, bootstrap: { pkgMirrors: [`${server.url}live/`] }, defaults: { release: '15.0' }, jails }),
   );
 };
 
@@ -91,7 +93,7 @@ const mounted = async () => {
 const onP1 = () => [1, 2].map(() => join(root, 'basejail', RELEASE));
 const onP2 = () => [1, 2].map(() => join(root, 'basejail', P2));
 
-test('patch: keep — plan shows the catalogue level as drift, writes nothing and downloads no package; apply moves nothing', async () => {
+test('patch: keep — plan shows the catalogue level as drift, writes nothing and downloads no package; apply moves nothing; an untrusted catalogue is named, not followed', async () => {
   const before = { root: snapshotTree(root, { changes: true }), cwd: snapshotTree(cwd, { changes: true }) };
   const requests = server.requests.length;
   const planned = await jb('plan');
@@ -112,6 +114,13 @@ test('patch: keep — plan shows the catalogue level as drift, writes nothing an
   assert.equal(applied.code, 0, applied.stdout + applied.stderr);
   assert.deepEqual(await mounted(), onP1());
   assert.deepEqual(snapshotTree(join(root, 'basejail', P2)), {});
+
+  // A catalogue the plan cannot trust does not stop it: the drift line names why and compares with the host's newest basejail.
+  await writeConfig('latest', false);
+  const untrusted = await jb('plan');
+  assert.equal(untrusted.code, 0, untrusted.stderr);
+  assert.match(untrusted.stdout, /^@ 2 jails on 15\.0-p1 \(latest on this host; catalogue not read: .*signed by an unknown key.*\)$/m);
+  assert.match(untrusted.stdout, /No changes\./);
 });
 
 test('patch: latest — the plan builds p2 first (deferred, fixed level); a failed build skips every move', async () => {
@@ -152,7 +161,7 @@ test('patch: latest — the plan builds p2 first (deferred, fixed level); a fail
   assert.equal(failed.code, 1, failed.stdout);
   const data = (JSON.parse(failed.stdout) as { error: { data: { prepare: FleetPrepareResult[]; jails: FleetJailResult[] } } }).error.data;
   assert.deepEqual(data.prepare.map((p) => [p.id, p.status]), [[prepare.id, 'failed']]);
-  assert.match(data.prepare[0]?.reason ?? '', /FreeBSD-/);
+  assert.match(data.prepare[0]?.reason ?? '', /All\/FreeBSD-\S+\.pkg was not found on any mirror/);
   assert.deepEqual(data.jails.map((j) => [j.jail, j.status, j.reason]), [['web1', 'skipped', `skipped because ${prepare.id} failed`], ['web2', 'skipped', `skipped because ${prepare.id} failed`]]);
   assert.deepEqual(await mounted(), onP1());
   assert.deepEqual(snapshotTree(join(root, 'basejail', P2)), {});
