@@ -1,7 +1,7 @@
 /**
  * Does what a `FleetPlan` says, and nothing else: the plan's host locks,
  * the state check (`fingerprint`, recomputed under them), the host-wide
- * `prepare` plans (bootstrap, template builds, the jail.conf include), then the
+ * `prepare` plans (bootstrap, template builds, patch builds, the jail.conf include), then the
  * jails wave by wave, at most `concurrency` at a time. Each jail's steps are
  * all-or-nothing (`applyPlan` undoes a jail's completed steps when one
  * fails); a failure never stops other jails, only the ones that depend on it

@@ -10,6 +10,11 @@
  *   (`jailbuild upgrade --release`, or destroy and create) and apply leaves it.
  * - A jail the config puts on another host than the one it is on: `move`,
  *   which apply carries out with `migrateJail` (its data goes along).
+ * - A jail's patch level (the basejail it mounts) against the newest: the
+ *   level the pkgbase catalogue offers (catalogue-offer.ts), else the newest
+ *   basejail on its host. `patch: 'latest'` moves it after its other
+ *   changes; a catalogue level the host lacks is built first by one prepare
+ *   entry per host and release.
  * - A jail jailbuild made that the config no longer lists: `destroy` with
  *   `prune`, otherwise a `noop` that says so. Jails jailbuild did not make
  *   are never touched.
