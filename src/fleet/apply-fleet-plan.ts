@@ -1,7 +1,7 @@
 /**
  * Does what a `FleetPlan` says, and nothing else: the plan's host locks,
  * the state check (`fingerprint`, recomputed under them), the host-wide
- * `prepare` plans (bootstrap, template builds, the jail.conf include), then the
+ * `prepare` plans (bootstrap, template builds, patch builds, the jail.conf include), then the
  * jails wave by wave, at most `concurrency` at a time. Each jail's steps are
  * all-or-nothing (`applyPlan` undoes a jail's completed steps when one
  * fails); a failure never stops other jails, only the ones that depend on it
@@ -218,7 +218,8 @@ async function applyChange(
     return r !== undefined && (r.status === 'failed' || r.status === 'skipped');
   });
   const failedPrepare = change.needs.map((id) => prepared.get(id)).find((p) => p?.status === 'failed');
-  const skipReason = blocker !== undefined ? `skipped because ${blocker} ${done.get(blocker)?.status === 'failed' ? 'failed' : 'was skipped'}` : failedPrepare !== undefined ? `skipped because ${failedPrepare.id} failed` : undefined;
+  // A failed prepare entry the jail needs is the nearer cause: its dependencies may have been skipped for that same entry.
+  const skipReason = failedPrepare !== undefined ? `skipped because ${failedPrepare.id} failed` : blocker !== undefined ? `skipped because ${blocker} ${done.get(blocker)?.status === 'failed' ? 'failed' : 'was skipped'}` : undefined;
   if (skipReason !== undefined) {
     onProgress({ kind: 'step', id: change.jail, title, state: 'skip', detail: skipReason });
     return { ...base, status: 'skipped', reason: skipReason, ms: 0 };

@@ -10,6 +10,11 @@
  *   (`jailbuild upgrade --release`, or destroy and create) and apply leaves it.
  * - A jail the config puts on another host than the one it is on: `move`,
  *   which apply carries out with `migrateJail` (its data goes along).
+ * - A jail's patch level (the basejail it mounts) against the newest: the
+ *   level the pkgbase catalogue offers (catalogue-offer.ts), else the newest
+ *   basejail on its host. `patch: 'latest'` moves it after its other
+ *   changes; a catalogue level the host lacks is built first by one prepare
+ *   entry per host and release.
  * - A jail jailbuild made that the config no longer lists: `destroy` with
  *   `prune`, otherwise a `noop` that says so. Jails jailbuild did not make
  *   are never touched.
@@ -53,7 +58,10 @@ import type { DatasetInfo } from '../storage/storage-backend.js';
 import { jailBasejail } from '../upgrade/jail-basejail.js';
 import { basejailLevel, basejailsOfRelease, patchNumber } from '../jail/patch-level.js';
 import { fleetWaves } from './fleet-waves.js';
-import type { FleetHost } from './open-fleet-hosts.js';
+import { LOCAL_HOST, type FleetHost } from './open-fleet-hosts.js';
+import { readCatalogueOffer, type CatalogueOffer } from './catalogue-offer.js';
+import type { PatchPreview } from '../upgrade/basejail-builder.js';
+import { patchBuildStep } from '../upgrade/patch-build-step.js';
 import { LocalHost } from '../host/local-host.js';
 import { planFleetCreate } from './plan-fleet-create.js';
 import type { ActualJail, FleetState } from './read-fleet-state.js';
@@ -138,6 +146,12 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
     if (listed === undefined) basejailsOn.set(hostName, (listed = hostOf(hostName).storage.list(BASEJAIL_PARENT).catch(() => [])));
     return listed;
   };
+  const offers = new Map<string, Promise<CatalogueOffer | undefined>>();
+  const offerOf = (hostName: string, release: string, newest: DatasetInfo) => {
+    let offer = offers.get(`${hostName}\0${release}`);
+    if (offer === undefined) offers.set(`${hostName}\0${release}`, (offer = readCatalogueOffer(hostOf(hostName), newest)));
+    return offer;
+  };
   const drift = new Map<string, FleetDrift>();
   for (const jail of desired.jails) {
     const { spec, network } = specs.get(jail.name) as { spec: JailSpec; network: JailNetwork | undefined };
@@ -163,20 +177,42 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
       changes.push({ ...base, action: 'move', from: existing.host, reason: `move from ${existing.host} to ${jail.host} with its data (jailbuild migrate)`, details, steps: createPlan(`move jail ${jail.name} from ${existing.host} to ${jail.host}`), deferred: false, needs: [] });
       continue;
     }
-    // The jail's patch level is the basejail it mounts; the newest of its release on that host is what `latest` means.
+    // The jail's patch level is the basejail it mounts. `latest` is the level the pkgbase catalogue offers when the newest basejail
+    // of its release there came from pkgbase (asked once per host and release), else that newest basejail (dist: only freebsd-update knows more).
     const basejails = await basejailsOf(jail.host);
     const mounted = await jailBasejail(existing, target.host, basejails);
     const newest = existing.release === undefined ? undefined : basejailsOfRelease(basejails, existing.release).at(-1);
     const update = planUpdate({ ...spec, ...(mounted === undefined ? {} : { basejail: mounted.name }) }, existing, target, actual.hosts[jail.host]?.rcConf ?? '', network);
     if (hasLimits(newLimits(existing.limits, jail.limits))) await checkLimits(jail, existing);
     let patch: FleetChange['patch'];
+    const needs: string[] = [];
     if (mounted !== undefined && existing.release !== undefined) {
+      const offer = newest === undefined ? undefined : await offerOf(jail.host, existing.release, newest);
+      const hostLatest = newest === undefined ? undefined : basejailLevel(newest);
+      const offered = offer?.preview?.to;
+      const fromCatalogue = offered !== undefined && patchNumber(offered) >= patchNumber(hostLatest);
+      const latest = fromCatalogue ? offered : hostLatest;
       const key = `${jail.host}\0${existing.release}\0${basejailLevel(mounted) ?? ''}`;
-      const group = drift.get(key) ?? { host: jail.host, release: existing.release, level: basejailLevel(mounted), latest: newest === undefined ? undefined : basejailLevel(newest), jails: [], moving: [] };
+      const group: FleetDrift = drift.get(key) ?? {
+        host: jail.host,
+        release: existing.release,
+        level: basejailLevel(mounted),
+        latest,
+        latestFrom: fromCatalogue ? 'catalogue' : 'host',
+        ...(offer?.error === undefined ? {} : { catalogueError: offer.error }),
+        jails: [],
+        moving: [],
+      };
       group.jails.push(jail.name);
       drift.set(key, group);
-      if (jail.patch === 'latest' && newest !== undefined && patchNumber(basejailLevel(newest)) > patchNumber(basejailLevel(mounted))) {
-        patch = { from: mounted.name, to: newest.name, fromLevel: basejailLevel(mounted), toLevel: basejailLevel(newest) };
+      if (jail.patch === 'latest' && newest !== undefined && latest !== undefined && patchNumber(latest) > patchNumber(basejailLevel(mounted))) {
+        let to = newest.name;
+        if (patchNumber(latest) > patchNumber(hostLatest) && offer?.preview !== undefined) {
+          // Not built on this host yet: one prepare entry per host and release builds exactly the offered level before any jail moves.
+          needs.push(addPrepare(buildPatchEntry(jail.host, offer.preview, latest)));
+          to = basejailDataset(latest);
+        }
+        patch = { from: mounted.name, to, fromLevel: basejailLevel(mounted), toLevel: latest };
         group.moving.push(jail.name);
         update.details.push({ field: 'patch', from: patch.fromLevel, to: patch.toLevel });
         if (update.action === 'noop') {
@@ -186,7 +222,7 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
         update.reason = describeDetails(update.details);
       }
     }
-    changes.push({ ...base, ...update, deferred: false, needs: [], ...(patch === undefined ? {} : { patch }) });
+    changes.push({ ...base, ...update, deferred: false, needs, ...(patch === undefined ? {} : { patch }) });
   }
 
   const listed = new Set(desired.jails.map((j) => j.name));
@@ -229,6 +265,13 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
       unchanged: changes.filter((c) => c.action === 'noop').length,
     },
   };
+}
+
+/** Builds the level the catalogue offered (rule `build-patch-basejail`: a catalogue that moved on by apply time refuses the plan as stale). */
+function buildPatchEntry(host: string, preview: PatchPreview, level: string): FleetPrepare {
+  const reason = `build basejail ${level} from the pkgbase catalogue (${preview.packages.length} package version change(s))`;
+  const step = patchBuildStep(preview, host === LOCAL_HOST ? {} : { host });
+  return { id: `${host}:build-patch:${preview.release}`, host, action: 'build-patch', release: preview.release, level, steps: createPlan(reason, [step]), reason };
 }
 
 function bootstrapEntry(host: string, release: string, template: string, reason: string): FleetPrepare {

@@ -37,7 +37,7 @@ export interface DesiredJail {
   limits: JailLimits;
   /** The jail's health check, else its template's (config `templates.<name>.health`). */
   health: HealthCheck | undefined;
-  /** `latest`: apply moves it to the newest patch level of its release on its host. */
+  /** `latest`: apply moves it to the newest patch level of its release (pkgbase: the catalogue's, built first when the host lacks it; dist: the host's newest basejail). */
   patch: 'latest' | 'keep';
 }
 

@@ -53,18 +53,24 @@ export interface FleetChange {
   /**
    * A patch move (`patch: 'latest'`): after `steps`, apply switches the jail's basejail mount from
    * `from` to `to` (datasets), restarts it and runs its health check; unhealthy rolls it back.
+   * When `to` is a level the pkgbase catalogue offers and the host lacks, a `build-patch` prepare
+   * entry (in `needs`) builds it first.
    */
   patch?: { from: string; to: string; fromLevel: string | undefined; toLevel: string | undefined };
 }
 
-/** Jails of one host and release on one patch level, against the newest level there. Display only. */
+/** Jails of one host and release on one patch level, against the newest level known. Display only. */
 export interface FleetDrift {
   host: string;
   release: string;
   /** `31.0-RELEASE-p1`. */
   level: string | undefined;
-  /** The newest basejail level of the release on that host. */
+  /** The newest level: the pkgbase catalogue's when it offers one at least as new as the host's newest basejail, else that basejail's. */
   latest: string | undefined;
+  /** Where `latest` comes from: `catalogue` (pkgbase, read at plan time) or `host` (the newest basejail there; dist). */
+  latestFrom: 'catalogue' | 'host';
+  /** Why the pkgbase catalogue was not read (unreachable, refused signature, remote host); `latest` is then the host's. */
+  catalogueError?: string;
   jails: string[];
   /** Those the plan moves to `latest` (`patch: 'latest'`). */
   moving: string[];
@@ -73,12 +79,15 @@ export interface FleetDrift {
 /**
  * Work done once per host before the jails: bootstrap a release, build a
  * template (each one deferred step: what they write is known after apply),
- * include jail.conf.d. Apply runs `steps` and reads nothing else; `action`,
- * `release`, `template` are for display.
+ * build the patch level the pkgbase catalogue offers (deferred rule
+ * `build-patch-basejail`, level fixed by the plan), include jail.conf.d.
+ * Apply runs `steps` and reads nothing else; `action`, `release`,
+ * `template`, `level` are for display.
  */
 export type FleetPrepare =
   | { id: string; host: string; action: 'bootstrap'; release: string; template: string; steps: Plan; reason: string }
   | { id: string; host: string; action: 'build-template'; release: string; template: string; dir?: string; steps: Plan; reason: string }
+  | { id: string; host: string; action: 'build-patch'; release: string; level: string; steps: Plan; reason: string }
   | { id: string; host: string; action: 'steps'; steps: Plan; reason: string };
 
 export interface FleetPlan {
@@ -97,7 +106,7 @@ export interface FleetPlan {
   changes: FleetChange[];
   /** Jail names in dependency order: every jail of wave N depends only on jails of waves < N. */
   waves: readonly (readonly string[])[];
-  /** Patch levels of the jails against the newest on their host (display only; apply reads `changes[].patch`). */
+  /** Patch levels of the jails against the newest known (display only; apply reads `changes[].patch` and `prepare`). */
   drift?: FleetDrift[];
   /** Counts for the summary line. */
   summary: { add: number; change: number; destroy: number; unchanged: number };

@@ -104,7 +104,7 @@ export const fleetJailSchema = z
       examples: [{ cmd: ['/usr/sbin/service', 'nginx', 'status'], retries: 5 }, { tcp: 443 }],
     }),
     patch: z.enum(['latest', 'keep']).optional().meta({
-      description: "`latest`: apply moves the jail to the newest patch level of its release on its host (the newest `basejail/<release>-pN`, built by `jailbuild upgrade <release>`), wave by wave, each jail health-checked and rolled back when unhealthy. `keep`: stay; `plan` still shows the drift.",
+      description: "`latest`: apply moves the jail to the newest patch level of its release, wave by wave, each jail health-checked and rolled back when unhealthy (a failure stops the later waves). For a basejail built from pkgbase that is the level the repository's catalogue offers, read (and its signature verified) at plan time; when the host lacks it, apply builds `basejail/<release>-pN` first, once per host and release. For a dist basejail it is the newest `basejail/<release>-pN` on the host (built by `jailbuild upgrade <release>`): only freebsd-update fetch knows of newer ones. `keep`: stay; `plan` still shows the drift.",
       default: 'keep',
       examples: ['latest'],
     }),

@@ -9,13 +9,18 @@ import type { FleetApplyResult } from './apply-fleet-plan.js';
 import type { FleetChange, FleetDrift, FleetPlan } from './fleet-plan.js';
 import { patchNumber, shortLevel } from '../jail/patch-level.js';
 
-/** `2 jails on 31.0-p0, p2 available (patch: 'latest' moves web1, web2)`, or `… on 31.0-p2 (latest)`. */
+/**
+ * `2 jails on 31.0-p0, p2 available (apply moves web1, web2): web1, web2`, or `… on 31.0-p2 (latest)`; a level the pkgbase
+ * catalogue offers reads `p2 available (catalogue; …)`, and a catalogue that could not be read is named with its reason.
+ */
 export function driftLine(d: FleetDrift): string {
   const where = d.host === 'local' ? '' : ` on host ${d.host}`;
   const head = `${d.jails.length} jail${d.jails.length === 1 ? '' : 's'}${where} on ${shortLevel(d.level)}`;
-  if (d.latest === undefined || patchNumber(d.latest) <= patchNumber(d.level)) return `${head} (latest)`;
+  const unread = d.catalogueError === undefined ? '' : `; catalogue not read: ${d.catalogueError}`;
+  const source = d.latestFrom === 'catalogue' ? 'catalogue; ' : '';
+  if (d.latest === undefined || patchNumber(d.latest) <= patchNumber(d.level)) return `${head} (${d.catalogueError !== undefined ? 'latest on this host' : d.latestFrom === 'catalogue' ? 'latest, catalogue' : 'latest'}${unread})`;
   const moving = d.moving.length === 0 ? "set patch: 'latest' to move them" : `apply moves ${d.moving.join(', ')}`;
-  return `${head}, p${patchNumber(d.latest)} available (${moving}): ${d.jails.join(', ')}`;
+  return `${head}, p${patchNumber(d.latest)} available (${source}${moving}${unread}): ${d.jails.join(', ')}`;
 }
 
 export interface FleetView<T> {

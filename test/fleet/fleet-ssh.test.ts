@@ -62,7 +62,7 @@ describeWithTools(SSHD_TOOLS, 'a fleet on a remote host over ssh', () => {
   test('plan and apply a jail over ssh, bootstrapping the release there first; re-plan shows no changes', async () => {
     const first = await plan({ config, cwd: dir, openSsh });
     assert.deepEqual(
-      first.prepare.filter((p) => p.host === 'far').map((p) => (p.action === 'steps' ? [p.action] : [p.action, p.release, p.template])),
+      first.prepare.filter((p) => p.host === 'far').map((p) => (p.action === 'bootstrap' || p.action === 'build-template' ? [p.action, p.release, p.template] : [p.action])),
       // The release is bootstrapped there, then the host's jail.conf gets the .include of jail.conf.d (a prepare plan of steps).
       [['bootstrap', '14.2-RELEASE', 'default'], ['steps']],
     );
