@@ -69,12 +69,19 @@ export async function fetchPackages(options: FetchPackagesOptions): Promise<Fetc
   const madeDirs: string[] = [];
   const added: string[] = [];
 
+  const ensured = new Map<string, Promise<void>>();
   const ensureDir = async (dir: string): Promise<void> => {
     // Remember every directory this call creates (parents first), to remove it again on a refusal.
     const missing: string[] = [];
     for (let d = dir; d !== dirname(d) && (await host.stat(d)) === undefined; d = dirname(d)) missing.unshift(d);
     await host.mkdir(dir, { recursive: true });
     for (const d of missing) if (!madeDirs.includes(d)) madeDirs.push(d);
+  };
+  // Most packages share one directory (`All/`): it is made once per call, not once per package (a round trip each on a remote host).
+  const ensureDirOnce = (dir: string): Promise<void> => {
+    let made = ensured.get(dir);
+    if (made === undefined) ensured.set(dir, (made = ensureDir(dir)));
+    return made;
   };
 
   const fetchOne = async (pkg: CataloguePackage): Promise<FetchedPackage> => {
@@ -94,7 +101,7 @@ export async function fetchPackages(options: FetchPackagesOptions): Promise<Fetc
         await host.remove(dest);
       }
     }
-    await ensureDir(dirname(dest));
+    await ensureDirOnce(dirname(dest));
     const parsed = parsePkgSum(pkg.sum);
     const sha256 = !('unsupported' in parsed) && parsed.type === 'sha256_hex' ? parsed.digest : undefined;
     let url: string;
