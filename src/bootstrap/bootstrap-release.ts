@@ -28,7 +28,7 @@ import { chooseBaseSource, type BaseSource } from '../pkgbase/choose-base-source
 import type { StorageBackend } from '../storage/storage-backend.js';
 import type { Warn } from '../warn.js';
 import { readFreebsdVersion } from '../image/read-freebsd-version.js';
-import { applyFileFlags } from '../image/apply-file-flags.js';
+import { sendTreesToHost } from '../image/send-trees.js';
 import { splitRelease, type SplitResult } from '../image/split-release.js';
 import type { FileFlag } from '../image/split-writer.js';
 
@@ -286,13 +286,13 @@ async function splitToRemote(options: SplitToRemoteOptions): Promise<SplitResult
       warn: options.warn,
       onProgress,
     });
-    for (const [tree, to] of [['basejail', options.basejailDir], ['template', options.templateDir]] as const) {
-      await step(onProgress, `send:${tree}`, `send the ${tree} to ${host.name}`, async () => {
-        const packed = local.packTree(trees[tree]);
-        await Promise.all([host.unpackTree(to, packed.stream), packed.done]);
-      });
-    }
-    const flagsApplied = await applyFileFlags(host, split.flags, { basejail: options.basejailDir, template: options.templateDir });
+    const flagsApplied = await sendTreesToHost({
+      local,
+      host,
+      trees: { basejail: { from: trees.basejail, to: options.basejailDir }, template: { from: trees.template, to: options.templateDir } },
+      flags: split.flags,
+      onProgress,
+    });
     return {
       ...split,
       flagsApplied,
