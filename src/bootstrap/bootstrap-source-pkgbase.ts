@@ -2,8 +2,9 @@
  * `bootstrap --from pkgbase` as a bootstrap source (src/bootstrap/bootstrap-release.ts
  * does the staging, the promote and the cleanup for both sources): fetch and
  * verify everything first (prepare-pkgbase.ts), then, into the staging trees,
- * split the packages in one pass (split-packages.ts) and register them in the
- * template with pkg (register-packages.ts).
+ * split the packages in one pass (split-packages-to-host.ts: on a remote host
+ * the split runs here and the trees are sent there, as for dist) and register
+ * them in the template with pkg, run on the host (register-packages.ts).
  */
 import { join } from 'node:path';
 import type { Settings } from '../model/settings.js';
@@ -12,7 +13,8 @@ import { ignoreProgress } from '../progress.js';
 import { pkgbaseProperties } from '../pkgbase/pkgbase-properties.js';
 import { preparePkgbase } from '../pkgbase/prepare-pkgbase.js';
 import { registerPackages, type RegisterPackagesResult } from '../pkgbase/register-packages.js';
-import { packagesToSplit, requireLocalPkgbaseHost, splitPackages } from '../pkgbase/split-packages.js';
+import { packagesToSplit } from '../pkgbase/split-packages.js';
+import { splitPackagesToHost } from '../pkgbase/split-packages-to-host.js';
 
 export interface PkgbaseBootstrapSummary {
   /** `FreeBSD:15:amd64`. */
@@ -33,7 +35,6 @@ export interface PkgbaseBootstrapSummary {
 export async function bootstrapSourcePkgbase(options: BootstrapOptions, settings: Settings): Promise<PreparedBootstrapSource> {
   const { host, release } = options;
   const onProgress = options.onProgress ?? ignoreProgress;
-  requireLocalPkgbaseHost(host, `bootstrap of ${release}`);
   const prepared = await preparePkgbase({
     host,
     release,
@@ -57,9 +58,10 @@ export async function bootstrapSourcePkgbase(options: BootstrapOptions, settings
   };
   return {
     async split(basejailDir, templateDir) {
-      const split = await splitPackages({
+      const split = await splitPackagesToHost({
         packages: packagesToSplit(prepared.packages),
         host,
+        ...(options.local === undefined ? {} : { local: options.local }),
         basejailDir,
         templateDir,
         writable: settings.writable,

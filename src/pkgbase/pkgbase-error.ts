@@ -35,9 +35,7 @@ export type PkgbaseErrorCode =
   /** The release has no FreeBSD-base repository (before 15.0) or is not a release name. */
   | 'E_PKGBASE_RELEASE'
   /** pkg could not register the installed packages in the new tree (or is missing on FreeBSD). */
-  | 'E_PKGBASE_REGISTER'
-  /** A pkgbase tree was asked for on a remote host; the split writes on this machine. */
-  | 'E_PKGBASE_REMOTE';
+  | 'E_PKGBASE_REGISTER';
 
 export class PkgbaseError extends JailbuildError {
   override name = 'PkgbaseError';

@@ -14,9 +14,10 @@
  * so an upgraded basejail is, entry for entry, the basejail a fresh
  * bootstrap of the same packages makes.
  *
- * The trees are written on this machine (its door's tree writer), so the
- * host must be this machine too; a remote host is refused before anything
- * is fetched (`requireLocalPkgbaseHost`).
+ * The trees are written on this machine (its door's tree writer). For a
+ * remote host they are written into a temporary directory here and sent
+ * there afterwards (split-packages-to-host.ts, docs/ARCHITECTURE.md § The
+ * remote pipeline); the packages are still read from the host's cache.
  */
 import { LocalHost } from '../host/local-host.js';
 import { DEFAULT_WRITABLE } from '../model/settings.js';
@@ -42,11 +43,18 @@ export interface SplitPackagesOptions {
   packages: readonly { name: string; path: string; size?: number; maxTarBytes?: number }[];
   /** Packages read and decoded ahead of the one being split. @default DEFAULT_DECODE_AHEAD */
   decodeAhead?: number;
-  /** Reads the `.pkg` files; applies file flags with chflags when it is a FreeBSD host. */
+  /**
+   * Reads the `.pkg` files (its cache holds them). When it is this machine,
+   * the trees are its own and file flags are applied with chflags on FreeBSD;
+   * when it is remote, the trees are temporary ones here and the flags are
+   * only returned (the caller sets them once the trees reached the host).
+   */
   host: Host;
-  /** Staging directory of the basejail; must be absent or empty. */
+  /** This machine: writes the trees. @default a new LocalHost */
+  local?: LocalHost;
+  /** Staging directory of the basejail, on this machine; must be absent or empty. */
   basejailDir: string;
-  /** Staging directory of the template; must be absent or empty. undefined: the basejail side only. */
+  /** Staging directory of the template, on this machine; must be absent or empty. undefined: the basejail side only. */
   templateDir?: string;
   /** @default DEFAULT_WRITABLE */
   writable?: readonly string[];
@@ -74,13 +82,6 @@ export function packagesToSplit(packages: readonly FetchedPackage[]): SplitPacka
   return packages.map((p) => ({ name: p.pkg.name, path: p.path, size: p.pkg.pkgsize, maxTarBytes: 2 * p.pkg.flatsize + 64 * 1024 * 1024 }));
 }
 
-/** Refuses a remote host before anything is fetched: the split writes on this machine (module comment). */
-export function requireLocalPkgbaseHost(host: Host, what: string): void {
-  if (host.name !== 'local') {
-    throw new PkgbaseError('E_PKGBASE_REMOTE', `${what} from pkgbase packages runs on this machine only, not on ${host.name}: run jailbuild on ${host.name} itself, or use --from dist there`, { exitCode: 2, data: { host: host.name } });
-  }
-}
-
 /**
  * zstd/xz run as processes: decoding the next packages while this thread
  * writes the current one keeps the second core busy and hides the start-up of
@@ -94,18 +95,19 @@ const TYPEFLAGS: Readonly<Record<TarEntryType, string>> = { file: '0', hardlink:
 
 export async function splitPackages(options: SplitPackagesOptions): Promise<SplitPackagesResult> {
   const { host } = options;
-  requireLocalPkgbaseHost(host, 'a tree');
+  const local = options.local ?? new LocalHost();
+  // The trees are on the host only when it is this machine (module comment).
+  const treesHost = host.name === 'local' ? host : undefined;
   const onProgress = options.onProgress ?? ignoreProgress;
   const warn: Warn = options.warn ?? (() => {});
-  for (const dir of [options.basejailDir, options.templateDir]) if (dir !== undefined) await prepareStagingDir(host, dir);
+  for (const dir of [options.basejailDir, options.templateDir]) if (dir !== undefined) await prepareStagingDir(treesHost ?? local, dir);
   const writer = new SplitWriter({
     basejailDir: options.basejailDir,
     templateDir: options.templateDir,
     layout: createSplitLayout(options.writable ?? DEFAULT_WRITABLE),
     mountPoint: options.mountPoint ?? 'basejail',
     pristineEtcDir: undefined,
-    // The split writes on this machine (its door's tree writer); pkgbase bootstraps are local.
-    local: new LocalHost(),
+    local,
     preserveOwner: options.preserveOwner ?? process.getuid?.() === 0,
     warn,
     ...(options.writers === undefined ? {} : { writers: options.writers }),
@@ -172,7 +174,7 @@ export async function splitPackages(options: SplitPackagesOptions): Promise<Spli
       compressedBytes += compressed;
       onProgress({ kind: 'bytes', id: PROGRESS_ID, title, done: compressedBytes, ...(total === undefined ? {} : { total }) });
     }
-    const completed = await completeSplit(writer, { host, roots: { basejail: options.basejailDir, ...(options.templateDir === undefined ? {} : { template: options.templateDir }) }, onProgress, title });
+    const completed = await completeSplit(writer, { host: treesHost, roots: { basejail: options.basejailDir, ...(options.templateDir === undefined ? {} : { template: options.templateDir }) }, onProgress, title });
     return { ...completed, manifests, compressedBytes };
   } catch (error) {
     writer.abort();

@@ -17,7 +17,9 @@
  *   `+MANIFEST`, hard links as links), then renamed to
  *   `basejail/<release>-pN`, read-only, with the same properties a bootstrap
  *   records. The live basejail is never written; a failure destroys the
- *   staging dataset.
+ *   staging dataset. On a remote host the split runs here, into a temporary
+ *   directory, and the tree is sent to the staging dataset there
+ *   (split-packages-to-host.ts), as bootstrap does.
  *
  * Only the basejail is rebuilt: the jails' writable trees (and the package
  * database in their `var/db/pkg`) are theirs, as with freebsd-update -b.
@@ -29,7 +31,8 @@ import { basejailDataset } from '../jail/dataset-names.js';
 import { basejailLevel, levelName } from '../jail/patch-level.js';
 import { pkgbaseProperties, readPkgbaseProperties } from '../pkgbase/pkgbase-properties.js';
 import { fetchPkgbase, resolvePkgbase, type ResolvedPkgbase } from '../pkgbase/prepare-pkgbase.js';
-import { packagesToSplit, requireLocalPkgbaseHost, splitPackages } from '../pkgbase/split-packages.js';
+import { packagesToSplit } from '../pkgbase/split-packages.js';
+import { splitPackagesToHost } from '../pkgbase/split-packages-to-host.js';
 import type { OnProgress } from '../progress.js';
 import type { DatasetInfo, StorageBackend } from '../storage/storage-backend.js';
 import type { Warn } from '../warn.js';
@@ -66,7 +69,6 @@ interface Resolved {
 export function createPkgbaseBuilder(options: PkgbaseBuilderOptions): BasejailBuilder {
   const { settings, host, storage, current } = options;
   const release = current.properties.release ?? current.name.slice('basejail/'.length);
-  requireLocalPkgbaseHost(host, `a patch upgrade of ${release}`);
   const recorded = readPkgbaseProperties(current.properties);
   const repositories = options.repositories ?? (recorded.repositoryUrl === undefined ? undefined : [recorded.repositoryUrl]);
   const set = options.set ?? recorded.requested ?? settings.pkgbaseSet;
@@ -127,7 +129,7 @@ export function createPkgbaseBuilder(options: PkgbaseBuilderOptions): BasejailBu
         const prepared = await fetchPkgbase(resolved, { host, lockDir: settings.lockDir, stallTimeoutMs: settings.fetchStallTimeoutMs, onProgress });
         await storage.create(staging);
         created = true;
-        const split = await splitPackages({ packages: packagesToSplit(prepared.packages), host, basejailDir: storage.pathOf(staging), writable: settings.writable, warn, onProgress });
+        const split = await splitPackagesToHost({ packages: packagesToSplit(prepared.packages), host, basejailDir: storage.pathOf(staging), writable: settings.writable, warn, onProgress });
         if (split.flags.length > 0 && !split.flagsApplied) {
           // As bootstrap does: Linux cannot hold BSD file flags, so they are kept beside the packages for a FreeBSD host.
           await host.writeFileAtomic(join(prepared.cacheDir, `fflags-${level}.json`), `${JSON.stringify(split.flags, null, 2)}\n`);
