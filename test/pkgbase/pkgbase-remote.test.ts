@@ -11,16 +11,21 @@
  *   roots and the package database pkg writes when it runs);
  * - the packages are registered by `pkg -r <remote staging template>
  *   register` run in the ssh session (the fake records SSH_CONNECTION);
+ * - a staging directory there that is a link is refused, and the
+ *   temporary directory here is removed on that failure too;
  * - `upgrade 15.0` over ssh builds basejail/15.0-RELEASE-p2 there, equal to
  *   the basejail of a fresh local p2 bootstrap;
  * - nothing is written on the local side outside temporary directories,
  *   and those are gone afterwards.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { JailbuildError } from '../../src/errors.js';
+import { SshHost } from '../../src/host/ssh-host.js';
+import { splitPackagesToHost } from '../../src/pkgbase/split-packages-to-host.js';
 import { generatePkgbaseRepo } from '../../src/synthetic/generate-pkgbase-repo.js';
 import { SSHD_TOOLS, sshdNeedsRoot, startLocalSshd, type LocalSshd } from '../fleet/local-sshd.js';
 import { createFakes, type Fakes } from '../helpers/fakes.js';
@@ -139,6 +144,25 @@ describeWithTools(SSHD_TOOLS, 'pkgbase on a remote host (--host over ssh)', () =
     }
     // No staging tree is left on the remote side.
     assert.deepEqual(Object.keys(snapshotTree(join(remoteRoot, 'staging'))).filter((p) => p !== ''), []);
+  });
+
+  test('a remote staging directory that is a link is refused; the temporary directory here is removed', async () => {
+    // The split itself is the bootstrap's (above); one package without files keeps this one cheap.
+    const cache = join(remoteRoot, 'repos', 'pkgbase', 'FreeBSD:15:amd64', 'base_release_0', 'All');
+    const set = (await readdir(cache)).find((name) => name.startsWith('FreeBSD-set-minimal-jail-'));
+    assert.ok(set !== undefined, 'the set package is in the remote cache');
+    const elsewhere = join(remoteRoot, 'elsewhere');
+    await mkdir(elsewhere);
+    await symlink(elsewhere, join(remoteRoot, 'staging', 'linked'));
+    const host = new SshHost(sshd.url, { sshOptions: sshd.sshOptions, controlDir: sshd.controlDir });
+    await assert.rejects(
+      splitPackagesToHost({ packages: [{ name: 'FreeBSD-set-minimal-jail', path: join(cache, set) }], host, basejailDir: join(remoteRoot, 'staging', 'linked') }),
+      (error: JailbuildError) => error.code === 'E_IMAGE_STAGING' && /is a symlink, not a directory: remove it and run again$/.test(error.message),
+    );
+    assert.deepEqual(await readdir(elsewhere), [], 'nothing was written through the link');
+    assert.deepEqual(await ownTempDirs(), tempBefore);
+    await rm(join(remoteRoot, 'staging', 'linked'));
+    await rm(elsewhere, { recursive: true });
   });
 
   test('a patch upgrade over ssh builds the p2 basejail there, equal to a fresh local p2 bootstrap', async () => {
