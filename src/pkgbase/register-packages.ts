@@ -16,7 +16,6 @@
  */
 import { join } from 'node:path';
 import type { Host } from '../host/host.js';
-import { HostCommandError, HostMissingCommandError } from '../host/host-errors.js';
 import { ignoreProgress, step, type OnProgress } from '../progress.js';
 import { PkgbaseError } from './pkgbase-error.js';
 import type { PackageManifest } from './read-package.js';
@@ -43,6 +42,24 @@ export interface RegisterPackagesResult {
   skipped?: string;
 }
 
+/** Exit status of the script when one `pkg register` failed (`JBREGFAIL <index>` on stderr names it). */
+const REGISTER_FAILED = 3;
+
+/**
+ * On the host, in install order: each manifest line into its own file of the
+ * work directory, then `pkg -r <root> register -t [-A] -M <file>`; the first
+ * failure stops. One command for the whole set, not two round trips per
+ * package over ssh. One line, since ssh cannot pass a newline in an argument.
+ */
+const REGISTER_SCRIPT = [
+  'unset PKG_DBDIR',
+  'root=$1; bundle=$2; dir=$3; i=0',
+  'while IFS= read -r line; do kind=${line%% *}; file="$dir/$i.manifest"',
+  'printf \'%s\\n\' "${line#* }" > "$file" || exit 1',
+  'if [ "$kind" = A ]; then pkg -r "$root" register -t -A -M "$file"; else pkg -r "$root" register -t -M "$file"; fi || { echo "JBREGFAIL $i" >&2; exit ' + String(REGISTER_FAILED) + '; }',
+  'i=$((i + 1)); done < "$bundle"',
+].join('; ');
+
 export async function registerPackages(options: RegisterPackagesOptions): Promise<RegisterPackagesResult> {
   const { host, root } = options;
   const onProgress = options.onProgress ?? ignoreProgress;
@@ -62,23 +79,22 @@ export async function registerPackages(options: RegisterPackagesOptions): Promis
     await host.beneath(root).mkdir('var/db/pkg', { mode: 0o755 });
     await host.mkdir(options.workDir, { recursive: true, mode: 0o700 });
     try {
-      for (const [index, manifest] of options.manifests.entries()) {
-        const file = join(options.workDir, `${index}.manifest`);
-        // JSON is UCL, pkg's manifest language: the manifest goes back to pkg as the package carried it.
-        await host.writeFileAtomic(file, `${JSON.stringify(manifest.raw)}\n`, 0o600);
-        const automatic = options.requested.has(manifest.name) ? [] : ['-A'];
-        try {
-          await host.run('pkg', ['-r', root, 'register', '-t', ...automatic, '-M', file], { env: { PKG_DBDIR: undefined } });
-        } catch (error) {
-          if (error instanceof HostCommandError || error instanceof HostMissingCommandError) {
-            const reason = error.message.split('\n')[0] ?? '';
-            throw new PkgbaseError('E_PKGBASE_REGISTER', `pkg could not register ${manifest.name}-${manifest.version} in ${root} (${reason}); check that pkg works (pkg -v) and run again`, {
-              cause: error,
-              data: { package: manifest.name, root },
-            });
-          }
-          throw error;
-        }
+      // One line per package, `A` (automatic) or `-` and its manifest: JSON is UCL, pkg's manifest
+      // language, so each goes back to pkg as the package carried it.
+      const bundle = options.manifests.map((m) => `${options.requested.has(m.name) ? '-' : 'A'} ${JSON.stringify(m.raw)}\n`).join('');
+      const bundleFile = join(options.workDir, 'manifests');
+      await host.writeFileAtomic(bundleFile, bundle, 0o600);
+      const ran = await host.run('sh', ['-c', REGISTER_SCRIPT, 'sh', root, bundleFile, options.workDir], { env: { PKG_DBDIR: undefined }, okExitCodes: [0, REGISTER_FAILED] }).catch((error: unknown) => {
+        throw new PkgbaseError('E_PKGBASE_REGISTER', `the packages could not be registered in ${root} on ${host.name} (${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}); check that pkg works (pkg -v) and run again`, { cause: error, data: { root } });
+      });
+      if (ran.exitCode === REGISTER_FAILED) {
+        const index = Number(/^JBREGFAIL (\d+)$/m.exec(ran.stderr)?.[1]);
+        const manifest = options.manifests[index];
+        const reason = ran.stderr.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('JBREGFAIL')) ?? `exit ${ran.exitCode}`;
+        const what = manifest === undefined ? 'a package' : `${manifest.name}-${manifest.version}`;
+        throw new PkgbaseError('E_PKGBASE_REGISTER', `pkg could not register ${what} in ${root} (${reason}); check that pkg works (pkg -v) and run again`, {
+          data: { package: manifest?.name, root },
+        });
       }
     } finally {
       await host.remove(options.workDir);
