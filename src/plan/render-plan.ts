@@ -58,7 +58,7 @@ function renderGroup(group: GroupStep, context: RenderContext): string {
   const checked = group.steps.some(({ step }) => step.kind === 'health-check' && step.runs && step.onUnhealthy === 'fail');
   const undo = [...group.steps].reverse().flatMap(({ undo: steps }) => steps ?? []);
   if (undo.length > 0) {
-    lines.push(`# if ${checked ? 'the health check fails (or a step does)' : 'a step fails'}: the undo of the steps done so far, last first, then the next step of the plan; from the whole group:`);
+    lines.push(`# if ${checked ? 'the health check fails' : 'a step fails'}: the undo of the steps done so far${checked ? ' (so too when a step fails)' : ''}, last first, then the next step of the plan; for the whole group:`);
     for (const step of undo) lines.push(...renderStep(step, context).split('\n').map((line) => `#   ${line}`));
   }
   lines.push(`# } ${group.title}`);

@@ -172,6 +172,6 @@ test('a group undoes its own completed steps on a failure (an unhealthy check in
   assert.deepEqual(result.applied.map((s) => s.title), ['dir', 'two', 'write f']);
   const text = renderPlan(plan);
   assert.match(text, /# \{ one\n# write a\n/);
-  assert.match(text, /# if the health check fails \(or a step does\): .*\n#   # health check of j1: true \(recorded\)\n#   rm -rf /);
+  assert.match(text, /# if the health check fails: .*\n#   # health check of j1: true \(recorded\)\n#   rm -rf /);
   assert.match(text, /# if a step fails: /);
 });
