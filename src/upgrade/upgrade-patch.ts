@@ -191,7 +191,8 @@ export async function planPatchUpgrade(request: PatchUpgradeRequest): Promise<Pl
     if (target !== undefined) {
       steps.push(patchGroup(jail.name, title, switchSteps));
     } else {
-      const explain = renderStep(patchGroup(jail.name, title, switchSteps).step, render).split('\n');
+      // Shown as comments throughout (a jail.conf line may start with `#` itself).
+      const explain = renderStep(patchGroup(jail.name, title, switchSteps).step, render).split('\n').map((line) => `#   ${line}`);
       steps.push(patchGroup(jail.name, title, [patchSwitchStep({ jail: jail.name, release, from: basejail.name, snapshot, keepSnapshot }, { fromLevel: fromLabel, explain })]));
     }
     report.log.push(jail.healthCheck === undefined ? 'no health check: the switch stands once the jail starts' : `health check after the switch: ${jail.state === 'running' ? 'run' : 'skipped (not running)'}; unhealthy → roll back`);
