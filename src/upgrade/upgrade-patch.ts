@@ -23,6 +23,7 @@
  * plan (and `--json` holds it as `plan`); the report is derived from what
  * apply recorded.
  */
+import { createHash } from 'node:crypto';
 import type { Settings } from '../model/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
 import { checkJailHealth } from '../jail/health/check-jail-health.js';
@@ -139,6 +140,21 @@ export interface PlannedPatchUpgrade {
   /** The jails on the release, each with the basejail it mounts. */
   jails: Array<{ jail: JailInfo; basejail: DatasetInfo }>;
   snapshot: string;
+  /** The files the plan's switches were computed from (each moving jail's jail.conf.d file, its fstab): `plan.observed` hashes them. */
+  observedFiles: string[];
+}
+
+/**
+ * What the plan was computed from, as one sha256 (`Plan.observed`): the
+ * basejails of the release and the files the switches edit. Apply checks it
+ * again under the host's lock, so an edit made between planning and the
+ * lock refuses the plan instead of being overwritten.
+ */
+async function observePatchState(host: Host, storage: StorageBackend, release: string, files: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const b of basejailsOfRelease(await storage.list(BASEJAIL_PARENT), release)) hash.update(`basejail ${b.name} ${basejailLevel(b) ?? '-'}\n`);
+  for (const file of files) hash.update(`file ${file} ${(await host.readFile(file)) ?? '(absent)'}\n`);
+  return hash.digest('hex');
 }
 
 /**
@@ -174,6 +190,7 @@ export async function planPatchUpgrade(request: PatchUpgradeRequest): Promise<Pl
   const steps: PlannedStep[] = [{ step: hostLockStep(settings.lockDir, host.name) }, patchBuildStep(preview, { conf: request.conf, pkgbaseRepositories: request.pkgbaseRepositories })];
   const target = plannedTarget(current, preview);
   const jails: JailPatchReport[] = [];
+  const observedFiles: string[] = [];
   for (const { jail, basejail } of onRelease) {
     const level = basejailLevel(basejail);
     const report: JailPatchReport = { jail: jail.name, from: level, to: preview.to, fromBasejail: basejail.name, toBasejail: target, status: 'planned', health: undefined, rollbackHealth: undefined, snapshot: undefined, log: [] };
@@ -187,6 +204,8 @@ export async function planPatchUpgrade(request: PatchUpgradeRequest): Promise<Pl
     // dist: the level is only known once freebsd-update fetch ran: the steps are shown with `-p<N>` and resolved by their rule.
     const toPath = target !== undefined ? storage.pathOf(target) : `${storage.pathOf(`${BASEJAIL_PARENT}/${release}`)}-p<N>`;
     const switchSteps = await planPatchSwitch(jail, { host, fromPath: basejail.path, toPath, label: toLabel, fromLabel, snapshot, keepSnapshot });
+    for (const { step } of switchSteps) if (step.kind === 'write-file' && !observedFiles.includes(step.path)) observedFiles.push(step.path);
+    if (jail.conf !== undefined && !observedFiles.includes(jail.conf)) observedFiles.push(jail.conf);
     const title = `move ${jail.name} ${fromLabel} → ${toLabel}`;
     if (target !== undefined) {
       steps.push(patchGroup(jail.name, title, switchSteps));
@@ -197,7 +216,10 @@ export async function planPatchUpgrade(request: PatchUpgradeRequest): Promise<Pl
     }
     report.log.push(jail.healthCheck === undefined ? 'no health check: the switch stands once the jail starts' : `health check after the switch: ${jail.state === 'running' ? 'run' : 'skipped (not running)'}; unhealthy → roll back`);
   }
-  const plan = createPlan(`patch upgrade of ${release}: build the newer basejail${onRelease.length > 0 ? `, move ${onRelease.map((j) => j.jail.name).join(', ')}` : ''}`, steps);
+  const plan: Plan = {
+    ...createPlan(`patch upgrade of ${release}: build the newer basejail${onRelease.length > 0 ? `, move ${onRelease.map((j) => j.jail.name).join(', ')}` : ''}`, steps),
+    observed: await observePatchState(host, storage, release, observedFiles),
+  };
   const result: PatchUpgradeResult = {
     release,
     source: builder.source,
@@ -208,7 +230,7 @@ export async function planPatchUpgrade(request: PatchUpgradeRequest): Promise<Pl
     ok: true,
     plan,
   };
-  return { request, plan, result, builder, jails: onRelease, snapshot };
+  return { request, plan, result, builder, jails: onRelease, snapshot, observedFiles };
 }
 
 export async function upgradePatch(request: PatchUpgradeRequest): Promise<PatchUpgradeResult> {
@@ -246,6 +268,7 @@ export async function applyPatchUpgrade(planned: PlannedPatchUpgrade, plan: Plan
   const options: ApplyOptions = {
     storage,
     onProgress,
+    observe: () => observePatchState(host, storage, result.release, planned.observedFiles),
     resolvers: {
       'build-patch-basejail': async (step) => {
         building = true;

@@ -33,7 +33,7 @@ import { mergeHostSetups } from '../../src/network/merge-host-setups.js';
 import { networkHostSetup } from '../../src/network/network-host-setup.js';
 import { parseNetSpec } from '../../src/network/parse-net-spec.js';
 import { planHostSetup } from '../../src/network/plan-host-setup.js';
-import { applyPlan, type ApplyResult } from '../../src/plan/apply-plan.js';
+import { applyPlan, PLAN_STALE, type ApplyResult } from '../../src/plan/apply-plan.js';
 import { hostLockPath, hostLockStep } from '../../src/plan/host-lock.js';
 import { createPlan, withLockStep, type Plan, type PlanStep } from '../../src/plan/plan.js';
 import { DirBackend } from '../../src/storage/dir-backend.js';
@@ -256,7 +256,17 @@ test('patch upgrade (dist): lock, deferred build, one group per jail; the health
   }
   // freebsd-update finds p1; pb's check fails on p1 (and passes on the old level again).
   await fakes.writeState({ ...(await fakes.readState()), freebsdUpdate: { newVersion: P1, files: { 'lib/libc.so.7': 'libc p1\n' } }, jexecFail: [{ jail: 'pb', basejail: P1, exitCode: 3, stderr: 'nginx is not running\n' }] });
-  const planned = await planPatchUpgrade({ settings, host, storage, release: '14.2', jails: ['pa', 'pb'], health: { sleep: async () => {} } });
+  const request = { settings, host, storage, release: '14.2', jails: ['pa', 'pb'], health: { sleep: async () => {} } };
+  // A jail.conf.d file edited between planning and the lock: the plan is refused under the lock, nothing built or switched.
+  const early = await planPatchUpgrade(request);
+  const paConf = join(settings.jailConfDir, 'pa.conf');
+  const paText = await readFile(paConf, 'utf8');
+  await writeFile(paConf, `${paText}# edited by hand\n`);
+  recorder.clear();
+  await assert.rejects(applyPatchUpgrade(early), (error: unknown) => error instanceof Error && 'code' in error && error.code === PLAN_STALE && 'exitCode' in error && error.exitCode === 2);
+  assert.deepEqual(recorder.writes().map((c) => c.call), ['createExclusive', 'remove']);
+  await writeFile(paConf, paText);
+  const planned = await planPatchUpgrade(request);
   const plan = JSON.parse(JSON.stringify(planned.plan)) as Plan;
   assert.deepEqual(kinds(plan), ['lock', 'deferred:build-patch-basejail', 'group', 'group']);
   const groups = plan.steps.slice(2).map(({ step }) => step);
