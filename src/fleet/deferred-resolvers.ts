@@ -20,6 +20,7 @@ import { loadTemplate } from '../template/load-template.js';
 import { latestTemplateSnapshot } from '../template/template-versions.js';
 import type { BuiltBasejail } from '../upgrade/basejail-builder.js';
 import { resolvePatchBuild } from '../upgrade/patch-build-step.js';
+import { resolvePatchSwitch } from '../upgrade/patch-switch-step.js';
 import type { Warn } from '../warn.js';
 
 export interface ResolverContext {
@@ -100,5 +101,6 @@ export function deferredResolvers(ctx: ResolverContext): Resolvers {
       ctx.onPatchBuild?.(built, step);
       return undefined;
     },
+    'switch-jail-patch': (step) => resolvePatchSwitch(step, { settings: ctx.settings, host: ctx.host, storage: ctx.storage }),
   };
 }

@@ -8,7 +8,7 @@ import type { OnProgress } from '../progress.js';
 import { ignoreProgress } from '../progress.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { applyStorageOp } from '../storage/storage-op.js';
-import type { DeferredRule, DeferredStep, Plan, PlannedStep, PlanStep } from './plan.js';
+import type { DeferredRule, DeferredStep, GroupStep, HealthCheckStep, Plan, PlannedStep, PlanStep } from './plan.js';
 
 /**
  * Resolves a deferred step by its rule, at apply time: either returns the
@@ -16,6 +16,31 @@ import type { DeferredRule, DeferredStep, Plan, PlannedStep, PlanStep } from './
  * or does the work itself all-or-nothing and returns nothing.
  */
 export type DeferredResolver = (step: DeferredStep) => Promise<PlannedStep[] | undefined>;
+
+/** What a `health-check` step's check found (the jail layer runs it; `ApplyOptions.checkHealth`). */
+export interface HealthCheckOutcome {
+  status: 'healthy' | 'unhealthy' | 'skipped';
+  output: string;
+}
+
+export const HEALTH_FAILED = 'E_HEALTH_FAILED';
+
+/** How a `group` step ended: `done`, `undone` (a step failed, the group's undo ran), `undo-failed` (the undo stopped at a failing step). */
+export interface GroupOutcome {
+  id: string;
+  title: string;
+  status: 'done' | 'undone' | 'undo-failed';
+  /** The group's steps that completed, in order, with those its deferred steps resolved to. */
+  applied: PlanStep[];
+  /** The step that failed, and why. */
+  failed?: PlanStep;
+  error?: unknown;
+  /** The undo steps that ran, in order. */
+  undone: PlanStep[];
+  /** The undo step that failed (the undo stopped there), and why. */
+  undoFailed?: PlanStep;
+  undoError?: unknown;
+}
 
 export interface ApplyOptions {
   /** @default ignore */
@@ -32,6 +57,8 @@ export interface ApplyOptions {
    * value refuses the plan (`E_PLAN_STALE`, exit 2) and nothing is written.
    */
   observe?: () => Promise<string>;
+  /** Runs the check of a `health-check` step (and records it); needed when the plan has one. */
+  checkHealth?: (step: HealthCheckStep) => Promise<HealthCheckOutcome>;
 }
 
 export const PLAN_STALE = 'E_PLAN_STALE';
@@ -53,8 +80,10 @@ function inStep<T>(step: PlanStep, fn: () => Promise<T>): Promise<T> {
 }
 
 export interface ApplyResult {
-  /** Steps that ran to completion, in order. */
+  /** Steps that ran to completion, in order (a group when all its steps did). */
   applied: PlanStep[];
+  /** Each group step's outcome, in order: a failed group is recorded here, not thrown. */
+  groups: GroupOutcome[];
 }
 
 export async function applyStep(host: Host, step: PlanStep, storage?: StorageBackend): Promise<void> {
@@ -97,6 +126,8 @@ export async function applyStep(host: Host, step: PlanStep, storage?: StorageBac
       return applyStorageOp(storage, step.op);
     case 'lock':
     case 'deferred':
+    case 'health-check':
+    case 'group':
       throw new Error(`defense in depth: a ${step.kind} step is applied by applyPlan, not alone`);
   }
 }
@@ -123,6 +154,7 @@ export function inside(root: string, path: string): string {
 export async function applyPlan(host: Host, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
   const onProgress = options.onProgress ?? ignoreProgress;
   const applied: PlanStep[] = [];
+  const groups: GroupOutcome[] = [];
   const undoStack: PlanStep[][] = [];
   const releases: ReleaseLock[] = [];
   const queue: PlannedStep[] = [...plan.steps];
@@ -135,6 +167,14 @@ export async function applyPlan(host: Host, plan: Plan, options: ApplyOptions = 
         await checkObserved(plan, options.observe as () => Promise<string>);
       }
       const id = `plan-${index}`;
+      if (step.kind === 'group') {
+        // Its own undo scope: a failure is undone inside the group and recorded, and the plan goes on.
+        const outcome = await runGroup(host, step, options, onProgress);
+        groups.push(outcome);
+        if (outcome.status === 'done') applied.push(step);
+        undoStack.push(outcome.status === 'done' ? (undo ?? []) : []);
+        continue;
+      }
       onProgress({ kind: 'step', id, title: step.title, state: 'start' });
       try {
         const resolved = await inStep(step, () => runStep(host, step, options, releases, onProgress));
@@ -146,7 +186,7 @@ export async function applyPlan(host: Host, plan: Plan, options: ApplyOptions = 
         for (const undoSteps of undoStack.reverse()) {
           for (const undoStep of undoSteps) {
             try {
-              await inStep(undoStep, () => applyStep(host, undoStep, options.storage));
+              await inStep(undoStep, () => applyUndoStep(host, undoStep, options));
             } catch (undoError) {
               undoErrors.push(undoError);
             }
@@ -163,7 +203,60 @@ export async function applyPlan(host: Host, plan: Plan, options: ApplyOptions = 
   } finally {
     for (const release of releases.reverse()) await release();
   }
-  return { applied };
+  return { applied, groups };
+}
+
+/** An undo step: any step a plan may hold but a lock, a deferred step or a group. */
+async function applyUndoStep(host: Host, step: PlanStep, options: ApplyOptions): Promise<void> {
+  if (step.kind === 'health-check') return checkHealthStep(step, options);
+  return applyStep(host, step, options.storage);
+}
+
+async function checkHealthStep(step: HealthCheckStep, options: ApplyOptions): Promise<void> {
+  if (options.checkHealth === undefined) throw new Error('defense in depth: a health-check step applied without checkHealth');
+  const outcome = await options.checkHealth(step);
+  if (outcome.status === 'unhealthy' && step.onUnhealthy === 'fail') {
+    throw new JailbuildError(HEALTH_FAILED, `${step.jail} failed its health check (${step.check}): ${outcome.output}`, { data: { jail: step.jail, output: outcome.output } });
+  }
+}
+
+/** One group step (plan.ts): its steps in order; on a failure the completed steps' undo in reverse, up to the first undo step that fails. */
+async function runGroup(host: Host, group: GroupStep, options: ApplyOptions, onProgress: OnProgress): Promise<GroupOutcome> {
+  const queue: PlannedStep[] = [...group.steps];
+  const done: PlannedStep[] = [];
+  const outcome = (rest: Partial<GroupOutcome> & Pick<GroupOutcome, 'status' | 'undone'>): GroupOutcome => ({ id: group.id, title: group.title, applied: done.map((d) => d.step), ...rest });
+  onProgress({ kind: 'step', id: group.id, title: group.title, state: 'start' });
+  for (let index = 0; index < queue.length; index++) {
+    const planned = queue[index] as PlannedStep;
+    const { step } = planned;
+    if (step.kind === 'lock' || step.kind === 'group') throw new Error(`defense in depth: a ${step.kind} step inside group ${group.id}`);
+    try {
+      const resolved = await inStep(step, () => runStep(host, step, options, [], onProgress));
+      if (resolved !== undefined) queue.splice(index + 1, 0, ...resolved);
+    } catch (error) {
+      const undone: PlanStep[] = [];
+      for (const { undo } of [...done].reverse()) {
+        for (const undoStep of undo ?? []) {
+          try {
+            await inStep(undoStep, () => applyUndoStep(host, undoStep, options));
+          } catch (undoError) {
+            onProgress({ kind: 'step', id: group.id, title: group.title, state: 'fail', detail: `${message(error)}; undo stopped at "${undoStep.title}": ${message(undoError)}` });
+            return outcome({ status: 'undo-failed', failed: step, error, undone, undoFailed: undoStep, undoError });
+          }
+          undone.push(undoStep);
+        }
+      }
+      onProgress({ kind: 'step', id: group.id, title: group.title, state: 'fail', detail: `${message(error)}; undone` });
+      return outcome({ status: 'undone', failed: step, error, undone });
+    }
+    done.push(planned);
+  }
+  onProgress({ kind: 'step', id: group.id, title: group.title, state: 'done' });
+  return outcome({ status: 'done', undone: [] });
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** One step of `applyPlan`: locks are taken (and their release queued), deferred steps resolved, the rest applied. */
@@ -184,6 +277,10 @@ async function runStep(host: Host, step: PlanStep, options: ApplyOptions, releas
     const resolver = options.resolvers?.[step.rule];
     if (resolver === undefined) throw new Error(`defense in depth: no resolver for deferred rule ${step.rule}`);
     return resolver(step);
+  }
+  if (step.kind === 'health-check') {
+    await checkHealthStep(step, options);
+    return undefined;
   }
   await applyStep(host, step, options.storage);
   return undefined;

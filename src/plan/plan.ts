@@ -63,7 +63,31 @@ export type PlanStep =
    * else: a deferred step resolves to steps that are applied (and undone)
    * like any other, or to work the rule does itself, all-or-nothing.
    */
-  | { kind: 'deferred'; title: string; rule: DeferredRule; decides: string; inputs: Record<string, unknown>; explain?: string[] };
+  | { kind: 'deferred'; title: string; rule: DeferredRule; decides: string; inputs: Record<string, unknown>; explain?: string[] }
+  /**
+   * Runs the health check of jail `jail` (`check` is the check as one line,
+   * for display: it is the jail's recorded check that runs) and records the
+   * result on the jail's dataset. `runs`: whether the jail runs when the
+   * step is applied (false: the result is `skipped`, recorded, never a
+   * failure). `onUnhealthy: 'fail'` makes an unhealthy result fail the step
+   * (and so undo its group); `'record'` only records it (the check after a
+   * rollback). Applied through `ApplyOptions.checkHealth`: the check is the
+   * jail layer's, not the plan's.
+   */
+  | { kind: 'health-check'; title: string; jail: string; check: string; runs: boolean; onUnhealthy: 'fail' | 'record' }
+  /**
+   * Steps with their own undo scope (docs/ARCHITECTURE.md § Plans), e.g. one
+   * jail's move to another basejail. They run in order; when one fails (an
+   * unhealthy `health-check` included), the undo lists of the group's
+   * completed steps run in reverse — the group's rollback — stopping at the
+   * first undo step that fails (the rest is left for a person, who is told);
+   * then, with `onFailure: 'undo-and-continue'`, the plan goes on with its
+   * next step: the failure is recorded (`ApplyResult.groups`), not thrown. A
+   * group that went through is kept: a later failure of the plan does not
+   * undo it. `id` names the group in that record. A group holds no lock and
+   * no group; a deferred step in it resolves to steps of the group.
+   */
+  | { kind: 'group'; title: string; id: string; steps: PlannedStep[]; onFailure: 'undo-and-continue' };
 
 /**
  * The closed set of rules a deferred step may name.
@@ -81,12 +105,21 @@ export type PlanStep =
  *   level `inputs.to` fixed at plan time (a catalogue that moved on since is
  *   refused as stale); for dist freebsd-update on a clone, the level known
  *   only after apply. All-or-nothing; the old basejail is never written.
+ * - `switch-jail-patch`: move the jail `inputs.jail` from the basejail
+ *   `inputs.from` to the newest basejail of `inputs.release` on that host —
+ *   the one a `build-patch-basejail` step before it left — when that is a
+ *   newer level (src/upgrade/patch-switch-step.ts): resolves to the same
+ *   steps a known target plans to (snapshot, stop, repoint the mount, start,
+ *   health check, each with its undo), or to none. For dist, whose level is
+ *   known after apply; it sits in the jail's group.
  */
-export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail'] as const;
+export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail', 'switch-jail-patch'] as const;
 export type DeferredRule = (typeof DEFERRED_RULES)[number];
 
 export type DeferredStep = Extract<PlanStep, { kind: 'deferred' }>;
 export type LockStep = Extract<PlanStep, { kind: 'lock' }>;
+export type HealthCheckStep = Extract<PlanStep, { kind: 'health-check' }>;
+export type GroupStep = Extract<PlanStep, { kind: 'group' }>;
 
 export interface PlannedStep {
   step: PlanStep;

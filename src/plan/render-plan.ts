@@ -1,7 +1,7 @@
 import { formatArgv, shellQuote } from '../host/host-errors.js';
 import type { StorageSettings } from '../model/settings.js';
 import { renderStorageOp } from '../storage/storage-op.js';
-import type { Plan, PlanStep } from './plan.js';
+import type { GroupStep, Plan, PlanStep } from './plan.js';
 
 /** How storage steps are rendered: the backend's settings and the data root. */
 export interface RenderContext {
@@ -44,7 +44,25 @@ export function renderStep(step: PlanStep, context: RenderContext = defaultConte
       return `# lock ${shellQuote(step.path)} on ${step.host} (${step.what}), held until the plan ends`;
     case 'deferred':
       return [`# known after apply (${step.rule}): ${step.decides}`, ...(step.explain ?? []).map((line) => (line.startsWith('#') ? line : `#   ${line}`))].join('\n');
+    case 'health-check':
+      return step.runs ? `# health check of ${step.jail}: ${step.check}${step.onUnhealthy === 'fail' ? ' (unhealthy: this step fails)' : ' (recorded)'}` : `# health check of ${step.jail}: skipped, it does not run (recorded)`;
+    case 'group':
+      return renderGroup(step, context);
   }
+}
+
+/** A group: its steps, then the undo its failure runs (every completed step's undo, in reverse), as comments. */
+function renderGroup(group: GroupStep, context: RenderContext): string {
+  const lines = [`# { ${group.title}`];
+  for (const { step } of group.steps) lines.push(`# ${step.title}`, renderStep(step, context));
+  const checked = group.steps.some(({ step }) => step.kind === 'health-check' && step.runs && step.onUnhealthy === 'fail');
+  const undo = [...group.steps].reverse().flatMap(({ undo: steps }) => steps ?? []);
+  if (undo.length > 0) {
+    lines.push(`# if ${checked ? 'the health check fails' : 'a step fails'}: the undo of the steps done so far${checked ? ' (so too when a step fails)' : ''}, last first, then the next step of the plan; for the whole group:`);
+    for (const step of undo) lines.push(...renderStep(step, context).split('\n').map((line) => `#   ${line}`));
+  }
+  lines.push(`# } ${group.title}`);
+  return lines.join('\n');
 }
 
 function uniqueMarker(body: string): string {

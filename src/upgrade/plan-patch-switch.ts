@@ -1,67 +1,98 @@
 /**
- * The plan that moves one jail to another basejail of the same release (a
- * patch level): snapshot its dataset, stop it when it runs, repoint the
- * basejail mount (a structured edit of its jail.conf.d file or its fstab:
- * relink-basejail-mount.ts), start it again. `rollback` is the way back after
- * a failed health check: stop, restore the old config, roll the dataset back
- * to the snapshot, start. Both are ordinary plans, so --dry-run prints them.
+ * One jail's move to another basejail of the same release (a patch level),
+ * as one `group` step (docs/ARCHITECTURE.md § Plans): snapshot its dataset,
+ * stop it when it runs, repoint the basejail mount (a structured edit of its
+ * jail.conf.d file or its fstab: relink-basejail-mount.ts), start it again,
+ * run its health check. Each step carries its undo, so a failing step or an
+ * unhealthy check undoes the group's completed steps, last first — the
+ * rollback: stop, roll the dataset back to the snapshot, the old mount,
+ * start, check again (recorded), drop the snapshot — and the plan goes on
+ * with the next jail.
+ *
+ * Why the undo sits where it does: the switch itself changes nothing in the
+ * dataset, so only once the jail has started on the new level (the `start`
+ * step) is there anything to roll back; a failed start is undone by the old
+ * mount and a start on it.
  */
 import type { Host } from '../host/host.js';
 import { jailDataset } from '../jail/dataset-names.js';
+import { describeHealthCheck } from '../jail/health/health-check.js';
 import type { JailInfo } from '../jail/read-jails.js';
-import { createPlan, type Plan, type PlannedStep } from '../plan/plan.js';
+import type { GroupStep, PlannedStep, PlanStep } from '../plan/plan.js';
 import { JailbuildError } from '../errors.js';
 import { relinkFstab, relinkJailConf } from './relink-basejail-mount.js';
 
-export interface PatchSwitchPlan {
-  /** Snapshot, stop, relink, start. */
-  plan: Plan;
-  /** Stop, restore the config, roll back, start: run when the health check fails. */
-  rollback: Plan;
+export interface PatchSwitchOptions {
+  host: Host;
+  /** Mount sources: the basejail the jail mounts now and the one it moves to. */
+  fromPath: string;
+  toPath: string;
+  /** The levels, for titles (`15.0-RELEASE-p2`; the path when unknown). */
+  label: string;
+  fromLabel: string;
+  /** The jail dataset's snapshot name (`pre-upgrade-…`). */
   snapshot: string;
-  /** Whether the jail runs (and is therefore restarted and checked). */
-  running: boolean;
+  /** Keep the snapshot once the jail is on the new level. @default true */
+  keepSnapshot?: boolean;
 }
 
-export async function planPatchSwitch(jail: JailInfo, options: { host: Host; fromPath: string; toPath: string; label: string; snapshot: string }): Promise<PatchSwitchPlan> {
-  const { host, toPath, snapshot } = options;
+export type PatchSwitchJail = Pick<JailInfo, 'name' | 'conf' | 'path' | 'params' | 'state' | 'healthCheck'>;
+
+/** The group's id: the report finds each jail's outcome by it. */
+export function patchGroupId(jail: string): string {
+  return `patch-${jail}`;
+}
+
+/** The steps of one jail's move, each with its undo (module comment). */
+export async function planPatchSwitch(jail: PatchSwitchJail, options: PatchSwitchOptions): Promise<PlannedStep[]> {
+  const { host, toPath, fromPath, snapshot, label, fromLabel } = options;
   if (jail.conf === undefined) throw new JailbuildError('E_UPGRADE_NO_CONF', `jail ${jail.name} has no jail.conf.d file; recreate it before upgrading`, { data: { jail: jail.name } });
-  const confText = (await host.readFile(jail.conf)) ?? '';
-  const relinkOptions = { jail: jail.name, jailPath: jail.path, newBasejailPath: toPath, file: jail.conf };
+  const conf = jail.conf;
+  const confText = (await host.readFile(conf)) ?? '';
+  const relinkOptions = { jail: jail.name, jailPath: jail.path, newBasejailPath: toPath, file: conf };
   const relinked = relinkJailConf(confText, relinkOptions);
   let file: { path: string; before: string; after: string };
   if (relinked.via.kind === 'mount.fstab') {
     const path = relinked.via.fstab;
     const before = await host.readFile(path);
-    if (before === undefined) throw new JailbuildError('E_UPGRADE_NO_BASEJAIL_MOUNT', `${jail.conf} names mount.fstab ${path}, which does not exist; recreate it before upgrading`, { data: { path } });
+    if (before === undefined) throw new JailbuildError('E_UPGRADE_NO_BASEJAIL_MOUNT', `${conf} names mount.fstab ${path}, which does not exist; recreate it before upgrading`, { data: { path } });
     file = { path, before, after: relinkFstab(before, { ...relinkOptions, file: path }) };
   } else {
-    file = { path: jail.conf, before: confText, after: relinked.text };
+    file = { path: conf, before: confText, after: relinked.text };
   }
   const dataset = jailDataset(jail.name);
   const running = jail.state === 'running';
-  const stop = { kind: 'run' as const, title: `stop ${jail.name}`, argv: ['jail', '-f', jail.conf, '-r', jail.name] };
-  const start = (what: string) => ({ kind: 'run' as const, title: `start ${jail.name} on ${what}`, argv: ['jail', '-f', jail.conf as string, '-c', jail.name] });
+  // Fresh objects for every use: a step is told apart from another by identity while it is applied.
+  const stop = (okExitCodes?: number[]): PlanStep => ({ kind: 'run', title: `stop ${jail.name}`, argv: ['jail', '-f', conf, '-r', jail.name], ...(okExitCodes ? { okExitCodes } : {}) });
+  const start = (on: string): PlanStep => ({ kind: 'run', title: `start ${jail.name} on ${on}`, argv: ['jail', '-f', conf, '-c', jail.name] });
+  const check = (after: 'switch' | 'rollback'): PlanStep[] =>
+    jail.healthCheck === undefined
+      ? []
+      : [
+          after === 'switch'
+            ? { kind: 'health-check', title: `health check of ${jail.name} on ${label}`, jail: jail.name, check: describeHealthCheck(jail.healthCheck), runs: running, onUnhealthy: 'fail' }
+            : { kind: 'health-check', title: `health check of ${jail.name} on ${fromLabel} again`, jail: jail.name, check: describeHealthCheck(jail.healthCheck), runs: running, onUnhealthy: 'record' },
+        ];
   const steps: PlannedStep[] = [
-    // A restore point: the switch itself changes nothing in the dataset, so a failed step is undone by the
-    // steps below (old mount, started again); only the health rollback stops the jail and rolls it back.
-    { step: { kind: 'storage', title: `snapshot ${dataset}@${snapshot}`, op: { op: 'snapshot', name: dataset, snapshot } } },
+    { step: { kind: 'storage', title: `snapshot ${dataset}@${snapshot}`, op: { op: 'snapshot', name: dataset, snapshot } }, undo: [{ kind: 'storage', title: `drop ${dataset}@${snapshot}`, op: { op: 'destroy-snapshot', name: dataset, snapshot } }] },
   ];
-  if (running) steps.push({ step: stop, undo: [start(`${options.fromPath} again`)] });
+  if (running) steps.push({ step: stop(), undo: [start(`${fromLabel} again`), ...check('rollback')] });
   steps.push({
     step: { kind: 'write-file', title: `mount ${toPath} as ${jail.name}'s basejail (${file.path})`, path: file.path, content: file.after, mode: 0o644 },
-    undo: [{ kind: 'write-file', title: `restore ${file.path}`, path: file.path, content: file.before, mode: 0o644 }],
+    undo: [{ kind: 'write-file', title: `mount ${fromPath} as ${jail.name}'s basejail again (${file.path})`, path: file.path, content: file.before, mode: 0o644 }],
   });
-  if (running) steps.push({ step: start(options.label), undo: [stop] });
-  const rollbackSteps: PlannedStep[] = [];
-  if (running) rollbackSteps.push({ step: { ...stop, okExitCodes: [0, 1] } });
-  rollbackSteps.push({ step: { kind: 'write-file', title: `mount ${options.fromPath} as ${jail.name}'s basejail again (${file.path})`, path: file.path, content: file.before, mode: 0o644 } });
-  rollbackSteps.push({ step: { kind: 'storage', title: `roll ${dataset} back to @${snapshot}`, op: { op: 'rollback', name: dataset, snapshot } } });
-  if (running) rollbackSteps.push({ step: start(options.fromPath) });
-  return {
-    plan: createPlan(`switch jail ${jail.name} to ${options.label}`, steps),
-    rollback: createPlan(`roll jail ${jail.name} back to ${options.fromPath}`, rollbackSteps),
-    snapshot,
-    running,
-  };
+  if (running) {
+    steps.push({
+      step: start(label),
+      undo: [stop([0, 1]), { kind: 'storage', title: `roll ${dataset} back to @${snapshot}`, op: { op: 'rollback', name: dataset, snapshot } }],
+    });
+  }
+  for (const step of check('switch')) steps.push({ step });
+  if (options.keepSnapshot === false) steps.push({ step: { kind: 'storage', title: `drop ${dataset}@${snapshot} (--no-keep-snapshot)`, op: { op: 'destroy-snapshot', name: dataset, snapshot } } });
+  return steps;
+}
+
+/** One jail's move as a group: a failure rolls that jail back and the plan goes on with the next. */
+export function patchGroup(jail: string, title: string, steps: PlannedStep[]): PlannedStep & { step: GroupStep } {
+  return { step: { kind: 'group', title, id: patchGroupId(jail), onFailure: 'undo-and-continue', steps } };
 }

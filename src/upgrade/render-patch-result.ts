@@ -1,6 +1,7 @@
 /**
- * A patch upgrade for people: the plan (--dry-run) or what happened, per
- * jail, with health output. `--json` prints the result value itself.
+ * A patch upgrade for people: the plan (--dry-run: the value apply would
+ * run, rendered) or what happened, per jail, with health output. `--json`
+ * prints the result value itself, the plan included.
  */
 import { renderPlan, type RenderContext } from '../plan/render-plan.js';
 import { shortLevel } from '../jail/patch-level.js';
@@ -25,9 +26,9 @@ export function renderPatchResult(result: PatchUpgradeResult, context: RenderCon
     const head = `jail ${j.jail}: ${j.status} ${shortLevel(j.from)} → ${j.status === 'rolled-back' ? `${shortLevel(j.to)}, back on ${shortLevel(j.from)}` : shortLevel(j.to ?? b.toLevel)}`;
     lines.push(j.reason === undefined ? head : `${head}: ${j.reason}`);
     for (const line of j.log) lines.push(`  ${line}`);
-    if (j.plan !== undefined) lines.push(renderPlan(j.plan, context).trimEnd());
-    if (j.rollbackPlan !== undefined) lines.push(`# if the health check fails:\n${renderPlan(j.rollbackPlan, context).trimEnd()}`);
   }
+  // --dry-run: the one plan apply would run (the build, then each jail's group with its rollback).
+  if (b.status === 'planned') lines.push(renderPlan(result.plan, context).trimEnd());
   for (const d of result.unusedBasejails) lines.push(`${d} is no longer mounted by any jail: jailbuild prune lists it, jailbuild prune --yes removes it`);
   return lines.join('\n');
 }

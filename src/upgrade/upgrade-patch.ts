@@ -1,42 +1,51 @@
 /**
- * `jailbuild upgrade <release>`: a patch upgrade as a new immutable basejail.
+ * `jailbuild upgrade <release>`: a patch upgrade as a new immutable basejail,
+ * planned to one `Plan` and applied exactly (docs/ARCHITECTURE.md § Plans,
+ * § Patch levels and health checks):
  *
- * 1. Build `basejail/<release>-pN` beside the newest basejail of the release
- *    (a BasejailBuilder: freebsd-update on a clone, or the pkgbase catalogue),
- *    or reuse it when an earlier run built it. The old basejail is not touched.
- * 2. For each jail on an older patch level of that release, one at a time:
- *    snapshot its dataset, stop it, repoint its basejail mount, start it,
- *    run its health check (health/). Unhealthy (or a failing step): stop,
- *    restore the old mount, roll the dataset back, start it, check again —
- *    the jail runs on its old patch level and the report says so with the
- *    health output. Healthy: the jail stays on the new level.
- * 3. The old basejail stays until `jailbuild prune`, which offers it once no
- *    jail mounts it (find-prunable.ts counts mounts).
+ * 1. the host's lock;
+ * 2. the deferred step `build-patch-basejail` (patch-build-step.ts): build
+ *    `basejail/<release>-pN` beside the newest basejail of the release (a
+ *    BasejailBuilder: freebsd-update on a clone, or the pkgbase catalogue at
+ *    the level the plan fixed), or reuse it when an earlier run built it. The
+ *    old basejail is not touched;
+ * 3. per jail on an older patch level of that release, one group
+ *    (plan-patch-switch.ts): snapshot its dataset, stop it, repoint its
+ *    basejail mount, start it, run its health check. Unhealthy (or a failing
+ *    step): the group's undo — stop, roll the dataset back, the old mount,
+ *    start, check again — and the plan goes on with the next jail; the report
+ *    says so with the health output. For dist the target is known after
+ *    apply: the group holds the deferred step `switch-jail-patch`
+ *    (patch-switch-step.ts), which resolves to those steps once the build ran.
  *
- * `--dry-run` builds nothing: the plan shows the build (each package's
- * version change for pkgbase, the freebsd-update level change for dist) and
- * each jail's switch and rollback plans.
+ * The old basejail stays until `jailbuild prune`, which offers it once no
+ * jail mounts it (find-prunable.ts counts mounts). `--dry-run` prints that
+ * plan (and `--json` holds it as `plan`); the report is derived from what
+ * apply recorded.
  */
+import { createHash } from 'node:crypto';
 import type { Settings } from '../model/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
 import { checkJailHealth } from '../jail/health/check-jail-health.js';
 import type { HealthResult, RunHealthCheckOptions } from '../jail/health/run-health-check.js';
 import type { Host } from '../host/host.js';
-import { withLock } from '../host/with-lock.js';
-import { BASEJAIL_PARENT, jailDataset } from '../jail/dataset-names.js';
+import { BASEJAIL_PARENT, basejailDataset } from '../jail/dataset-names.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
-import { applyPlan } from '../plan/apply-plan.js';
-import type { Plan } from '../plan/plan.js';
+import { applyPlan, PLAN_STALE, type ApplyOptions, type GroupOutcome, type HealthCheckOutcome } from '../plan/apply-plan.js';
+import { hostLockStep } from '../plan/host-lock.js';
+import { createPlan, type DeferredStep, type HealthCheckStep, type Plan, type PlannedStep } from '../plan/plan.js';
+import { renderStep, type RenderContext } from '../plan/render-plan.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { Warn } from '../warn.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import type { DatasetInfo, StorageBackend } from '../storage/storage-backend.js';
-import type { BasejailBuilder, BasejailSource, PackageVersionChange, PatchPreview } from './basejail-builder.js';
+import type { BasejailBuilder, BasejailSource, BuiltBasejail, PackageVersionChange, PatchPreview } from './basejail-builder.js';
 import { findPrunable } from './find-prunable.js';
 import { jailBasejail } from './jail-basejail.js';
 import { basejailLevel, basejailsOfRelease, patchNumber } from '../jail/patch-level.js';
-import { chooseBasejailBuilder } from './patch-build-step.js';
-import { planPatchSwitch } from './plan-patch-switch.js';
+import { chooseBasejailBuilder, patchBuildStep, resolvePatchBuild } from './patch-build-step.js';
+import { patchGroup, patchGroupId, planPatchSwitch } from './plan-patch-switch.js';
+import { patchSwitchStep, resolvePatchSwitch } from './patch-switch-step.js';
 import { preUpgradeSnapshotName } from './snapshot-name.js';
 
 export interface PatchUpgradeRequest {
@@ -88,9 +97,6 @@ export interface JailPatchReport {
   reason?: string;
   /** What happened, in order, one line each: the log. */
   log: string[];
-  /** --dry-run: the switch and its rollback. */
-  plan?: Plan;
-  rollbackPlan?: Plan;
 }
 
 export interface PatchUpgradeResult {
@@ -112,6 +118,8 @@ export interface PatchUpgradeResult {
   unusedBasejails: string[];
   /** True when the build and every jail went through. */
   ok: boolean;
+  /** The one plan: what --dry-run prints and what apply ran. */
+  plan: Plan;
 }
 
 /** The newest basejail of the release, or a usage error naming bootstrap. */
@@ -122,10 +130,45 @@ export async function newestBasejail(storage: StorageBackend, release: string): 
   return newest;
 }
 
-export async function upgradePatch(request: PatchUpgradeRequest): Promise<PatchUpgradeResult> {
+/** A planned patch upgrade: the plan and what applying it needs to tell what happened. */
+export interface PlannedPatchUpgrade {
+  request: PatchUpgradeRequest;
+  plan: Plan;
+  /** The report before apply (`planned`, `up-to-date`). */
+  result: PatchUpgradeResult;
+  builder: BasejailBuilder;
+  /** The jails on the release, each with the basejail it mounts. */
+  jails: Array<{ jail: JailInfo; basejail: DatasetInfo }>;
+  snapshot: string;
+  /** The files the plan's switches were computed from (each moving jail's jail.conf.d file, its fstab): `plan.observed` hashes them. */
+  observedFiles: string[];
+}
+
+/**
+ * What the plan was computed from, as one sha256 (`Plan.observed`): the
+ * basejails of the release and the files the switches edit. Apply checks it
+ * again under the host's lock, so an edit made between planning and the
+ * lock refuses the plan instead of being overwritten.
+ */
+async function observePatchState(host: Host, storage: StorageBackend, release: string, files: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const b of basejailsOfRelease(await storage.list(BASEJAIL_PARENT), release)) hash.update(`basejail ${b.name} ${basejailLevel(b) ?? '-'}\n`);
+  for (const file of files) hash.update(`file ${file} ${(await host.readFile(file)) ?? '(absent)'}\n`);
+  return hash.digest('hex');
+}
+
+/**
+ * The basejail a pkgbase build leaves, known at plan time: the catalogue's
+ * level fixes it (patch-build-step.ts refuses another at apply time); the
+ * current one when nothing changes (build-pkgbase-basejail.ts, `up-to-date`).
+ */
+function plannedTarget(current: DatasetInfo, preview: PatchPreview): string | undefined {
+  if (preview.to === undefined) return undefined;
+  return basejailLevel(current) === preview.to && preview.packages.length === 0 ? current.name : basejailDataset(preview.to);
+}
+
+export async function planPatchUpgrade(request: PatchUpgradeRequest): Promise<PlannedPatchUpgrade> {
   const { settings, host, storage } = request;
-  const onProgress = request.onProgress ?? ignoreProgress;
-  const dryRun = request.dryRun ?? settings.dryRun;
   const release = parseReleaseName(request.release).name;
   const current = await newestBasejail(storage, release);
   const now = request.now ?? new Date();
@@ -141,69 +184,214 @@ export async function upgradePatch(request: PatchUpgradeRequest): Promise<PatchU
     const mounted = await jailBasejail(jail, host, basejails);
     if (mounted !== undefined && mounted.properties.release === release) onRelease.push({ jail, basejail: mounted });
   }
-
+  const snapshot = preUpgradeSnapshotName(now);
+  const keepSnapshot = request.keepSnapshot !== false;
+  const render: RenderContext = { storage: settings.storage, root: settings.root };
+  const steps: PlannedStep[] = [{ step: hostLockStep(settings.lockDir, host.name) }, patchBuildStep(preview, { conf: request.conf, pkgbaseRepositories: request.pkgbaseRepositories })];
+  const target = plannedTarget(current, preview);
+  const jails: JailPatchReport[] = [];
+  const observedFiles: string[] = [];
+  for (const { jail, basejail } of onRelease) {
+    const level = basejailLevel(basejail);
+    const report: JailPatchReport = { jail: jail.name, from: level, to: preview.to, fromBasejail: basejail.name, toBasejail: target, status: 'planned', health: undefined, rollbackHealth: undefined, snapshot: undefined, log: [] };
+    jails.push(report);
+    if (preview.to !== undefined && (basejail.name === target || patchNumber(level) >= patchNumber(preview.to))) {
+      report.status = 'up-to-date';
+      continue;
+    }
+    const fromLabel = level ?? basejail.name;
+    const toLabel = preview.to ?? `${release}-p<N>`;
+    // dist: the level is only known once freebsd-update fetch ran: the steps are shown with `-p<N>` and resolved by their rule.
+    const toPath = target !== undefined ? storage.pathOf(target) : `${storage.pathOf(`${BASEJAIL_PARENT}/${release}`)}-p<N>`;
+    const switchSteps = await planPatchSwitch(jail, { host, fromPath: basejail.path, toPath, label: toLabel, fromLabel, snapshot, keepSnapshot });
+    for (const { step } of switchSteps) if (step.kind === 'write-file' && !observedFiles.includes(step.path)) observedFiles.push(step.path);
+    if (jail.conf !== undefined && !observedFiles.includes(jail.conf)) observedFiles.push(jail.conf);
+    const title = `move ${jail.name} ${fromLabel} → ${toLabel}`;
+    if (target !== undefined) {
+      steps.push(patchGroup(jail.name, title, switchSteps));
+    } else {
+      // Shown as comments throughout (a jail.conf line may start with `#` itself).
+      const explain = renderStep(patchGroup(jail.name, title, switchSteps).step, render).split('\n').map((line) => `#   ${line}`);
+      steps.push(patchGroup(jail.name, title, [patchSwitchStep({ jail: jail.name, release, from: basejail.name, snapshot, keepSnapshot }, { fromLevel: fromLabel, explain })]));
+    }
+    report.log.push(jail.healthCheck === undefined ? 'no health check: the switch stands once the jail starts' : `health check after the switch: ${jail.state === 'running' ? 'run' : 'skipped (not running)'}; unhealthy → roll back`);
+  }
+  const plan: Plan = {
+    ...createPlan(`patch upgrade of ${release}: build the newer basejail${onRelease.length > 0 ? `, move ${onRelease.map((j) => j.jail.name).join(', ')}` : ''}`, steps),
+    observed: await observePatchState(host, storage, release, observedFiles),
+  };
   const result: PatchUpgradeResult = {
     release,
     source: builder.source,
     basejail: { from: current.name, fromLevel: basejailLevel(current), to: undefined, toLevel: preview.to, status: 'planned', packages: preview.packages },
     preview,
-    jails: [],
+    jails,
     unusedBasejails: [],
     ok: true,
+    plan,
   };
-  const snapshot = preUpgradeSnapshotName(now);
+  return { request, plan, result, builder, jails: onRelease, snapshot, observedFiles };
+}
 
-  if (dryRun) {
-    for (const { jail, basejail } of onRelease) {
-      const level = basejailLevel(basejail);
-      const report: JailPatchReport = { jail: jail.name, from: level, to: preview.to, fromBasejail: basejail.name, toBasejail: undefined, status: 'planned', health: undefined, rollbackHealth: undefined, snapshot: undefined, log: [] };
-      if (preview.to !== undefined && patchNumber(level) >= patchNumber(preview.to)) {
-        report.status = 'up-to-date';
-      } else {
-        const label = preview.to ?? `${release}-p<N>`;
-        // dist: the level is only known once freebsd-update fetch ran: the path is shown with `-p<N>`.
-        const toPath = preview.to !== undefined ? storage.pathOf(`${BASEJAIL_PARENT}/${label}`) : `${storage.pathOf(`${BASEJAIL_PARENT}/${release}`)}-p<N>`;
-        const planned = await planPatchSwitch(jail, { host, fromPath: basejail.path, toPath, label, snapshot });
-        report.plan = planned.plan;
-        report.rollbackPlan = planned.rollback;
-        report.log.push(jail.healthCheck === undefined ? 'no health check: the switch stands once the jail starts' : `health check after the switch: ${jail.state === 'running' ? 'run' : 'skipped (not running)'}; unhealthy → roll back`);
-      }
-      result.jails.push(report);
+export async function upgradePatch(request: PatchUpgradeRequest): Promise<PatchUpgradeResult> {
+  const planned = await planPatchUpgrade(request);
+  if (request.dryRun ?? request.settings.dryRun) return planned.result;
+  return applyPatchUpgrade(planned);
+}
+
+/** The rule's build, with the builder the plan was made with (a caller's own, or the one the rule would choose). */
+async function buildPlanned(planned: PlannedPatchUpgrade, step: DeferredStep, onProgress: OnProgress): Promise<BuiltBasejail> {
+  const { settings, host, storage, builder, warn, now } = planned.request;
+  if (builder === undefined) return resolvePatchBuild(step, { settings, host, storage, warn, onProgress, now });
+  const to = step.inputs.to;
+  if (typeof to === 'string') {
+    const offered = (await builder.preview()).to;
+    if (offered !== to) throw new JailbuildError(PLAN_STALE, `the builder now offers ${offered ?? 'no level'}, the plan was made for ${to}; make the plan again`, { exitCode: 2, data: { planned: to, offered } });
+  }
+  return builder.build(onProgress);
+}
+
+/**
+ * Applies `plan` (the planned one, or the same value back from JSON) under
+ * the host's lock and tells what happened. A build that fails leaves every
+ * jail where it is (`skipped`); a stale plan is refused (E_PLAN_STALE, exit 2).
+ */
+export async function applyPatchUpgrade(planned: PlannedPatchUpgrade, plan: Plan = planned.plan): Promise<PatchUpgradeResult> {
+  const { settings, host, storage } = planned.request;
+  const onProgress = planned.request.onProgress ?? ignoreProgress;
+  const result: PatchUpgradeResult = { ...planned.result, basejail: { ...planned.result.basejail }, jails: [], plan };
+  const byName = new Map(planned.jails.map((j) => [j.jail.name, j]));
+  const health = new Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>();
+  const moves = new Map<string, { from: DatasetInfo; to: DatasetInfo } | undefined>();
+  let built: BuiltBasejail | undefined;
+  let building = false;
+  const options: ApplyOptions = {
+    storage,
+    onProgress,
+    observe: () => observePatchState(host, storage, result.release, planned.observedFiles),
+    resolvers: {
+      'build-patch-basejail': async (step) => {
+        building = true;
+        built = await buildPlanned(planned, step, onProgress);
+        return undefined;
+      },
+      'switch-jail-patch': (step) => resolvePatchSwitch(step, { settings, host, storage, jails: new Map(planned.jails.map((j) => [j.jail.name, j.jail])), onResolved: (jail, move) => moves.set(jail, move) }),
+    },
+    checkHealth: healthChecker(byName, planned.request, health),
+  };
+  let groups: GroupOutcome[];
+  try {
+    groups = (await applyPlan(host, plan, options)).groups;
+  } catch (error) {
+    const stale = error instanceof JailbuildError && (error.code === PLAN_STALE || error.code === 'E_PLAN_FILE');
+    if (!building || built !== undefined || stale) throw error;
+    result.basejail.status = 'failed';
+    result.basejail.reason = error instanceof Error ? error.message : String(error);
+    result.ok = false;
+    for (const { jail, basejail } of planned.jails) {
+      result.jails.push({ jail: jail.name, from: basejailLevel(basejail), to: undefined, fromBasejail: basejail.name, toBasejail: undefined, status: 'skipped', health: undefined, rollbackHealth: undefined, snapshot: undefined, reason: `the new basejail could not be built: ${result.basejail.reason}`, log: [] });
     }
     return result;
   }
+  if (built === undefined) throw new Error('defense in depth: a patch upgrade plan without its build step');
+  result.basejail.status = built.status;
+  result.basejail.to = built.dataset;
+  result.basejail.toLevel = built.level;
+  if (built.packages.length > 0) result.basejail.packages = built.packages;
+  const target = (await storage.get(built.dataset)) as DatasetInfo;
+  for (const planReport of planned.result.jails) {
+    const entry = byName.get(planReport.jail) as { jail: JailInfo; basejail: DatasetInfo };
+    const outcome = groups.find((g) => g.id === patchGroupId(planReport.jail));
+    if (outcome === undefined) {
+      result.jails.push({ ...planReport, status: 'up-to-date', to: basejailLevel(target), toBasejail: target.name, log: [] });
+      continue;
+    }
+    const to = moves.has(planReport.jail) ? moves.get(planReport.jail)?.to : target;
+    const report = jailReport(entry.jail, entry.basejail, to ?? target, outcome, { snapshot: planned.snapshot, keepSnapshot: planned.request.keepSnapshot !== false, health: health.get(planReport.jail), moved: to !== undefined, onProgress });
+    if (report.status === 'rolled-back' || report.status === 'failed') result.ok = false;
+    result.jails.push(report);
+  }
+  const left = new Set(result.jails.filter((r) => r.status === 'upgraded').map((r) => r.fromBasejail));
+  if (left.size > 0) {
+    const { unused } = await findPrunable({ settings, host, storage });
+    result.unusedBasejails = unused.filter((i) => i.kind === 'basejail' && left.has(i.dataset)).map((i) => i.dataset);
+  }
+  return result;
+}
 
-  return withLock(host, `${settings.lockDir}/upgrade-basejail_${release}.lock`, `patch upgrade of ${release}`, async () => {
-    let built;
-    try {
-      built = await builder.build(onProgress);
-    } catch (error) {
-      result.basejail.status = 'failed';
-      result.basejail.reason = error instanceof Error ? error.message : String(error);
-      result.ok = false;
-      for (const { jail, basejail } of onRelease) {
-        result.jails.push({ jail: jail.name, from: basejailLevel(basejail), to: undefined, fromBasejail: basejail.name, toBasejail: undefined, status: 'skipped', health: undefined, rollbackHealth: undefined, snapshot: undefined, reason: `the new basejail could not be built: ${result.basejail.reason}`, log: [] });
-      }
-      return result;
-    }
-    result.basejail.status = built.status;
-    result.basejail.to = built.dataset;
-    result.basejail.toLevel = built.level;
-    if (built.packages.length > 0) result.basejail.packages = built.packages;
-    const target = (await storage.get(built.dataset)) as DatasetInfo;
+/** Runs a health-check step's check on the jail the plan was made for, and keeps its result for the report. */
+function healthChecker(
+  jails: ReadonlyMap<string, { jail: JailInfo }>,
+  request: Pick<PatchUpgradeRequest, 'host' | 'storage' | 'health'>,
+  results: Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>,
+): (step: HealthCheckStep) => Promise<HealthCheckOutcome> {
+  return async (step) => {
+    const jail = jails.get(step.jail)?.jail;
+    if (jail === undefined) throw new Error(`defense in depth: a health-check step for ${step.jail}, a jail this plan does not move`);
+    const checked = await checkJailHealth(jail, { host: request.host, storage: request.storage, running: step.runs, ...request.health });
+    if (checked === undefined) return { status: 'skipped', output: `${step.jail} has no health check` };
+    const kept = results.get(step.jail) ?? {};
+    if (step.onUnhealthy === 'fail') kept.health = checked;
+    else kept.rollbackHealth = checked;
+    results.set(step.jail, kept);
+    return { status: checked.status, output: checked.output };
+  };
+}
 
-    for (const { jail, basejail } of onRelease) {
-      const report = await switchJailPatch(jail, basejail, target, { host, storage, snapshot, onProgress, ...(request.keepSnapshot === undefined ? {} : { keepSnapshot: request.keepSnapshot }), ...(request.health ? { health: request.health } : {}) });
-      if (report.status === 'rolled-back' || report.status === 'failed') result.ok = false;
-      result.jails.push(report);
+/** One jail's report from its group's outcome: upgraded, rolled back (and why), failed (the rollback too), or up to date (nothing to move to). */
+function jailReport(
+  jail: JailInfo,
+  from: DatasetInfo,
+  to: DatasetInfo,
+  outcome: GroupOutcome,
+  context: { snapshot: string; keepSnapshot: boolean; health: { health?: HealthResult; rollbackHealth?: HealthResult } | undefined; moved: boolean; onProgress: OnProgress },
+): JailPatchReport {
+  const { snapshot } = context;
+  const report: JailPatchReport = { jail: jail.name, from: basejailLevel(from), to: basejailLevel(to), fromBasejail: from.name, toBasejail: to.name, status: 'up-to-date', health: context.health?.health, rollbackHealth: context.health?.rollbackHealth, snapshot: undefined, log: [] };
+  if (!context.moved) return report;
+  const running = jail.state === 'running';
+  const label = report.to ?? to.name;
+  const fromLabel = report.from ?? from.name;
+  const log = (line: string) => {
+    report.log.push(line);
+    context.onProgress({ kind: 'info', message: `${jail.name}: ${line}` });
+  };
+  const healthLine = (h: HealthResult) => log(`health on ${label}: ${h.status} after ${h.tries} tr${h.tries === 1 ? 'y' : 'ies'} (${h.check}): ${h.output}`);
+  const unhealthy = report.health?.status === 'unhealthy' && outcome.failed?.kind === 'health-check';
+  if (outcome.status === 'done') {
+    log(`snapshot @${snapshot}; basejail mount → ${to.path}${running ? '; restarted' : ' (not running: not started)'}`);
+    if (report.health !== undefined) healthLine(report.health);
+    report.status = 'upgraded';
+    if (context.keepSnapshot) report.snapshot = snapshot;
+    return report;
+  }
+  const error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+  let failure: string;
+  if (unhealthy) {
+    log(`snapshot @${snapshot}; basejail mount → ${to.path}${running ? '; restarted' : ''}`);
+    healthLine(report.health as HealthResult);
+    failure = `health check failed on ${label}: ${(report.health as HealthResult).output}`;
+  } else {
+    failure = `switch failed: ${error}`;
+  }
+  if (outcome.status === 'undone') {
+    report.status = 'rolled-back';
+    if (unhealthy) {
+      log(`rolled back: basejail mount → ${from.path}, dataset @${snapshot}${running ? ', restarted' : ''}`);
+      report.reason = `${failure}; ${jail.name} runs on ${fromLabel} again`;
+      if (report.rollbackHealth !== undefined) log(`health on ${fromLabel} after the rollback: ${report.rollbackHealth.status} (${report.rollbackHealth.output})`);
+    } else {
+      report.reason = `switch failed and was undone: ${error}`;
+      log(report.reason);
     }
-    const left = new Set(result.jails.filter((r) => r.status === 'upgraded').map((r) => r.fromBasejail));
-    if (left.size > 0) {
-      const { unused } = await findPrunable({ settings, host, storage });
-      result.unusedBasejails = unused.filter((i) => i.kind === 'basejail' && left.has(i.dataset)).map((i) => i.dataset);
-    }
-    return result;
-  });
+    return report;
+  }
+  const undoError = outcome.undoError instanceof Error ? outcome.undoError.message : String(outcome.undoError);
+  report.status = 'failed';
+  report.snapshot = snapshot;
+  report.reason = `${failure}; the rollback failed too: ${undoError} — restore ${jail.name} by hand from @${snapshot} and its mount of ${from.path}`;
+  log(report.reason);
+  return report;
 }
 
 export interface SwitchJailPatchContext {
@@ -217,60 +405,26 @@ export interface SwitchJailPatchContext {
   health?: RunHealthCheckOptions;
 }
 
-/** Moves one jail from basejail `from` to `to`: switch, restart, health check, rollback when unhealthy (module comment, step 2). */
+/**
+ * Moves one jail from basejail `from` to `to` (the fleet's `patch: latest`):
+ * the same group a patch upgrade plans for it, applied as a plan of its own.
+ * No lock step: the caller holds the host's lock.
+ */
 export async function switchJailPatch(jail: JailInfo, from: DatasetInfo, to: DatasetInfo, context: SwitchJailPatchContext): Promise<JailPatchReport> {
-  const { host, storage, onProgress, snapshot } = context;
-  const report: JailPatchReport = { jail: jail.name, from: basejailLevel(from), to: basejailLevel(to), fromBasejail: from.name, toBasejail: to.name, status: 'up-to-date', health: undefined, rollbackHealth: undefined, snapshot: undefined, log: [] };
-  if (from.name === to.name || patchNumber(report.from) >= patchNumber(report.to)) return report;
-  const id = `patch-${jail.name}`;
-  const title = `switch ${jail.name} ${report.from ?? '?'} → ${report.to ?? '?'}`;
-  onProgress({ kind: 'step', id, title, state: 'start' });
-  const label = report.to ?? to.name;
-  const planned = await planPatchSwitch(jail, { host, fromPath: from.path, toPath: to.path, label, snapshot });
-  const log = (line: string) => {
-    report.log.push(line);
-    onProgress({ kind: 'info', message: `${jail.name}: ${line}` });
-  };
-  let failure: string | undefined;
-  try {
-    await applyPlan(host, planned.plan, { storage });
-    log(`snapshot @${snapshot}; basejail mount → ${to.path}${planned.running ? '; restarted' : ' (not running: not started)'}`);
-  } catch (error) {
-    // applyPlan ran the undo steps: the old mount back, the jail started again on it.
-    report.status = 'rolled-back';
-    report.reason = `switch failed and was undone: ${error instanceof Error ? error.message : String(error)}`;
-    log(report.reason);
-    await storage.destroySnapshot(jailDataset(jail.name), snapshot).catch(() => undefined);
-    onProgress({ kind: 'step', id, title, state: 'fail', detail: report.reason });
-    return report;
+  const { host, storage, snapshot } = context;
+  const fromLevel = basejailLevel(from);
+  const toLevel = basejailLevel(to);
+  if (from.name === to.name || patchNumber(fromLevel) >= patchNumber(toLevel)) {
+    return { jail: jail.name, from: fromLevel, to: toLevel, fromBasejail: from.name, toBasejail: to.name, status: 'up-to-date', health: undefined, rollbackHealth: undefined, snapshot: undefined, log: [] };
   }
-  report.health = await checkJailHealth(jail, { host, storage, running: planned.running, ...context.health });
-  if (report.health !== undefined) log(`health on ${label}: ${report.health.status} after ${report.health.tries} tr${report.health.tries === 1 ? 'y' : 'ies'} (${report.health.check}): ${report.health.output}`);
-  if (report.health?.status === 'unhealthy') failure = `health check failed on ${label}: ${report.health.output}`;
-
-  if (failure === undefined) {
-    report.status = 'upgraded';
-    if (context.keepSnapshot === false) await storage.destroySnapshot(jailDataset(jail.name), snapshot);
-    else report.snapshot = snapshot;
-    onProgress({ kind: 'step', id, title, state: 'done', detail: report.health === undefined ? 'no health check' : `health ${report.health.status}` });
-    return report;
-  }
-  try {
-    await applyPlan(host, planned.rollback, { storage });
-    log(`rolled back: basejail mount → ${from.path}, dataset @${snapshot}${planned.running ? ', restarted' : ''}`);
-    report.status = 'rolled-back';
-    report.reason = `${failure}; ${jail.name} runs on ${report.from ?? from.name} again`;
-    report.rollbackHealth = await checkJailHealth(jail, { host, storage, running: planned.running, ...context.health });
-    if (report.rollbackHealth !== undefined) log(`health on ${report.from ?? from.name} after the rollback: ${report.rollbackHealth.status} (${report.rollbackHealth.output})`);
-    await storage.destroySnapshot(jailDataset(jail.name), snapshot).catch(() => undefined);
-  } catch (error) {
-    report.status = 'failed';
-    report.snapshot = snapshot;
-    report.reason = `${failure}; the rollback failed too: ${error instanceof Error ? error.message : String(error)} — restore ${jail.name} by hand from @${snapshot} and its mount of ${from.path}`;
-    log(report.reason);
-  }
-  onProgress({ kind: 'step', id, title, state: 'fail', detail: report.reason });
-  return report;
+  const keepSnapshot = context.keepSnapshot !== false;
+  const label = toLevel ?? to.name;
+  const fromLabel = fromLevel ?? from.name;
+  const steps = await planPatchSwitch(jail, { host, fromPath: from.path, toPath: to.path, label, fromLabel, snapshot, keepSnapshot });
+  const plan = createPlan(`switch jail ${jail.name} to ${label}`, [patchGroup(jail.name, `move ${jail.name} ${fromLabel} → ${label}`, steps)]);
+  const health = new Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>();
+  const { groups } = await applyPlan(host, plan, { storage, onProgress: context.onProgress, checkHealth: healthChecker(new Map([[jail.name, { jail }]]), { host, storage, ...(context.health ? { health: context.health } : {}) }, health) });
+  return jailReport(jail, from, to, groups[0] as GroupOutcome, { snapshot, keepSnapshot, health: health.get(jail.name), moved: true, onProgress: context.onProgress });
 }
 
 /** Throws E_UPGRADE_FAILED with the whole result when anything rolled back or failed (the CLI exits 1). */

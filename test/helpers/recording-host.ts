@@ -139,8 +139,12 @@ export function expectedCalls(step: PlanStep): unknown[][] | 'opaque' {
       return [[`storage.${STORAGE_METHOD[step.op.op]}`, ...storageArgs(step.op)]];
     case 'lock':
       return [['createExclusive', step.path]];
+    case 'group':
+      // Its steps make the calls, each attributed to itself.
+      return [];
     case 'copy-tree':
     case 'deferred':
+    case 'health-check':
       return 'opaque';
   }
 }
@@ -184,6 +188,14 @@ export function assertCallsMatchSteps(recorder: Recorder, planSteps: readonly Pl
       if (step.kind === 'copy-tree') {
         const prefix = rel(step.beneath, step.path);
         for (const c of calls) assert.ok(c.call.startsWith('beneath.') && c.args[0] === step.beneath && String(c.args[1]).startsWith(prefix), `${shown} wrote outside its destination: ${c.call} ${JSON.stringify(c.args.slice(0, 2))}`);
+      }
+      if (step.kind === 'health-check') {
+        // A try is `jexec <jail> …` when the jail runs (retries: one or more), then the result is recorded on its dataset.
+        const door = calls.filter((c) => c.call === 'run' || c.call.startsWith('storage.'));
+        const tries = door.slice(0, -1);
+        assert.ok(step.runs ? tries.length >= 1 : tries.length === 0, `${shown}: ${tries.length} tries`);
+        for (const c of tries) assert.deepEqual([c.call, c.args[0], (c.args[1] as string[])[0]], ['run', 'jexec', step.jail], `${shown}: ${JSON.stringify(c.args).slice(0, 200)}`);
+        assert.deepEqual(door.slice(-1).map((c) => [c.call, c.args[0]]), [['storage.setProperties', `jails/${step.jail}`]], `${shown}: the result is recorded`);
       }
       continue;
     }

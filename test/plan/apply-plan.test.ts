@@ -139,3 +139,39 @@ test('renderPlan shows lock and deferred steps as comments', () => {
   assert.match(text, /^# lock \/r\/\.locks\/allocate\.lock on local \(state\), held until the plan ends$/m);
   assert.match(text, /^# known after apply \(bootstrap-release\): the files of base\.txz\n# {3}step one\n# already a comment$/m);
 });
+
+test('a group undoes its own completed steps on a failure (an unhealthy check included), records it and the plan goes on; a failing undo stops the undo', async () => {
+  const g = join(dir, 'group');
+  const file = (name: string) => join(g, name);
+  const write = (name: string, undo = true) => ({ step: { kind: 'write-file' as const, title: `write ${name}`, path: file(name), content: name }, ...(undo ? { undo: [{ kind: 'remove' as const, title: `rm ${name}`, path: file(name) }] } : {}) });
+  const checked: string[] = [];
+  const plan = createPlan('groups', [
+    { step: { kind: 'mkdir', title: 'dir', path: g } },
+    // Unhealthy: the check fails the step, a and b are removed again, last first; the recording check in b's undo runs.
+    { step: { kind: 'group', title: 'one', id: 'one', onFailure: 'undo-and-continue', steps: [write('a'), { ...write('b'), undo: [{ kind: 'health-check', title: 'check after', jail: 'j1', check: 'true', runs: true, onUnhealthy: 'record' }, { kind: 'remove', title: 'rm b', path: file('b') }] }, { step: { kind: 'health-check', title: 'check', jail: 'j1', check: 'true', runs: true, onUnhealthy: 'fail' } }] } },
+    // Goes through and stays.
+    { step: { kind: 'group', title: 'two', id: 'two', onFailure: 'undo-and-continue', steps: [write('c')] } },
+    // The undo of d fails: e's undo ran, d is left as it is, and the failure is recorded.
+    { step: { kind: 'group', title: 'three', id: 'three', onFailure: 'undo-and-continue', steps: [{ ...write('d'), undo: [{ kind: 'run', title: 'undo fails', argv: ['sh', '-c', 'exit 4'] }] }, write('e'), { step: { kind: 'run', title: 'fails', argv: ['sh', '-c', 'exit 3'] } }] } },
+    write('f', false),
+  ]);
+  const result = await applyPlan(new LocalHost(), plan, {
+    checkHealth: async (step) => {
+      checked.push(`${step.title}:${step.onUnhealthy}`);
+      return { status: step.onUnhealthy === 'fail' ? 'unhealthy' : 'healthy', output: 'nginx down' };
+    },
+  });
+  assert.deepEqual(result.groups.map((o) => [o.id, o.status, o.failed?.title, o.undone.map((s) => s.title), o.undoFailed?.title]), [
+    ['one', 'undone', 'check', ['check after', 'rm b', 'rm a'], undefined],
+    ['two', 'done', undefined, [], undefined],
+    ['three', 'undo-failed', 'fails', ['rm e'], 'undo fails'],
+  ]);
+  assert.match(String((result.groups[0]?.error as Error).message), /j1 failed its health check \(true\): nginx down/);
+  assert.deepEqual(checked, ['check:fail', 'check after:record']);
+  assert.deepEqual((await readdir(g)).sort(), ['c', 'd', 'f']);
+  assert.deepEqual(result.applied.map((s) => s.title), ['dir', 'two', 'write f']);
+  const text = renderPlan(plan);
+  assert.match(text, /# \{ one\n# write a\n/);
+  assert.match(text, /# if the health check fails: .*\n#   # health check of j1: true \(recorded\)\n#   rm -rf /);
+  assert.match(text, /# if a step fails: /);
+});

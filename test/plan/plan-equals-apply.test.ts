@@ -33,7 +33,7 @@ import { mergeHostSetups } from '../../src/network/merge-host-setups.js';
 import { networkHostSetup } from '../../src/network/network-host-setup.js';
 import { parseNetSpec } from '../../src/network/parse-net-spec.js';
 import { planHostSetup } from '../../src/network/plan-host-setup.js';
-import { applyPlan, type ApplyResult } from '../../src/plan/apply-plan.js';
+import { applyPlan, PLAN_STALE, type ApplyResult } from '../../src/plan/apply-plan.js';
 import { hostLockPath, hostLockStep } from '../../src/plan/host-lock.js';
 import { createPlan, withLockStep, type Plan, type PlanStep } from '../../src/plan/plan.js';
 import { DirBackend } from '../../src/storage/dir-backend.js';
@@ -42,6 +42,7 @@ import { generateRelease } from '../../src/synthetic/index.js';
 import { templateBuildStep } from '../../src/template/template-build-step.js';
 import { findPrunable } from '../../src/upgrade/find-prunable.js';
 import { planPrune } from '../../src/upgrade/plan-prune.js';
+import { applyPatchUpgrade, planPatchUpgrade } from '../../src/upgrade/upgrade-patch.js';
 import { collectWarnings } from '../../src/warn.js';
 import { createFakes, FAKES_DIR, type Fakes } from '../helpers/fakes.js';
 import { TEMPLATE_FAKES_DIR } from '../template/template-fixture.js';
@@ -241,4 +242,88 @@ test('fleet apply: plan locks, prepare and deferred creates, then every jail ste
   const writes = recorder.writes();
   assert.deepEqual([writes[0]?.call, writes[0]?.args[0]], ['createExclusive', plan.locks[0]?.path]);
   assert.deepEqual([writes.at(-1)?.call, writes.at(-1)?.args[0]], ['remove', plan.locks[0]?.path]);
+});
+
+test('patch upgrade (dist): lock, deferred build, one group per jail; the healthy jail moves, the unhealthy one is rolled back by its group\'s undo, one for one', async () => {
+  const P1 = `${RELEASE}-p1`;
+  const healthCheck = { kind: 'cmd' as const, argv: ['/bin/sh', '-c', 'service nginx status'], timeout: 5, retries: 1, interval: 0 };
+  for (const [name, address] of [['pa', '127.0.1.31'], ['pb', '127.0.1.32']] as const) {
+    const { plan } = await prepareCreateJail({ name, release: '14.2', ip4: [`lo1|${address}/32`], healthCheck }, { settings, host, storage, warn });
+    await applyPlan(host, plan, { storage });
+    const jail = (await readJails({ settings, storage, host })).find((j) => j.name === name);
+    assert.ok(jail);
+    await applyPlan(host, planLifecycle('start', jail, settings), { storage });
+  }
+  // freebsd-update finds p1; pb's check fails on p1 (and passes on the old level again).
+  await fakes.writeState({ ...(await fakes.readState()), freebsdUpdate: { newVersion: P1, files: { 'lib/libc.so.7': 'libc p1\n' } }, jexecFail: [{ jail: 'pb', basejail: P1, exitCode: 3, stderr: 'nginx is not running\n' }] });
+  const request = { settings, host, storage, release: '14.2', jails: ['pa', 'pb'], health: { sleep: async () => {} } };
+  // A jail.conf.d file edited between planning and the lock: the plan is refused under the lock, nothing built or switched.
+  const early = await planPatchUpgrade(request);
+  const paConf = join(settings.jailConfDir, 'pa.conf');
+  const paText = await readFile(paConf, 'utf8');
+  await writeFile(paConf, `${paText}# edited by hand\n`);
+  recorder.clear();
+  await assert.rejects(applyPatchUpgrade(early), (error: unknown) => error instanceof Error && 'code' in error && error.code === PLAN_STALE && 'exitCode' in error && error.exitCode === 2);
+  assert.deepEqual(recorder.writes().map((c) => c.call), ['createExclusive', 'remove']);
+  await writeFile(paConf, paText);
+  const planned = await planPatchUpgrade(request);
+  const plan = JSON.parse(JSON.stringify(planned.plan)) as Plan;
+  assert.deepEqual(kinds(plan), ['lock', 'deferred:build-patch-basejail', 'group', 'group']);
+  const groups = plan.steps.slice(2).map(({ step }) => step);
+  for (const group of groups) {
+    // The level is known after apply: each group holds the rule that decides its steps.
+    assert.ok(group.kind === 'group' && group.onFailure === 'undo-and-continue');
+    assert.deepEqual(group.steps.map(({ step }) => (step.kind === 'deferred' ? step.rule : step.kind)), ['switch-jail-patch']);
+  }
+
+  recorder.clear();
+  const result = await applyPatchUpgrade(planned, plan);
+  const inner = groups.flatMap((g) => (g.kind === 'group' ? g.steps.map((s) => s.step) : []));
+  const steps = [...plan.steps.map((s) => s.step), ...inner];
+  const resolved = assertCallsMatchSteps(recorder, steps);
+  // The deciding rule wrote nothing itself; the build rule did its work.
+  for (const step of inner) assert.deepEqual(ownWrites(step), []);
+  assert.equal(await storage.exists(`basejail/${P1}`), true);
+  // The steps that wrote, in order: each jail's resolved steps, then pb's undo, last step's first; nothing else.
+  const order: PlanStep[] = [];
+  for (const c of recorder.writes()) if (c.step !== undefined && order.at(-1) !== c.step) order.push(c.step);
+  const snap = `@${planned.snapshot}`;
+  const conf = (jail: string) => join(settings.jailConfDir, `${jail}.conf`);
+  const oldPath = storage.pathOf(`basejail/${RELEASE}`);
+  const newPath = storage.pathOf(`basejail/${P1}`);
+  const moved = (jail: string) => [
+    `snapshot jails/${jail}${snap}`,
+    `stop ${jail}`,
+    `mount ${newPath} as ${jail}'s basejail (${conf(jail)})`,
+    `start ${jail} on ${P1}`,
+    `health check of ${jail} on ${P1}`,
+  ];
+  assert.deepEqual(order.map((s) => s.title), [
+    plan.steps[0]?.step.title,
+    plan.steps[1]?.step.title,
+    ...moved('pa'),
+    ...moved('pb'),
+    // pb's group undo: start's, the mount's, stop's, the snapshot's.
+    'stop pb',
+    `roll jails/pb back to ${snap}`,
+    `mount ${oldPath} as pb's basejail again (${conf('pb')})`,
+    `start pb on ${RELEASE} again`,
+    `health check of pb on ${RELEASE} again`,
+    `drop jails/pb${snap}`,
+  ]);
+  // Everything but the plan's own steps came from the switch rule (resolved steps and their undo), each checked against its kind above.
+  assert.deepEqual(new Set(order.filter((s) => !steps.includes(s))), new Set(resolved));
+  assert.deepEqual(result.jails.map((j) => [j.jail, j.status, j.health?.status, j.rollbackHealth?.status]), [
+    ['pa', 'upgraded', 'healthy', undefined],
+    ['pb', 'rolled-back', 'unhealthy', 'healthy'],
+  ]);
+  assert.match(result.jails[1]?.reason ?? '', /health check failed on 14\.2-RELEASE-p1: nginx is not running; pb runs on 14\.2-RELEASE again/);
+  assert.match(await readFile(conf('pa'), 'utf8'), new RegExp(`${newPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
+  assert.doesNotMatch(await readFile(conf('pb'), 'utf8'), /-p1/);
+  assert.deepEqual(await storage.listSnapshots('jails/pb'), []);
+  assert.deepEqual(await storage.listSnapshots('jails/pa'), [planned.snapshot]);
+  // The lock was the first write and its release the last.
+  const writes = recorder.writes();
+  assert.deepEqual([writes[0]?.call, writes[0]?.args[0]], ['createExclusive', hostLockPath(settings.lockDir)]);
+  assert.deepEqual([writes.at(-1)?.call, writes.at(-1)?.args[0]], ['remove', hostLockPath(settings.lockDir)]);
 });

@@ -8,7 +8,9 @@
  * since the basejail records its repository, set and package versions.
  *
  * - `--dry-run upgrade`: each package's version change and the jail's
- *   switch in the plan; nothing written, no package downloaded;
+ *   switch in the plan; nothing written, no package downloaded; `--json`
+ *   holds the one plan: the host lock, the deferred build fixed at p2, the
+ *   jail's group (its steps known: pkgbase fixes the level at plan time);
  * - a health check failing on p2 (jexec fake): the jail runs p1 again, exit 1
  *   with the report in --json;
  * - a passing one (`--json`): the jail on p2, the p1 basejail still there
@@ -16,16 +18,22 @@
  * - differential: the upgraded basejail equals the basejail of a fresh
  *   `bootstrap --from pkgbase` of p2 entry for entry (paths, types, modes,
  *   owners, link counts, link targets, contents, mtimes below the root), the same file
- *   flags and the same recorded properties.
+ *   flags and the same recorded properties;
+ * - a plan made for p2 whose catalogue is republished at p3 before it is
+ *   applied is refused as stale (E_PLAN_STALE, exit 2): nothing is built.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { validateConfig } from '../../src/config/load-config.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import { PLAN_STALE } from '../../src/plan/apply-plan.js';
+import type { Plan } from '../../src/plan/plan.js';
 import { DirBackend } from '../../src/storage/dir-backend.js';
 import { generatePkgbaseRepo } from '../../src/synthetic/generate-pkgbase-repo.js';
-import type { PatchUpgradeResult } from '../../src/upgrade/upgrade-patch.js';
+import { applyPatchUpgrade, planPatchUpgrade, type PatchUpgradeResult } from '../../src/upgrade/upgrade-patch.js';
 import { createFakes, type Fakes } from '../helpers/fakes.js';
 import { startMirrorServer, type MirrorServer } from '../helpers/mirror-server.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -113,6 +121,24 @@ test('pkgbase p1 → p2 through the CLI: plan with package versions, rollback, u
   const dryRequests = server.requests.slice(requests).map((r) => r.path);
   assert.ok(dryRequests.some((p) => p.endsWith('/packagesite.pkg')), dryRequests.join(' '));
   assert.deepEqual(dryRequests.filter((p) => p.includes('/All/')), []);
+  // --json: the same plan as a value: lock, the build fixed at p2, web1's group with its undo.
+  const dryJson = await cli('--dry-run', '--json', 'upgrade', '15.0');
+  assert.equal(dryJson.code, 0, dryJson.stderr);
+  const plan = (JSON.parse(dryJson.stdout) as Ok<{ patches: PatchUpgradeResult[] }>).result.patches[0]?.plan as Plan;
+  const build = plan.steps[1]?.step;
+  assert.deepEqual([plan.steps[0]?.step.kind, build?.kind === 'deferred' && build.rule, build?.kind === 'deferred' && build.inputs.to], ['lock', 'build-patch-basejail', P2]);
+  const group = plan.steps[2]?.step;
+  assert.ok(group?.kind === 'group' && plan.steps.length === 3, dryJson.stdout.slice(0, 300));
+  assert.deepEqual([group.id, group.onFailure], ['patch-web1', 'undo-and-continue']);
+  assert.deepEqual(group.steps.map(({ step }) => (step.kind === 'storage' ? step.op.op : step.kind === 'run' ? step.argv.slice(0, 4).join(' ').replace(root, '<root>') : step.kind)), [
+    'snapshot',
+    'jail -f <root>/etc/jail.conf.d/web1.conf -r',
+    'write-file',
+    'jail -f <root>/etc/jail.conf.d/web1.conf -c',
+    'health-check',
+  ]);
+  assert.ok(group.steps.every(({ step, undo }) => step.kind === 'health-check' || (undo?.length ?? 0) > 0));
+  assert.deepEqual(snapshotTree(root, { changes: true }), before);
 
   // 2. Unhealthy on p2: built, switched, checked, put back on p1; exit 1 with the report.
   await fakes.writeState({ ...(await fakes.readState()), jexecFail: [{ basejail: P2, stderr: 'nginx: libssl mismatch\n' }] });
@@ -169,4 +195,26 @@ test('pkgbase p1 → p2 through the CLI: plan with package versions, rollback, u
   assert.deepEqual((JSON.parse(pruned.stdout) as Ok<{ removed: string[] }>).result.removed, [`basejail/${RELEASE}`]);
   assert.deepEqual(snapshotTree(p1Path), {});
   assert.equal(await mounted(), p2Path);
+
+  // 6. A plan made for p2 (through JSON, as a saved plan is), the catalogue republished at p3 before it is applied: refused, nothing built.
+  const config = validateConfig(JSON.parse(await readFile(join(cwd, 'jailbuild.config.json'), 'utf8')), 'test');
+  const settings = resolveSettings(config, { root }, cwd, cwd);
+  const storage = new DirBackend(fakes.host, { root });
+  const planned = await planPatchUpgrade({ settings, host: fakes.host, storage, release: '15.0' });
+  const savedPlan = JSON.parse(JSON.stringify(planned.plan)) as Plan;
+  const step = savedPlan.steps[1]?.step;
+  assert.deepEqual(step?.kind === 'deferred' && [step.rule, step.inputs.to], ['build-patch-basejail', P2]);
+  await publish(3);
+  // The host's lock is taken (and released) around the refusal: its directory aside, nothing changes.
+  const unlocked = () => Object.fromEntries(Object.entries(snapshotTree(root, { changes: true })).filter(([path]) => !path.startsWith('.locks')));
+  const beforeStale = unlocked();
+  const staleRequests = server.requests.length;
+  await assert.rejects(applyPatchUpgrade(planned, savedPlan), (error: unknown) => {
+    assert.ok(error instanceof Error && 'code' in error && 'exitCode' in error, String(error));
+    assert.deepEqual([error.code, error.exitCode], [PLAN_STALE, 2]);
+    assert.match(error.message, /now offers 15\.0-RELEASE-p3 .*made for 15\.0-RELEASE-p2; make the plan again/);
+    return true;
+  });
+  assert.deepEqual(unlocked(), beforeStale);
+  assert.deepEqual(server.requests.slice(staleRequests).map((r) => r.path).filter((p) => p.includes('/All/')), []);
 });

@@ -3,7 +3,8 @@
  * backends (zfs via zfs-fuse where it runs): `upgrade 31.0` builds
  * basejail/31.0-RELEASE-p2 beside the old one with freebsd-update on a clone
  * (fake freebsd-update), then per jail switches the mount, restarts (fake
- * jail) and runs the jail's health check (fake jexec). A check failing on p2
+ * jail) and runs the jail's health check (fake jexec), all as one plan
+ * (`--dry-run --json` shows it: the deferred build, a group per jail). A check failing on p2
  * puts the jail back on p0; a passing one leaves every jail on p2, the old
  * basejail still there until `prune --yes`.
  */
@@ -109,6 +110,14 @@ describe('jailbuild upgrade <release>: a new basejail per patch level, health-ch
         assert.match(dry.stdout, /# patch 31\.0-RELEASE \(dist\): build the new basejail beside basejail\/31\.0-RELEASE \(31\.0-RELEASE → the level freebsd-update fetch finds\)/);
         assert.match(dry.stdout, /jail web1: planned 31\.0-p0 →/);
         assert.match(dry.stdout, /# if the health check fails:/);
+        // --json: the one plan as a value; the level is known after apply, so each jail's group holds the rule that decides its steps.
+        const dryJson = await cli('--dry-run', '--json', 'upgrade', '31.0');
+        assert.equal(dryJson.code, 0, dryJson.stderr);
+        const plan = (JSON.parse(dryJson.stdout) as Ok<{ patches: PatchUpgradeResult[] }>).result.patches[0]?.plan;
+        assert.deepEqual(
+          plan?.steps.map(({ step }) => (step.kind === 'group' ? `${step.id}:${step.steps.map((s) => (s.step.kind === 'deferred' ? s.step.rule : s.step.kind)).join(',')}` : step.kind === 'deferred' ? step.rule : step.kind)),
+          ['lock', 'build-patch-basejail', 'patch-web1:switch-jail-patch', 'patch-web2:switch-jail-patch'],
+        );
         assert.equal((await fakes.readLog()).filter((c) => c.argv[0] === 'freebsd-update').length, 0);
 
         // 1. p2 is unhealthy: both jails are switched, checked, and put back on p0; exit 1 with the report.
