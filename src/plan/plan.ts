@@ -112,8 +112,16 @@ export type PlanStep =
  *   steps a known target plans to (snapshot, stop, repoint the mount, start,
  *   health check, each with its undo), or to none. For dist, whose level is
  *   known after apply; it sits in the jail's group.
+ * - `receive-export-payload`: read the export file `inputs.file` (on the host
+ *   `inputs.fileOn`) again and receive its payload into the new dataset
+ *   `inputs.dataset` with `inputs.properties` (src/export/receive-export-payload.ts):
+ *   `zfs receive`, or tar unpacked through `host.beneath`, the payload's
+ *   sha256 and size checked again on the way; then the planned snapshot
+ *   dropped or made and the network's rc.conf values set in the received
+ *   tree. The files are the payload's, known only as it is read. All-or-
+ *   nothing; its undo destroys the dataset.
  */
-export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail', 'switch-jail-patch'] as const;
+export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail', 'switch-jail-patch', 'receive-export-payload'] as const;
 export type DeferredRule = (typeof DEFERRED_RULES)[number];
 
 export type DeferredStep = Extract<PlanStep, { kind: 'deferred' }>;
