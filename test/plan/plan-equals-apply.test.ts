@@ -26,6 +26,8 @@ import { openFleetHosts } from '../../src/fleet/open-fleet-hosts.js';
 import { readFleetState } from '../../src/fleet/read-fleet-state.js';
 import type { Host } from '../../src/host/host.js';
 import { planBootstrap } from '../../src/bootstrap/plan-bootstrap.js';
+import { exportJail } from '../../src/export/export-jail.js';
+import { importJail } from '../../src/export/import-jail.js';
 import { planDestroyJail, planLifecycle } from '../../src/jail/plan-jail-lifecycle.js';
 import { prepareCreateJail } from '../../src/app/prepare-create-jail.js';
 import { readJails } from '../../src/jail/read-jails.js';
@@ -123,6 +125,39 @@ test('create before its release is bootstrapped: lock, deferred bootstrap, defer
   assert.deepEqual(ownWrites(deferredClone), []);
   assert.equal(await storage.exists(`basejail/${RELEASE}`), true);
   assert.match(await readFile(join(settings.jailConfDir, 'web1.conf'), 'utf8'), /web1/);
+});
+
+test('import: lock, deferred receive by its rule (its undo destroys the dataset), then the jail.conf steps, one for one; a later failure leaves nothing', async () => {
+  // web1 (made above) exported once, unsigned, as tar (the dir backend's format).
+  const file = join(dir, 'web1.jbx');
+  await exportJail({ name: 'web1', output: file, signKey: undefined }, { settings, host, storage, version: 'test' });
+  const request = { file, name: 'web1i', allowUnsigned: true, network: parseNetSpec('vnet-bridge:bridge0:auto:pool=127.0.2.0/24:gw=127.0.2.1') };
+  const context = { host, storage, local: host, trustedSigners: undefined, warn, version: 'test' };
+  // The plan --dry-run shows (it writes nothing, a lock included).
+  recorder.clear();
+  const dry = await importJail(request, { ...context, settings: { ...settings, dryRun: true } });
+  // (Its read of the file is `cat` through runPiped, which the recorder counts as a write.)
+  assert.deepEqual(recorder.writes().filter((c) => !(c.call === 'runPiped' && JSON.stringify(c.args[1]).includes(file))).map((c) => c.call), []);
+  const conf = join(settings.jailConfDir, 'web1i.conf');
+  assert.deepEqual(kinds(dry.plan).slice(0, 2), ['lock', 'deferred:receive-export-payload']);
+  assert.ok(dry.plan.steps.slice(2).some(({ step }) => step.kind === 'write-file' && step.path === conf));
+  assert.deepEqual(dry.plan.steps[1]?.undo, [{ kind: 'storage', title: 'destroy jails/web1i', op: { op: 'destroy', name: 'jails/web1i' } }]);
+
+  // A step failing after the jail.conf steps: every earlier step is undone, the received dataset included.
+  const failing = JSON.parse(JSON.stringify(dry.plan)) as Plan;
+  failing.steps.push({ step: { kind: 'run', title: 'fail', argv: ['false'] } });
+  await assert.rejects(applyPlan(host, failing, { storage, resolvers: deferredResolvers({ settings, host, storage, warn }) }));
+  assert.equal(await storage.exists('jails/web1i'), false);
+  assert.equal(await host.stat(conf), undefined);
+
+  const { plan, resolved } = await applyAndCompare(dry.plan);
+  assert.deepEqual(resolved, []);
+  assert.equal(await storage.exists('jails/web1i'), true);
+  // The fresh vnet network: its interface in jail.conf, its address set in the received tree's rc.conf by the receive rule.
+  assert.match(await readFile(conf, 'utf8'), /vnet/);
+  assert.match(await readFile(join(storage.pathOf('jails/web1i'), 'etc/rc.conf'), 'utf8'), /127\.0\.2\.\d+/);
+  assert.doesNotMatch(await readFile(join(storage.pathOf('jails/web1'), 'etc/rc.conf'), 'utf8'), /127\.0\.2\./);
+  assert.equal(kinds(plan).length, dry.plan.steps.length);
 });
 
 test('create from a built template: every step applied as planned', async () => {
