@@ -162,7 +162,7 @@ test('a saved plan applies exactly; refused when stale or of another version', a
   await writeFile(join(dir, 'future.json'), JSON.stringify({ ...saved, version: 99 }));
   const future = await jb('apply', 'future.json');
   assert.equal(future.code, 2);
-  assert.match(future.stderr, /has version 99, this jailbuild reads version 2/);
+  assert.match(future.stderr, /has version 99, this jailbuild reads version 3/);
 
   // the hosts change after planning: the plan is stale
   const rc = join(root, 'jails/app01/etc/rc.conf');
