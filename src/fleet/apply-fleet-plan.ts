@@ -5,7 +5,10 @@
  * jails wave by wave, at most `concurrency` at a time. Each jail's steps are
  * all-or-nothing (`applyPlan` undoes a jail's completed steps when one
  * fails); a failure never stops other jails, only the ones that depend on it
- * (transitively), which are reported as skipped naming the failed jail.
+ * (transitively), which are reported as skipped naming the failed jail. A
+ * patch move is a group among a jail's steps: a failure in it is undone
+ * inside the group (the rollback) and read back from `ApplyResult.groups`;
+ * an unhealthy jail stops the later waves.
  */
 import { join } from 'node:path';
 import type { Settings } from '../model/settings.js';

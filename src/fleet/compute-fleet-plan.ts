@@ -13,8 +13,9 @@
  * - A jail's patch level (the basejail it mounts) against the newest: the
  *   level the pkgbase catalogue offers (catalogue-offer.ts), else the newest
  *   basejail on its host. `patch: 'latest'` moves it after its other
- *   changes; a catalogue level the host lacks is built first by one prepare
- *   entry per host and release.
+ *   changes: the patch upgrade's group for that jail, the last step of its
+ *   change (plan-jail-patch-move.ts); a catalogue level the host lacks is
+ *   built first by one prepare entry per host and release.
  * - A jail jailbuild made that the config no longer lists: `destroy` with
  *   `prune`, otherwise a `noop` that says so. Jails jailbuild did not make
  *   are never touched.
