@@ -10,8 +10,9 @@
  *    the level the plan fixed), or reuse it when an earlier run built it. The
  *    old basejail is not touched;
  * 3. per jail on an older patch level of that release, one group
- *    (plan-jail-patch-move.ts, which a fleet's patch move shares): snapshot its dataset, stop it, repoint its
- *    basejail mount, start it, run its health check. Unhealthy (or a failing
+ *    (plan-jail-patch-move.ts, which a fleet's patch move shares):
+ *    snapshot its dataset, stop it, repoint its basejail mount, start it,
+ *    run its health check. Unhealthy (or a failing
  *    step): the group's undo — stop, roll the dataset back, the old mount,
  *    start, check again — and the plan goes on with the next jail; the report
  *    says so with the health output. For dist the target is known after
