@@ -236,7 +236,8 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
             from: { name: mounted.name, path: mounted.path, level: basejailLevel(mounted) },
             to: { dataset: to, level: latest },
             snapshot: patchSnapshot,
-            written: writtenFiles(update.steps.steps),
+            // The jail.conf.d text read with the state (no second read over ssh), or what the change's steps write instead.
+            known: new Map([...(existing.conf !== undefined && existing.confText !== undefined ? [[existing.conf, existing.confText] as const] : []), ...writtenFiles(update.steps.steps)]),
           },
         );
         update.steps = { ...update.steps, steps: [...update.steps.steps, move.group] };

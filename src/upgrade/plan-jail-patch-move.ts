@@ -32,8 +32,8 @@ export interface JailPatchMoveOptions {
   snapshot: string;
   /** @default true */
   keepSnapshot?: boolean;
-  /** Files steps before the group write, with their content (plan-patch-switch.ts). */
-  written?: ReadonlyMap<string, string>;
+  /** File texts known as they will be when the group runs (plan-patch-switch.ts). */
+  known?: ReadonlyMap<string, string>;
 }
 
 export interface JailPatchMove {
@@ -49,7 +49,7 @@ export async function planJailPatchMove(jail: PatchSwitchJail, options: JailPatc
   const known = 'dataset' in to;
   const label = known ? (to.level ?? to.dataset) : to.label;
   const toPath = known ? storage.pathOf(to.dataset) : `${storage.pathOf(`${BASEJAIL_PARENT}/${release}`)}-p<N>`;
-  const steps = await planPatchSwitch(jail, { host, fromPath: from.path, toPath, label, fromLabel, snapshot, keepSnapshot, ...(options.written ? { written: options.written } : {}) });
+  const steps = await planPatchSwitch(jail, { host, fromPath: from.path, toPath, label, fromLabel, snapshot, keepSnapshot, ...(options.known ? { known: options.known } : {}) });
   const files = [...new Set([...steps.flatMap(({ step }) => (step.kind === 'write-file' ? [step.path] : [])), ...(jail.conf === undefined ? [] : [jail.conf])])];
   const title = `move ${jail.name} ${fromLabel} → ${label}`;
   if (known) return { group: patchGroup(jail.name, title, steps), files };

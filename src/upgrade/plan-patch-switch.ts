@@ -35,11 +35,12 @@ export interface PatchSwitchOptions {
   /** Keep the snapshot once the jail is on the new level. @default true */
   keepSnapshot?: boolean;
   /**
-   * Files earlier steps of the same plan write, with their content (a fleet
-   * update rewriting the jail's jail.conf.d file before its move): the switch
-   * edits that text, not the file as it is while planning.
+   * Files whose text the caller knows as it will be when the switch runs, by
+   * path: read already while planning, or written by earlier steps of the
+   * same plan (a fleet update rewriting the jail's jail.conf.d file before
+   * its move). The switch edits that text; other files are read.
    */
-  written?: ReadonlyMap<string, string>;
+  known?: ReadonlyMap<string, string>;
 }
 
 export type PatchSwitchJail = Pick<JailInfo, 'name' | 'conf' | 'path' | 'params' | 'state' | 'healthCheck'>;
@@ -54,7 +55,7 @@ export async function planPatchSwitch(jail: PatchSwitchJail, options: PatchSwitc
   const { host, toPath, fromPath, snapshot, label, fromLabel } = options;
   if (jail.conf === undefined) throw new JailbuildError('E_UPGRADE_NO_CONF', `jail ${jail.name} has no jail.conf.d file; recreate it before upgrading`, { data: { jail: jail.name } });
   const conf = jail.conf;
-  const read = async (path: string): Promise<string | undefined> => options.written?.get(path) ?? (await host.readFile(path));
+  const read = async (path: string): Promise<string | undefined> => options.known?.get(path) ?? (await host.readFile(path));
   const confText = (await read(conf)) ?? '';
   const relinkOptions = { jail: jail.name, jailPath: jail.path, newBasejailPath: toPath, file: conf };
   const relinked = relinkJailConf(confText, relinkOptions);
