@@ -16,8 +16,8 @@ import { JailbuildError } from '../errors.js';
 import { acquireLock, type ReleaseLock } from '../host/acquire-lock.js';
 import type { Host } from '../host/host.js';
 import { serializeCommands } from '../host/serialize-commands.js';
-import { applyPlan, type GroupOutcome, type HealthCheckOutcome } from '../plan/apply-plan.js';
-import type { GroupStep, HealthCheckStep } from '../plan/plan.js';
+import { applyPlan, type GroupOutcome } from '../plan/apply-plan.js';
+import type { GroupStep } from '../plan/plan.js';
 import { hostLockPath } from '../plan/host-lock.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { Warn } from '../warn.js';
@@ -30,7 +30,7 @@ import { checkJailHealth } from '../jail/health/check-jail-health.js';
 import type { HealthResult } from '../jail/health/run-health-check.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { patchGroupId } from '../upgrade/plan-patch-switch.js';
-import { jailPatchReport, type JailPatchReport } from '../upgrade/upgrade-patch.js';
+import { jailPatchReport, patchHealthChecker, type JailPatchReport } from '../upgrade/upgrade-patch.js';
 
 export interface ApplyFleetOptions {
   hosts: ReadonlyMap<string, FleetHost>;
@@ -241,7 +241,7 @@ async function applyChange(
     }
     // Exactly the planned steps, the patch move's group included; a deferred one is resolved by its rule, never by planning again.
     const checks = new Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>();
-    const { groups } = await applyPlan(hostDoor(target), change.steps, { storage: target.storage, resolvers: resolversFor(target, options, onProgress), checkHealth: healthChecker(target, checks) });
+    const { groups } = await applyPlan(hostDoor(target), change.steps, { storage: target.storage, resolvers: resolversFor(target, options, onProgress), checkHealth: patchHealthChecker(jailFinder(target), target, checks) });
     const checked = await afterChange(change, groups, checks.get(change.jail), target, onProgress);
     if (checked.failure !== undefined) {
       onProgress({ kind: 'step', id: change.jail, title, state: 'fail', detail: checked.failure.reason });
@@ -256,27 +256,10 @@ async function applyChange(
   }
 }
 
-/**
- * Runs a `health-check` step (a patch move's, plan-patch-switch.ts) on the jail as it is when the step runs, after the
- * change's earlier steps, and keeps the result for the jail's report: the check on the new level, or the one after the rollback.
- */
-function healthChecker(target: FleetHost, results: Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>): (step: HealthCheckStep) => Promise<HealthCheckOutcome> {
-  const jails = new Map<string, JailInfo>();
-  return async (step) => {
-    let jail = jails.get(step.jail);
-    if (jail === undefined) {
-      jail = (await readJails({ settings: target.settings, storage: target.storage, host: target.host })).find((j) => j.name === step.jail);
-      if (jail === undefined) throw new JailbuildError('E_JAIL_UNKNOWN', `jail ${step.jail} is gone; run jailbuild plan again`, { data: { jail: step.jail } });
-      jails.set(step.jail, jail);
-    }
-    const checked = await checkJailHealth(jail, { host: target.host, storage: target.storage, running: step.runs });
-    if (checked === undefined) return { status: 'skipped', output: `${step.jail} has no health check` };
-    const kept = results.get(step.jail) ?? {};
-    if (step.onUnhealthy === 'fail') kept.health = checked;
-    else kept.rollbackHealth = checked;
-    results.set(step.jail, kept);
-    return { status: checked.status, output: checked.output };
-  };
+/** The jails of the host, read once per change when a health-check step first asks (after the change's earlier steps). */
+function jailFinder(target: FleetHost): (name: string) => Promise<JailInfo | undefined> {
+  let jails: Promise<JailInfo[]> | undefined;
+  return async (name) => (await (jails ??= readJails({ settings: target.settings, storage: target.storage, host: target.host }))).find((j) => j.name === name);
 }
 
 /**

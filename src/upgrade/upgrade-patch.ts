@@ -277,7 +277,7 @@ export async function applyPatchUpgrade(planned: PlannedPatchUpgrade, plan: Plan
       },
       'switch-jail-patch': (step) => resolvePatchSwitch(step, { settings, host, storage, jails: new Map(planned.jails.map((j) => [j.jail.name, j.jail])), onResolved: (jail, move) => moves.set(jail, move) }),
     },
-    checkHealth: healthChecker(byName, planned.request, health),
+    checkHealth: patchHealthChecker(async (name) => byName.get(name)?.jail, planned.request, health),
   };
   let groups: GroupOutcome[];
   try {
@@ -319,16 +319,23 @@ export async function applyPatchUpgrade(planned: PlannedPatchUpgrade, plan: Plan
   return result;
 }
 
-/** Runs a health-check step's check on the jail the plan was made for, and keeps its result for the report. */
-function healthChecker(
-  jails: ReadonlyMap<string, { jail: JailInfo }>,
-  request: Pick<PatchUpgradeRequest, 'host' | 'storage' | 'health'>,
-  results: Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>,
+/** Each jail's check on the new level (`health`) and the one after its rollback (`rollbackHealth`), for the report. */
+export type PatchHealthResults = Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>;
+
+/**
+ * Runs a patch move's health-check step on the jail `findJail` names and keeps the result for the report: the
+ * check that decides (`onUnhealthy: 'fail'`) as `health`, the one after the rollback as `rollbackHealth`. Used by
+ * `jailbuild upgrade` and by the fleet's apply (apply-fleet-plan.ts).
+ */
+export function patchHealthChecker(
+  findJail: (name: string) => Promise<JailInfo | undefined>,
+  context: { host: Host; storage: StorageBackend; health?: RunHealthCheckOptions | undefined },
+  results: PatchHealthResults,
 ): (step: HealthCheckStep) => Promise<HealthCheckOutcome> {
   return async (step) => {
-    const jail = jails.get(step.jail)?.jail;
-    if (jail === undefined) throw new Error(`defense in depth: a health-check step for ${step.jail}, a jail this plan does not move`);
-    const checked = await checkJailHealth(jail, { host: request.host, storage: request.storage, running: step.runs, ...request.health });
+    const jail = await findJail(step.jail);
+    if (jail === undefined) throw new JailbuildError('E_JAIL_UNKNOWN', `jail ${step.jail} is gone; run jailbuild plan again`, { data: { jail: step.jail } });
+    const checked = await checkJailHealth(jail, { host: context.host, storage: context.storage, running: step.runs, ...context.health });
     if (checked === undefined) return { status: 'skipped', output: `${step.jail} has no health check` };
     const kept = results.get(step.jail) ?? {};
     if (step.onUnhealthy === 'fail') kept.health = checked;
