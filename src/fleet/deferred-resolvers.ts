@@ -21,6 +21,8 @@ import { latestTemplateSnapshot } from '../template/template-versions.js';
 import type { BuiltBasejail } from '../upgrade/basejail-builder.js';
 import { resolvePatchBuild } from '../upgrade/patch-build-step.js';
 import { resolvePatchSwitch } from '../upgrade/patch-switch-step.js';
+import { resolveEtcupdateMerge } from '../upgrade/etcupdate-merge-step.js';
+import { resolveReleaseJail } from '../upgrade/release-jail-step.js';
 import type { Warn } from '../warn.js';
 
 export interface ResolverContext {
@@ -102,5 +104,7 @@ export function deferredResolvers(ctx: ResolverContext): Resolvers {
       return undefined;
     },
     'switch-jail-patch': (step) => resolvePatchSwitch(step, { settings: ctx.settings, host: ctx.host, storage: ctx.storage }),
+    'release-upgrade-jail': (step) => resolveReleaseJail(step, { settings: ctx.settings, host: ctx.host, storage: ctx.storage }),
+    'etcupdate-merge': (step) => resolveEtcupdateMerge(step, { host: ctx.host }),
   };
 }

@@ -121,8 +121,11 @@ function rel(root: string, path: string): string {
 /** The door calls one step of each kind makes, as `[call, ...args]` (args compared as far as listed). */
 export function expectedCalls(step: PlanStep): unknown[][] | 'opaque' {
   switch (step.kind) {
-    case 'run':
-      return [['run', step.argv[0], step.argv.slice(1)]];
+    case 'run': {
+      const out = step.stdout;
+      const kept = out === undefined ? [] : [out.beneath !== undefined ? ['beneath.writeFile', out.beneath, rel(out.beneath, out.path)] : ['writeFileAtomic', out.path]];
+      return [['run', step.argv[0], step.argv.slice(1)], ...kept];
+    }
     case 'write-file':
       return [step.beneath !== undefined ? ['beneath.writeFile', step.beneath, rel(step.beneath, step.path), step.content] : ['writeFileAtomic', step.path, step.content]];
     case 'mkdir':
