@@ -190,7 +190,9 @@ export function assertCallsMatchSteps(recorder: Recorder, planSteps: readonly Pl
     if (expected === 'opaque') {
       if (step.kind === 'copy-tree') {
         const prefix = rel(step.beneath, step.path);
-        for (const c of calls) assert.ok(c.call.startsWith('beneath.') && c.args[0] === step.beneath && String(c.args[1]).startsWith(prefix), `${shown} wrote outside its destination: ${c.call} ${JSON.stringify(c.args.slice(0, 2))}`);
+        // A file copied alone gets its parent directories first (mkdir -p): the only write allowed above the destination.
+        const above = (c: RecordedCall) => c.call === 'beneath.mkdir' && (prefix === String(c.args[1]) || prefix.startsWith(`${String(c.args[1])}/`));
+        for (const c of calls) assert.ok(c.call.startsWith('beneath.') && c.args[0] === step.beneath && (String(c.args[1]).startsWith(prefix) || above(c)), `${shown} wrote outside its destination: ${c.call} ${JSON.stringify(c.args.slice(0, 2))}`);
       }
       if (step.kind === 'health-check') {
         // A try is `jexec <jail> …` when the jail runs (retries: one or more), then the result is recorded on its dataset.

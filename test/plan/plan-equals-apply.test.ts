@@ -43,6 +43,7 @@ import { templateBuildStep } from '../../src/template/template-build-step.js';
 import { findPrunable } from '../../src/upgrade/find-prunable.js';
 import { planPrune } from '../../src/upgrade/plan-prune.js';
 import { applyPatchUpgrade, planPatchUpgrade } from '../../src/upgrade/upgrade-patch.js';
+import { applyJailsReleaseUpgrade, planJailsReleaseUpgrade } from '../../src/upgrade/upgrade-jails-release.js';
 import { collectWarnings } from '../../src/warn.js';
 import { createFakes, FAKES_DIR, type Fakes } from '../helpers/fakes.js';
 import { TEMPLATE_FAKES_DIR } from '../template/template-fixture.js';
@@ -326,4 +327,81 @@ test('patch upgrade (dist): lock, deferred build, one group per jail; the health
   const writes = recorder.writes();
   assert.deepEqual([writes[0]?.call, writes[0]?.args[0]], ['createExclusive', hostLockPath(settings.lockDir)]);
   assert.deepEqual([writes.at(-1)?.call, writes.at(-1)?.args[0]], ['remove', hostLockPath(settings.lockDir)]);
+});
+
+test('release upgrade: lock, deferred bootstrap, one group per jail; the merge known after apply resolves to steps checked one for one, a conflict leaves its jail as it was, a failing step is undone by its group', async () => {
+  const NEXT = '14.3-RELEASE';
+  const nsswitch = (jail: string) => join(root, 'jails', jail, 'etc', 'nsswitch.conf');
+  const original = await readFile(nsswitch('pb'), 'utf8');
+  assert.match(original, /^hosts: files dns$/m);
+  // 14.3 changes one line of nsswitch.conf; pb changed the same line: a conflict known once 14.3 is bootstrapped.
+  const next = await generateRelease({ outDir: join(dir, 'mirror'), release: NEXT, size: 'small', etcOverrides: { 'nsswitch.conf': original.replace('hosts: files dns', 'hosts: files dns mdns') } });
+  await writeFile(nsswitch('pb'), original.replace('hosts: files dns', 'hosts: dns files'));
+  const trustedManifests = { [`${NEXT}/amd64`]: next.manifestSha256 };
+  const byName = async (names: string[]) => (await readJails({ settings, storage, host })).filter((j) => names.includes(j.name));
+  const pbConf = join(settings.jailConfDir, 'pb.conf');
+  const pbConfBefore = await readFile(pbConf, 'utf8');
+  const options = { settings, host, storage, warn, release: '14.3', jails: await byName(['pa', 'pb']), trustedManifests, now: new Date('2026-01-02T03:04:05Z') };
+
+  const planned = await planJailsReleaseUpgrade(options);
+  // The value --dry-run --json prints, back from JSON.
+  const plan = JSON.parse(JSON.stringify(planned.plan)) as Plan;
+  assert.deepEqual(kinds(plan), ['lock', 'deferred:bootstrap-release', 'group', 'group']);
+  const groups = plan.steps.slice(2).map(({ step }) => step);
+  for (const group of groups) {
+    assert.ok(group.kind === 'group' && group.onFailure === 'undo-and-continue');
+    assert.deepEqual(group.steps.map(({ step }) => (step.kind === 'deferred' ? step.rule : step.kind)), ['release-upgrade-jail']);
+  }
+  recorder.clear();
+  const result = await applyJailsReleaseUpgrade(planned, plan);
+  const inner = groups.flatMap((g) => (g.kind === 'group' ? g.steps.map((s) => s.step) : []));
+  const resolved = assertCallsMatchSteps(recorder, [...plan.steps.map((s) => s.step), ...inner]);
+  // The deciding rule wrote nothing itself; pa's steps came from it (and were checked above), pb's conflict stopped it before any.
+  for (const step of inner) assert.deepEqual(ownWrites(step), []);
+  assert.ok(resolved.some((s) => s.kind === 'write-file' && s.path === join(settings.jailConfDir, 'pa.conf')));
+  assert.ok(!resolved.some((s) => 'path' in s && typeof s.path === 'string' && s.path.includes('/pb')), 'nothing was resolved for pb');
+  assert.equal(result.bootstrapped, true);
+  assert.deepEqual(result.jails.map((j) => [j.jail, j.status]), [['pa', 'upgraded'], ['pb', 'conflict']]);
+  assert.deepEqual(result.jails[1]?.conflicts.map((c) => c.path), ['nsswitch.conf']);
+  assert.match(await readFile(nsswitch('pa'), 'utf8'), /^hosts: files dns mdns$/m);
+  assert.equal(await readFile(pbConf, 'utf8'), pbConfBefore);
+  assert.equal((await storage.get('jails/pb'))?.properties.release, RELEASE);
+  assert.deepEqual(await storage.listSnapshots('jails/pb'), []);
+
+  // 14.3 is bootstrapped now: pb's steps are known at plan time. pwd_mkdb refuses a broken master.passwd, after the merge wrote: the group's undo.
+  await writeFile(nsswitch('pb'), original);
+  const masterPasswd = join(root, 'jails', 'pb', 'etc', 'master.passwd');
+  const passwdBefore = await readFile(masterPasswd, 'utf8');
+  await writeFile(masterPasswd, `${passwdBefore}broken:line\n`);
+  const again = await planJailsReleaseUpgrade({ ...options, jails: await byName(['pb']), now: new Date('2026-01-02T03:04:06Z') });
+  const plan2 = JSON.parse(JSON.stringify(again.plan)) as Plan;
+  assert.deepEqual(kinds(plan2), ['lock', 'group']);
+  const group = plan2.steps[1]?.step;
+  assert.ok(group?.kind === 'group');
+  recorder.clear();
+  const result2 = await applyJailsReleaseUpgrade(again, plan2);
+  const failedAt = group.steps.findIndex(({ step }) => step.kind === 'run' && step.argv[0] === 'pwd_mkdb');
+  // The group's steps up to the failing one made their calls, one for one; the rest never ran.
+  const steps2 = [...plan2.steps.map((s) => s.step), ...group.steps.slice(0, failedAt + 1).map((s) => s.step)];
+  const undone = assertCallsMatchSteps(recorder, steps2);
+  for (const { step } of group.steps.slice(failedAt + 1)) assert.deepEqual(ownWrites(step), [], `${step.title} ran after the failure`);
+  // The steps that wrote, in order: pb's group up to pwd_mkdb, then the undo of the steps done, last first; nothing else.
+  const order: PlanStep[] = [];
+  for (const c of recorder.writes()) if (c.step !== undefined && order.at(-1) !== c.step) order.push(c.step);
+  const snap = `@${again.snapshot}`;
+  assert.deepEqual(order.map((s) => s.title), [
+    plan2.steps[0]?.step.title,
+    ...group.steps.slice(0, failedAt + 1).map(({ step }) => step.title),
+    'drop the work directory',
+    `roll jails/pb back to ${snap}`,
+    `drop jails/pb${snap}`,
+    'start pb again',
+  ]);
+  assert.deepEqual(new Set(order.filter((s) => !steps2.includes(s))), new Set(undone));
+  assert.deepEqual(result2.jails.map((j) => [j.jail, j.status]), [['pb', 'rolled-back']]);
+  assert.match(result2.jails[0]?.reason ?? '', /pwd_mkdb/);
+  assert.equal(await readFile(nsswitch('pb'), 'utf8'), original);
+  assert.equal(await readFile(pbConf, 'utf8'), pbConfBefore);
+  assert.equal((await storage.get('jails/pb'))?.properties.release, RELEASE);
+  assert.deepEqual(await storage.listSnapshots('jails/pb'), []);
 });
