@@ -329,77 +329,61 @@ test('patch upgrade (dist): lock, deferred build, one group per jail; the health
   assert.deepEqual([writes.at(-1)?.call, writes.at(-1)?.args[0]], ['remove', hostLockPath(settings.lockDir)]);
 });
 
-test('release upgrade: lock, deferred bootstrap, one group per jail; the merge known after apply resolves to steps checked one for one, a conflict leaves its jail as it was, a failing step is undone by its group', async () => {
+test('release upgrade: lock, deferred bootstrap, one group per jail; the steps the merge known after apply resolved to, one for one; a failing step is undone by its group and the other jail still moves', async () => {
   const NEXT = '14.3-RELEASE';
   const nsswitch = (jail: string) => join(root, 'jails', jail, 'etc', 'nsswitch.conf');
-  const original = await readFile(nsswitch('pb'), 'utf8');
+  const original = await readFile(nsswitch('pa'), 'utf8');
   assert.match(original, /^hosts: files dns$/m);
-  // 14.3 changes one line of nsswitch.conf; pb changed the same line: a conflict known once 14.3 is bootstrapped.
+  // 14.3 changes one line of nsswitch.conf; pb's master.passwd is broken, so pwd_mkdb fails after pb's merge wrote.
   const next = await generateRelease({ outDir: join(dir, 'mirror'), release: NEXT, size: 'small', etcOverrides: { 'nsswitch.conf': original.replace('hosts: files dns', 'hosts: files dns mdns') } });
-  await writeFile(nsswitch('pb'), original.replace('hosts: files dns', 'hosts: dns files'));
-  const trustedManifests = { [`${NEXT}/amd64`]: next.manifestSha256 };
-  const byName = async (names: string[]) => (await readJails({ settings, storage, host })).filter((j) => names.includes(j.name));
+  const masterPasswd = join(root, 'jails', 'pb', 'etc', 'master.passwd');
+  await writeFile(masterPasswd, `${await readFile(masterPasswd, 'utf8')}broken:line\n`);
   const pbConf = join(settings.jailConfDir, 'pb.conf');
   const pbConfBefore = await readFile(pbConf, 'utf8');
-  const options = { settings, host, storage, warn, release: '14.3', jails: await byName(['pa', 'pb']), trustedManifests, now: new Date('2026-01-02T03:04:05Z') };
-
-  const planned = await planJailsReleaseUpgrade(options);
+  const jails = (await readJails({ settings, storage, host })).filter((j) => j.name === 'pa' || j.name === 'pb');
+  const planned = await planJailsReleaseUpgrade({ settings, host, storage, warn, release: '14.3', jails, trustedManifests: { [`${NEXT}/amd64`]: next.manifestSha256 }, now: new Date('2026-01-02T03:04:05Z') });
   // The value --dry-run --json prints, back from JSON.
   const plan = JSON.parse(JSON.stringify(planned.plan)) as Plan;
   assert.deepEqual(kinds(plan), ['lock', 'deferred:bootstrap-release', 'group', 'group']);
   const groups = plan.steps.slice(2).map(({ step }) => step);
   for (const group of groups) {
+    // 14.3 is not bootstrapped yet: each group holds the rule that plans the jail's merge once it is.
     assert.ok(group.kind === 'group' && group.onFailure === 'undo-and-continue');
     assert.deepEqual(group.steps.map(({ step }) => (step.kind === 'deferred' ? step.rule : step.kind)), ['release-upgrade-jail']);
   }
+
   recorder.clear();
   const result = await applyJailsReleaseUpgrade(planned, plan);
   const inner = groups.flatMap((g) => (g.kind === 'group' ? g.steps.map((s) => s.step) : []));
-  const resolved = assertCallsMatchSteps(recorder, [...plan.steps.map((s) => s.step), ...inner]);
-  // The deciding rule wrote nothing itself; pa's steps came from it (and were checked above), pb's conflict stopped it before any.
+  const steps = [...plan.steps.map((s) => s.step), ...inner];
+  // Every step the rule resolved to that ran (pb's up to pwd_mkdb) and every undo step made exactly its calls.
+  const resolved = assertCallsMatchSteps(recorder, steps);
+  // The deciding rule wrote nothing itself.
   for (const step of inner) assert.deepEqual(ownWrites(step), []);
   assert.ok(resolved.some((s) => s.kind === 'write-file' && s.path === join(settings.jailConfDir, 'pa.conf')));
-  assert.ok(!resolved.some((s) => 'path' in s && typeof s.path === 'string' && s.path.includes('/pb')), 'nothing was resolved for pb');
-  assert.equal(result.bootstrapped, true);
-  assert.deepEqual(result.jails.map((j) => [j.jail, j.status]), [['pa', 'upgraded'], ['pb', 'conflict']]);
-  assert.deepEqual(result.jails[1]?.conflicts.map((c) => c.path), ['nsswitch.conf']);
-  assert.match(await readFile(nsswitch('pa'), 'utf8'), /^hosts: files dns mdns$/m);
-  assert.equal(await readFile(pbConf, 'utf8'), pbConfBefore);
-  assert.equal((await storage.get('jails/pb'))?.properties.release, RELEASE);
-  assert.deepEqual(await storage.listSnapshots('jails/pb'), []);
-
-  // 14.3 is bootstrapped now: pb's steps are known at plan time. pwd_mkdb refuses a broken master.passwd, after the merge wrote: the group's undo.
-  await writeFile(nsswitch('pb'), original);
-  const masterPasswd = join(root, 'jails', 'pb', 'etc', 'master.passwd');
-  const passwdBefore = await readFile(masterPasswd, 'utf8');
-  await writeFile(masterPasswd, `${passwdBefore}broken:line\n`);
-  const again = await planJailsReleaseUpgrade({ ...options, jails: await byName(['pb']), now: new Date('2026-01-02T03:04:06Z') });
-  const plan2 = JSON.parse(JSON.stringify(again.plan)) as Plan;
-  assert.deepEqual(kinds(plan2), ['lock', 'group']);
-  const group = plan2.steps[1]?.step;
-  assert.ok(group?.kind === 'group');
-  recorder.clear();
-  const result2 = await applyJailsReleaseUpgrade(again, plan2);
-  const failedAt = group.steps.findIndex(({ step }) => step.kind === 'run' && step.argv[0] === 'pwd_mkdb');
-  // The group's steps up to the failing one made their calls, one for one; the rest never ran.
-  const steps2 = [...plan2.steps.map((s) => s.step), ...group.steps.slice(0, failedAt + 1).map((s) => s.step)];
-  const undone = assertCallsMatchSteps(recorder, steps2);
-  for (const { step } of group.steps.slice(failedAt + 1)) assert.deepEqual(ownWrites(step), [], `${step.title} ran after the failure`);
-  // The steps that wrote, in order: pb's group up to pwd_mkdb, then the undo of the steps done, last first; nothing else.
+  // The steps that wrote, in order: the bootstrap, pa's steps, pb's up to pwd_mkdb, then the undo of pb's steps done, last first.
   const order: PlanStep[] = [];
   for (const c of recorder.writes()) if (c.step !== undefined && order.at(-1) !== c.step) order.push(c.step);
-  const snap = `@${again.snapshot}`;
-  assert.deepEqual(order.map((s) => s.title), [
-    plan2.steps[0]?.step.title,
-    ...group.steps.slice(0, failedAt + 1).map(({ step }) => step.title),
+  const titles = order.map((s) => s.title);
+  assert.deepEqual(titles.slice(0, 2), [plan.steps[0]?.step.title, plan.steps[1]?.step.title]);
+  const pbFirst = titles.indexOf('stop pb');
+  const pbFailed = titles.indexOf('rebuild pwd.db and spwd.db', pbFirst);
+  // pb ran the same steps as pa up to the failing one.
+  assert.deepEqual(titles.slice(pbFirst, pbFailed + 1), titles.slice(2, 2 + pbFailed + 1 - pbFirst).map((t) => t.replace(/\bpa\b/g, 'pb')));
+  assert.equal(titles[2], 'stop pa');
+  assert.equal(titles[pbFirst - 1], 'drop the work directory');
+  const snap = `@${planned.snapshot}`;
+  assert.deepEqual(titles.slice(pbFailed + 1), [
     'drop the work directory',
     `roll jails/pb back to ${snap}`,
     `drop jails/pb${snap}`,
     'start pb again',
   ]);
-  assert.deepEqual(new Set(order.filter((s) => !steps2.includes(s))), new Set(undone));
-  assert.deepEqual(result2.jails.map((j) => [j.jail, j.status]), [['pb', 'rolled-back']]);
-  assert.match(result2.jails[0]?.reason ?? '', /pwd_mkdb/);
+  assert.equal(result.bootstrapped, true);
+  assert.deepEqual(result.jails.map((j) => [j.jail, j.status, j.snapshot]), [['pa', 'upgraded', planned.snapshot], ['pb', 'rolled-back', undefined]]);
+  assert.match(result.jails[1]?.reason ?? '', /pwd_mkdb/);
+  assert.match(await readFile(nsswitch('pa'), 'utf8'), /^hosts: files dns mdns$/m);
+  assert.equal((await storage.get('jails/pa'))?.properties.release, NEXT);
   assert.equal(await readFile(nsswitch('pb'), 'utf8'), original);
   assert.equal(await readFile(pbConf, 'utf8'), pbConfBefore);
   assert.equal((await storage.get('jails/pb'))?.properties.release, RELEASE);
