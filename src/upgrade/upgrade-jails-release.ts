@@ -267,8 +267,9 @@ export async function applyJailsReleaseUpgrade(planned: PlannedReleaseUpgrade, p
       continue;
     }
     const jail = jails.get(before.jail) as JailInfo;
-    const { reason: _planned, ...rest } = before;
-    const report: JailUpgradeReport = rest;
+    // The planned reason (bootstrap first) no longer applies: the outcome says what happened.
+    const report: JailUpgradeReport = { ...before };
+    delete report.reason;
     const merge = merges.get(before.jail);
     if (merge !== undefined) {
       report.notes = merge.notes;
@@ -287,7 +288,7 @@ export async function applyJailsReleaseUpgrade(planned: PlannedReleaseUpgrade, p
       continue;
     }
     const failure = failureOf(outcome.error);
-    // Something was undone only when a step after the snapshot had run: the jail was rolled back to it.
+    // etcupdate's conflict comes after the snapshot (its group's undo rolled the jail back); the portable merge's, before any step.
     const rolledBack = outcome.undone.some((s) => s.kind === 'storage' && s.op.op === 'rollback');
     if (failure.kind === 'failed' || outcome.status === 'undo-failed') {
       report.status = 'rolled-back';
