@@ -7,20 +7,23 @@
  * bootstrap it), a free name, the incremental origin snapshot, and the
  * addresses. A refusal writes nothing: no dataset, no file, no cache entry.
  *
- * Then the payload is read a second time and received (`zfs receive`) or
- * unpacked through `host.beneath` (tar); its hash is checked again on the
- * way, and any failure destroys what was made.
+ * Then one plan (docs/ARCHITECTURE.md § Plans), rendered by --dry-run and
+ * applied otherwise: the host lock, the release's bootstrap when asked, the
+ * payload read a second time and received (`zfs receive`) or unpacked
+ * through `host.beneath` (tar), its hash checked again on the way (the
+ * deferred `receive-export-payload` step), then the jail.conf steps; a
+ * failure undoes the earlier steps (the dataset is destroyed).
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
 import type { Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { bootstrapRelease } from '../bootstrap/bootstrap-release.js';
+import { bootstrapStep } from '../bootstrap/plan-bootstrap.js';
 import { basejailDataset, jailDataset, TEMPLATE_PARENT } from '../jail/dataset-names.js';
 import { readJails } from '../jail/read-jails.js';
 import { validateJailName } from '../jail/validate-jail-name.js';
-import { withAllocationLock } from '../jail/with-allocation-lock.js';
+import { allocationLockPath, withAllocationLock } from '../jail/with-allocation-lock.js';
 import { canonicalAddress } from '../network/allocate-address.js';
 import type { JailNetwork } from '../network/jail-network.js';
 import type { NetworkConfig } from '../network/network-config.js';
@@ -28,19 +31,21 @@ import { formatCidr, type Cidr } from '../network/parse-cidr.js';
 import { networkForJail } from '../network/network-for-jail.js';
 import { readHostAddresses } from '../network/read-host-addresses.js';
 import { readJailNetworks } from '../network/read-jail-networks.js';
-import { applyPlan } from '../plan/apply-plan.js';
+import { applyPlan, type DeferredResolver } from '../plan/apply-plan.js';
+import { hostLockStep } from '../plan/host-lock.js';
+import { createPlan, type DeferredRule, type Plan, type PlannedStep } from '../plan/plan.js';
 import type { OnProgress } from '../progress.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
 import type { DatasetProperties, StorageBackend } from '../storage/storage-backend.js';
 import type { ZfsBackend } from '../storage/zfs-backend.js';
 import type { Warn } from '../warn.js';
-import { decompressStage } from './compression.js';
 import { openContainer } from './export-container.js';
 import { ExportError } from './export-error.js';
 import { parseManifest, type ExportManifest } from './export-manifest.js';
-import { hashingStream, readHostFile, runChain } from './host-streams.js';
+import { readHostFile } from './host-streams.js';
 import { bareAddress } from './imported-jail-params.js';
 import { planImportedJailConf } from './plan-imported-jail-conf.js';
+import { receiveExportPayload, receivePayloadStep } from './receive-export-payload.js';
 import { verifyManifest } from './ssh-signature.js';
 import { jailConfPath } from '../jail/plan-create-jail.js';
 import { zfsGuid } from './zfs-guid.js';
@@ -76,6 +81,8 @@ export interface ImportContext {
   now?: Date;
   /** The caller holds the allocation lock already (migrate inside fleet apply). @default false */
   locked?: boolean;
+  /** Resolvers of the plan's deferred steps (the CLI passes src/fleet/deferred-resolvers.ts). @default bootstrap and receive with this context */
+  resolvers?: Partial<Record<DeferredRule, DeferredResolver>>;
 }
 
 export interface ImportResult {
@@ -90,6 +97,8 @@ export interface ImportResult {
   dryRun: boolean;
   /** Would bootstrap (dry run) or did bootstrap the release first. */
   bootstrapped: boolean;
+  /** The one plan `--dry-run` renders and apply runs: host lock, bootstrap, receive, jail.conf (docs/ARCHITECTURE.md § Plans). */
+  plan: Plan;
 }
 
 /** What `verifyExportFile` proved about a file: safe to act on. */
@@ -173,7 +182,7 @@ export async function importJail(request: ImportRequest, context: ImportContext)
   }
 
   const body = async (): Promise<ImportResult> => {
-    // The network: kept addresses (when free) or a fresh allocation.
+    // The network: kept addresses (when free) or a fresh allocation, chosen under the host lock.
     let network: JailNetwork | undefined;
     let keep: { ip4: string[]; ip6: string[] } | undefined;
     const jail = manifest.jail;
@@ -195,12 +204,6 @@ export async function importJail(request: ImportRequest, context: ImportContext)
     const listed = (value: Cidr[] | string | undefined) => (Array.isArray(value) ? value.map(formatCidr) : value === undefined ? [] : [value]);
     const ip4 = keep?.ip4 ?? listed(network?.network.ip4);
     const ip6 = keep?.ip6 ?? listed(network?.network.ip6);
-    const result: ImportResult = { name, kind, dataset, manifest, signedBy, ip4, ip6, dryRun: settings.dryRun, bootstrapped: needsBootstrap };
-    if (settings.dryRun) return result;
-
-    if (needsBootstrap) {
-      await bootstrapRelease({ settings, host, storage, warn: context.warn, release, template: settings.defaultTemplate, version: context.version, ...(context.onProgress ? { onProgress: context.onProgress } : {}) });
-    }
     const properties: DatasetProperties = {
       release,
       template: manifest.template?.name ?? settings.defaultTemplate,
@@ -210,79 +213,58 @@ export async function importJail(request: ImportRequest, context: ImportContext)
       ...(network ? { id: String(network.id) } : keep && jail?.properties.id ? { id: jail.properties.id } : {}),
       ...(kind === 'template' && manifest.template?.recipeSha256 ? { 'recipe-sha256': manifest.template.recipeSha256 } : {}),
     };
-    await receivePayload(request.file, manifest, { ...context, dataset, properties, kind });
-    try {
-      if (kind === 'jail' && jail !== undefined) {
-        const plan = await planImportedJailConf({ settings, host, storage, name, oldName: manifest.name, release, sourceParams: jail.params, ...(keep ? { keep } : {}), ...(network ? { network } : {}) });
-        await applyPlan(host, plan, { storage, ...(context.onProgress ? { onProgress: context.onProgress } : {}) });
-      }
-    } catch (error) {
-      await storage.destroy(dataset).catch(() => undefined);
-      throw error;
+    // One plan (docs/ARCHITECTURE.md § Plans): the host lock, the release's bootstrap when asked, the
+    // receive (known after apply: the payload's files), then jail.conf; a failure undoes what went before.
+    const payload = manifest.payload;
+    const rcConf = kind === 'jail' && network !== undefined && Object.keys(network.rcConf).length > 0 ? network.rcConf : undefined;
+    const steps: PlannedStep[] = [{ step: hostLockStep(settings.lockDir, host.name) }];
+    if (needsBootstrap) steps.push({ step: bootstrapStep(release, settings.defaultTemplate) });
+    steps.push(
+      receivePayloadStep({
+        file: request.file,
+        fileOn: local.name,
+        format: payload.format,
+        compression: payload.compression,
+        size: payload.size,
+        sha256: payload.sha256,
+        dataset,
+        kind,
+        properties,
+        ...(payload.format === 'zfs-send' && kind === 'jail' && payload.snapshot !== undefined ? { dropSnapshot: payload.snapshot } : {}),
+        ...(payload.format === 'tar' && kind === 'template' ? { makeSnapshot: payload.snapshot ?? manifest.template?.snapshot ?? 'base' } : {}),
+        ...(rcConf ? { rcConf } : {}),
+      }),
+    );
+    if (kind === 'jail' && jail !== undefined) {
+      const conf = await planImportedJailConf({ settings, host, storage, name, oldName: manifest.name, release, sourceParams: jail.params, rcConfByReceive: true, ...(keep ? { keep } : {}), ...(network ? { network } : {}) });
+      steps.push(...conf.steps);
     }
+    const plan = createPlan(`import ${kind} ${name} from ${request.file}`, steps);
+    const result: ImportResult = { name, kind, dataset, manifest, signedBy, ip4, ip6, dryRun: settings.dryRun, bootstrapped: needsBootstrap, plan };
+    if (settings.dryRun) return result;
+    // The lock step is satisfied: the lock was taken before the network was chosen (or by the caller).
+    await applyPlan(host, plan, {
+      storage,
+      heldLocks: new Set([allocationLockPath(settings)]),
+      resolvers: context.resolvers ?? importResolvers(context),
+      ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+    });
     return result;
   };
-  return kind === 'jail' && !context.locked ? withAllocationLock(context, body) : body();
+  return context.locked ? body() : withAllocationLock(context, body);
 }
 
-/**
- * Second read of the file: the payload goes into a new dataset. The hash is
- * checked again on the way (the file could change between the reads); on any
- * failure the dataset is destroyed.
- */
-async function receivePayload(
-  file: string,
-  manifest: ExportManifest,
-  context: ImportContext & { dataset: string; properties: DatasetProperties; kind: 'jail' | 'template' },
-): Promise<void> {
-  const { host, storage, local, dataset } = context;
-  const stream = readHostFile(local, file);
-  let created = false;
-  try {
-    const container = await openContainer(stream, file);
-    const hashed = hashingStream();
-    const payload = Readable.from(container.payload).pipe(hashed);
-    context.onProgress?.({ kind: 'info', message: `receiving ${manifest.payload.format} payload into ${dataset}` });
-    if (manifest.payload.format === 'zfs-send') {
-      created = true;
-      const full = zfsFull(storage, dataset);
-      // zfs receive makes the dataset, not its parent (`jails`, `templates`).
-      await host.run('zfs', ['create', '-p', full.slice(0, full.lastIndexOf('/'))]);
-      const [command, args] = decompressStage(manifest.payload.compression);
-      // One remote command: the compressed bytes cross the wire, zfs receive checks the stream's own checksums.
-      await host.runPiped('sh', ['-c', `${command} ${args.join(' ')} | zfs receive "$1"`, 'sh', zfsFull(storage, dataset)], { stdin: payload });
-      checkHash(hashed.digest(), manifest, file);
-      if (context.kind === 'jail' && manifest.payload.snapshot !== undefined) {
-        await host.run('zfs', ['destroy', `${zfsFull(storage, dataset)}@${manifest.payload.snapshot}`]).catch(() => undefined);
-      }
-      await storage.setProperties(dataset, context.properties);
-    } else {
-      await storage.create(dataset, context.properties);
-      created = true;
-      const decoded = new PassThrough({ highWaterMark: 1024 * 1024 });
-      const decoding = runChain(local, [decompressStage(manifest.payload.compression)], { stdin: payload, stdout: decoded });
-      // One tar extraction in the new, empty tree, through the beneath primitive (the stream is checked on
-      // its way: no absolute or .. names, nothing through a link it made, no special files). A refused entry
-      // stops the reader: the decoder then dies of EPIPE instead of blocking on a full pipe.
-      const extracting = host.beneath(storage.pathOf(dataset)).unpackTree('', decoded).catch((error: unknown) => {
-        decoded.destroy();
-        throw error;
-      });
-      await Promise.all([extracting, decoding]);
-      checkHash(hashed.digest(), manifest, file);
-      if (context.kind === 'template') await storage.snapshot(dataset, manifest.payload.snapshot ?? manifest.template?.snapshot ?? 'base');
-    }
-  } catch (error) {
-    if (created) await storage.destroy(dataset).catch(() => undefined);
-    throw error;
-  } finally {
-    stream.destroy();
-    await stream.done.catch(() => undefined);
-  }
-}
-
-function checkHash(actual: { sha256: string; size: number }, manifest: ExportManifest, file: string): void {
-  if (actual.sha256 !== manifest.payload.sha256 || actual.size !== manifest.payload.size) {
-    throw new ExportError('E_IMPORT_PAYLOAD', `${file} changed while it was imported (payload sha256 ${actual.sha256.slice(0, 12)}…); nothing was kept; import an intact copy`, { data: { file } });
-  }
+/** The rules import's plan names, for callers without the registry (src/fleet/deferred-resolvers.ts sits above this layer). */
+function importResolvers(context: ImportContext): Partial<Record<DeferredRule, DeferredResolver>> {
+  const { settings, host, storage, local } = context;
+  const onProgress = context.onProgress ? { onProgress: context.onProgress } : {};
+  return {
+    'bootstrap-release': async (step) => {
+      const { release, template } = step.inputs;
+      if (typeof release !== 'string' || typeof template !== 'string') throw new Error('defense in depth: a bootstrap step without release and template');
+      await bootstrapRelease({ settings, host, storage, warn: context.warn, release, template, version: context.version, ...onProgress });
+      return undefined;
+    },
+    'receive-export-payload': (step) => receiveExportPayload(step, { host, storage, local, ...onProgress }),
+  };
 }

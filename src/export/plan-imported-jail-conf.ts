@@ -2,8 +2,9 @@
  * The host-side files of a jail that arrived by import or migration: its
  * jail.conf.d block (the source's parameters with host paths and the network
  * rewritten, see imported-jail-params.ts), its fstab when it used one, the
- * `.include` in jail.conf, and the network's rc.conf lines inside the jail.
- * A plan, so it applies all or nothing and renders for --dry-run.
+ * `.include` in jail.conf, and the network's rc.conf lines inside the jail
+ * (for import, set by its receive step instead: the tree is not there yet).
+ * Steps with their undo, so they apply all or nothing and render for --dry-run.
  */
 import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/host.js';
@@ -27,6 +28,12 @@ export interface ImportedJailConfInput {
   sourceParams: readonly JailParam[];
   keep?: { ip4: string[]; ip6: string[] };
   network?: JailNetwork;
+  /**
+   * The jail's tree arrives in the same plan (import's `receive-export-payload`
+   * step), so it cannot be read now: that step sets the network's rc.conf
+   * values itself and this plan holds no rc.conf step. @default false
+   */
+  rcConfByReceive?: boolean;
 }
 
 export async function planImportedJailConf(input: ImportedJailConfInput): Promise<Plan> {
@@ -45,7 +52,7 @@ export async function planImportedJailConf(input: ImportedJailConfInput): Promis
   if (fstab) {
     steps.push({ step: { kind: 'write-file', title: `write ${paths.fstabPath}`, path: paths.fstabPath, content: `${basejailFstabLine(paths)}\n`, mode: 0o644 }, undo: [{ kind: 'remove', title: `remove ${paths.fstabPath}`, path: paths.fstabPath }] });
   }
-  if (input.network !== undefined && Object.keys(input.network.rcConf).length > 0) {
+  if (input.network !== undefined && Object.keys(input.network.rcConf).length > 0 && input.rcConfByReceive !== true) {
     const rcText = (await host.beneath(paths.jailPath).readText('etc/rc.conf')) ?? '';
     steps.push({ step: { kind: 'write-file', title: `set ${name}'s network in its rc.conf`, path: `${paths.jailPath}/etc/rc.conf`, beneath: paths.jailPath, content: setRcConfValues(rcText, input.network.rcConf), mode: 0o644 } });
   }

@@ -5,7 +5,10 @@
  * jails wave by wave, at most `concurrency` at a time. Each jail's steps are
  * all-or-nothing (`applyPlan` undoes a jail's completed steps when one
  * fails); a failure never stops other jails, only the ones that depend on it
- * (transitively), which are reported as skipped naming the failed jail.
+ * (transitively), which are reported as skipped naming the failed jail. A
+ * patch move is a group among a jail's steps: a failure in it is undone
+ * inside the group (the rollback) and read back from `ApplyResult.groups`;
+ * an unhealthy jail stops the later waves.
  */
 import { join } from 'node:path';
 import type { Settings } from '../model/settings.js';
@@ -13,7 +16,8 @@ import { JailbuildError } from '../errors.js';
 import { acquireLock, type ReleaseLock } from '../host/acquire-lock.js';
 import type { Host } from '../host/host.js';
 import { serializeCommands } from '../host/serialize-commands.js';
-import { applyPlan } from '../plan/apply-plan.js';
+import { applyPlan, type GroupOutcome, type HealthCheckOutcome } from '../plan/apply-plan.js';
+import type { GroupStep, HealthCheckStep } from '../plan/plan.js';
 import { hostLockPath } from '../plan/host-lock.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { Warn } from '../warn.js';
@@ -24,9 +28,9 @@ import { readFleetState } from './read-fleet-state.js';
 import { runWithConcurrency } from './run-with-concurrency.js';
 import { checkJailHealth } from '../jail/health/check-jail-health.js';
 import type { HealthResult } from '../jail/health/run-health-check.js';
-import { readJails } from '../jail/read-jails.js';
-import { preUpgradeSnapshotName } from '../upgrade/snapshot-name.js';
-import { switchJailPatch, type JailPatchReport } from '../upgrade/upgrade-patch.js';
+import { readJails, type JailInfo } from '../jail/read-jails.js';
+import { patchGroupId } from '../upgrade/plan-patch-switch.js';
+import { jailPatchReport, type JailPatchReport } from '../upgrade/upgrade-patch.js';
 
 export interface ApplyFleetOptions {
   hosts: ReadonlyMap<string, FleetHost>;
@@ -235,9 +239,10 @@ async function applyChange(
       onProgress({ kind: 'step', id: change.jail, title, state: 'done', detail: `downtime ${moved.downtimeMs} ms` });
       return { ...base, status: 'ok', ms: Date.now() - started };
     }
-    // Exactly the planned steps; a deferred one is resolved by its rule (create-jail-from-template), never by planning again.
-    await applyPlan(hostDoor(target), change.steps, { storage: target.storage, resolvers: resolversFor(target, options, onProgress) });
-    const checked = await afterChange(change, target, onProgress);
+    // Exactly the planned steps, the patch move's group included; a deferred one is resolved by its rule, never by planning again.
+    const checks = new Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>();
+    const { groups } = await applyPlan(hostDoor(target), change.steps, { storage: target.storage, resolvers: resolversFor(target, options, onProgress), checkHealth: healthChecker(target, checks) });
+    const checked = await afterChange(change, groups, checks.get(change.jail), target, onProgress);
     if (checked.failure !== undefined) {
       onProgress({ kind: 'step', id: change.jail, title, state: 'fail', detail: checked.failure.reason });
       return { ...base, status: 'failed', ...checked.failure, ...checked.extra, ms: Date.now() - started };
@@ -252,24 +257,75 @@ async function applyChange(
 }
 
 /**
- * After a jail's steps: its patch move (switch, restart, health check, rollback when unhealthy),
- * or else its health check when it runs and has one. The result is kept on its dataset.
+ * Runs a `health-check` step (a patch move's, plan-patch-switch.ts) on the jail as it is when the step runs, after the
+ * change's earlier steps, and keeps the result for the jail's report: the check on the new level, or the one after the rollback.
  */
-async function afterChange(change: FleetChange, target: FleetHost, onProgress: OnProgress): Promise<{ failure?: { reason: string; code: string }; extra: Pick<FleetJailResult, 'health' | 'patch'> }> {
+function healthChecker(target: FleetHost, results: Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>): (step: HealthCheckStep) => Promise<HealthCheckOutcome> {
+  const jails = new Map<string, JailInfo>();
+  return async (step) => {
+    let jail = jails.get(step.jail);
+    if (jail === undefined) {
+      jail = (await readJails({ settings: target.settings, storage: target.storage, host: target.host })).find((j) => j.name === step.jail);
+      if (jail === undefined) throw new JailbuildError('E_JAIL_UNKNOWN', `jail ${step.jail} is gone; run jailbuild plan again`, { data: { jail: step.jail } });
+      jails.set(step.jail, jail);
+    }
+    const checked = await checkJailHealth(jail, { host: target.host, storage: target.storage, running: step.runs });
+    if (checked === undefined) return { status: 'skipped', output: `${step.jail} has no health check` };
+    const kept = results.get(step.jail) ?? {};
+    if (step.onUnhealthy === 'fail') kept.health = checked;
+    else kept.rollbackHealth = checked;
+    results.set(step.jail, kept);
+    return { status: checked.status, output: checked.output };
+  };
+}
+
+/**
+ * After a jail's steps: its patch move's report, from the outcome apply recorded for its group (moved and healthy,
+ * rolled back, or the rollback failed too); or else its health check when it runs and has one. Results are kept on its dataset.
+ */
+async function afterChange(
+  change: FleetChange,
+  groups: readonly GroupOutcome[],
+  checks: { health?: HealthResult; rollbackHealth?: HealthResult } | undefined,
+  target: FleetHost,
+  onProgress: OnProgress,
+): Promise<{ failure?: { reason: string; code: string }; extra: Pick<FleetJailResult, 'health' | 'patch'> }> {
   if (change.action === 'destroy') return { extra: {} };
-  const jail = (await readJails({ settings: target.settings, storage: target.storage, host: target.host })).find((j) => j.name === change.jail);
-  if (jail === undefined) return { extra: {} };
   if (change.patch !== undefined) {
+    const outcome = groups.find((g) => g.id === patchGroupId(change.jail));
+    if (outcome === undefined) return { failure: { reason: `the plan holds no move of ${change.jail} to ${change.patch.to}; run jailbuild plan again`, code: 'E_FLEET_PLAN_FILE' }, extra: {} };
     const [from, to] = await Promise.all([target.storage.get(change.patch.from), target.storage.get(change.patch.to)]);
     if (from === undefined || to === undefined) return { failure: { reason: `basejail ${from === undefined ? change.patch.from : change.patch.to} is gone; run jailbuild plan again`, code: 'E_UPGRADE_NO_BASEJAIL' }, extra: {} };
-    const report = await switchJailPatch(jail, from, to, { host: target.host, storage: target.storage, snapshot: preUpgradeSnapshotName(new Date()), onProgress });
-    if (report.status === 'upgraded' || report.status === 'up-to-date') return { extra: { patch: report, ...(report.health ? { health: report.health } : {}) } };
-    return { failure: { reason: report.reason ?? report.status, code: report.health?.status === 'unhealthy' ? FLEET_HEALTH_FAILED : 'E_UPGRADE_FAILED' }, extra: { patch: report, ...(report.health ? { health: report.health } : {}) } };
+    const planned = await plannedMove(change, target);
+    // A deferred move that resolved to nothing (no newer level by then) applied no step: the jail stays, up to date.
+    const moved = outcome.status !== 'done' || outcome.applied.some((s) => s.kind !== 'deferred');
+    const report = jailPatchReport({ name: change.jail, state: planned.running ? 'running' : 'stopped' }, from, to, outcome, { snapshot: planned.snapshot, keepSnapshot: planned.keepSnapshot, health: checks, moved, onProgress });
+    const extra = { patch: report, ...(report.health ? { health: report.health } : {}) };
+    if (report.status === 'upgraded' || report.status === 'up-to-date') return { extra };
+    return { failure: { reason: report.reason ?? report.status, code: report.health?.status === 'unhealthy' ? FLEET_HEALTH_FAILED : 'E_UPGRADE_FAILED' }, extra };
   }
-  if (jail.state !== 'running' || jail.healthCheck === undefined) return { extra: {} };
+  const jail = (await readJails({ settings: target.settings, storage: target.storage, host: target.host })).find((j) => j.name === change.jail);
+  if (jail === undefined || jail.state !== 'running' || jail.healthCheck === undefined) return { extra: {} };
   const health = await checkJailHealth(jail, { host: target.host, storage: target.storage });
   if (health?.status === 'unhealthy') return { failure: { reason: `health check failed (${health.check}): ${health.output}`, code: FLEET_HEALTH_FAILED }, extra: { health } };
   return { extra: health === undefined ? {} : { health } };
+}
+
+/** What the change's planned move says of itself: its snapshot, whether it keeps it, whether the jail ran (it stops and starts it). */
+async function plannedMove(change: FleetChange, target: FleetHost): Promise<{ snapshot: string; keepSnapshot: boolean; running: boolean }> {
+  const group = change.steps.steps.map(({ step }) => step).find((step): step is GroupStep => step.kind === 'group' && step.id === patchGroupId(change.jail));
+  const steps = group?.steps.map(({ step }) => step) ?? [];
+  const deferred = steps.find((step) => step.kind === 'deferred');
+  if (deferred !== undefined) {
+    const jail = (await readJails({ settings: target.settings, storage: target.storage, host: target.host })).find((j) => j.name === change.jail);
+    return { snapshot: String(deferred.inputs.snapshot), keepSnapshot: deferred.inputs.keepSnapshot !== false, running: jail?.state === 'running' };
+  }
+  const snapshot = steps.flatMap((step) => (step.kind === 'storage' && step.op.op === 'snapshot' ? [step.op.snapshot] : []))[0] ?? '';
+  return {
+    snapshot,
+    keepSnapshot: !steps.some((step) => step.kind === 'storage' && step.op.op === 'destroy-snapshot'),
+    running: steps.some((step) => step.kind === 'run' && step.argv.includes('-r')),
+  };
 }
 
 async function runPrepare(entry: FleetPrepare, target: FleetHost, options: ApplyFleetOptions, onProgress: OnProgress): Promise<void> {

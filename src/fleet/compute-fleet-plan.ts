@@ -13,8 +13,9 @@
  * - A jail's patch level (the basejail it mounts) against the newest: the
  *   level the pkgbase catalogue offers (catalogue-offer.ts), else the newest
  *   basejail on its host. `patch: 'latest'` moves it after its other
- *   changes; a catalogue level the host lacks is built first by one prepare
- *   entry per host and release.
+ *   changes: the patch upgrade's group for that jail, the last step of its
+ *   change (plan-jail-patch-move.ts); a catalogue level the host lacks is
+ *   built first by one prepare entry per host and release.
  * - A jail jailbuild made that the config no longer lists: `destroy` with
  *   `prune`, otherwise a `noop` that says so. Jails jailbuild did not make
  *   are never touched.
@@ -62,6 +63,8 @@ import { LOCAL_HOST, type FleetHost } from './open-fleet-hosts.js';
 import { readCatalogueOffer, type CatalogueOffer } from './catalogue-offer.js';
 import type { PatchPreview } from '../upgrade/basejail-builder.js';
 import { patchBuildStep } from '../upgrade/patch-build-step.js';
+import { planJailPatchMove } from '../upgrade/plan-jail-patch-move.js';
+import { preUpgradeSnapshotName } from '../upgrade/snapshot-name.js';
 import { LocalHost } from '../host/local-host.js';
 import { planFleetCreate } from './plan-fleet-create.js';
 import type { ActualJail, FleetState } from './read-fleet-state.js';
@@ -153,6 +156,8 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
     return offer;
   };
   const drift = new Map<string, FleetDrift>();
+  // One name for every patch move's snapshot of this plan, as `jailbuild upgrade` does.
+  const patchSnapshot = preUpgradeSnapshotName(context.now ?? new Date());
   for (const jail of desired.jails) {
     const { spec, network } = specs.get(jail.name) as { spec: JailSpec; network: JailNetwork | undefined };
     const target = hostOf(jail.host);
@@ -220,6 +225,22 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
           update.steps = createPlan(`update jail ${jail.name}`);
         }
         update.reason = describeDetails(update.details);
+        // The move is the patch upgrade's group for this jail, after the change's other steps (whose file edits it builds on).
+        const move = await planJailPatchMove(
+          { ...existing, conf: existing.conf ?? jailConfPath(target.settings, jail.name), healthCheck: spec.healthCheck ?? existing.healthCheck },
+          {
+            host: target.host,
+            storage: target.storage,
+            render: { storage: target.settings.storage, root: target.settings.root },
+            release: existing.release,
+            from: { name: mounted.name, path: mounted.path, level: basejailLevel(mounted) },
+            to: { dataset: to, level: latest },
+            snapshot: patchSnapshot,
+            // The jail.conf.d text read with the state (no second read over ssh), or what the change's steps write instead.
+            known: new Map([...(existing.conf !== undefined && existing.confText !== undefined ? [[existing.conf, existing.confText] as const] : []), ...writtenFiles(update.steps.steps)]),
+          },
+        );
+        update.steps = { ...update.steps, steps: [...update.steps.steps, move.group] };
       }
     }
     changes.push({ ...base, ...update, deferred: false, needs, ...(patch === undefined ? {} : { patch }) });
@@ -265,6 +286,11 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
       unchanged: changes.filter((c) => c.action === 'noop').length,
     },
   };
+}
+
+/** What the change's steps write to host files (not beneath a jail's tree), by path: the patch move edits that text. */
+function writtenFiles(steps: readonly PlannedStep[]): Map<string, string> {
+  return new Map(steps.flatMap(({ step }) => (step.kind === 'write-file' && step.beneath === undefined ? [[step.path, step.content] as const] : [])));
 }
 
 /** Builds the level the catalogue offered (rule `build-patch-basejail`: a catalogue that moved on by apply time refuses the plan as stale). */

@@ -15,6 +15,7 @@ import type { DeferredResolver } from '../plan/apply-plan.js';
 import type { DeferredRule, DeferredStep } from '../plan/plan.js';
 import type { OnProgress } from '../progress.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
+import { receiveExportPayload } from '../export/receive-export-payload.js';
 import { buildTemplate, type BuildTemplateResult } from '../template/build-template.js';
 import { loadTemplate } from '../template/load-template.js';
 import { latestTemplateSnapshot } from '../template/template-versions.js';
@@ -106,5 +107,7 @@ export function deferredResolvers(ctx: ResolverContext): Resolvers {
     'switch-jail-patch': (step) => resolvePatchSwitch(step, { settings: ctx.settings, host: ctx.host, storage: ctx.storage }),
     'release-upgrade-jail': (step) => resolveReleaseJail(step, { settings: ctx.settings, host: ctx.host, storage: ctx.storage }),
     'etcupdate-merge': (step) => resolveEtcupdateMerge(step, { host: ctx.host }),
+    // The export file is on the host the plan applies to (import's CLI); the rule refuses a step naming another.
+    'receive-export-payload': (step) => receiveExportPayload(step, { host: ctx.host, storage: ctx.storage, local: ctx.host, onProgress: ctx.onProgress }),
   };
 }

@@ -7,8 +7,11 @@
 import type { JailSpec } from '../jail/jail-spec.js';
 import type { LockStep, Plan } from '../plan/plan.js';
 
-/** Bumped whenever a field apply reads changes meaning; older or newer files are refused. 2: prepare entries and deferred creates are steps, locks are data. */
-export const FLEET_PLAN_VERSION = 2;
+/**
+ * Bumped whenever a field apply reads changes meaning; older or newer files are refused. 2: prepare entries and deferred
+ * creates are steps, locks are data. 3: a patch move is a group among the change's steps (apply no longer reads `patch`).
+ */
+export const FLEET_PLAN_VERSION = 3;
 
 /** `move`: the jail exists on another host than the config says; apply migrates it there with its data (`jailbuild migrate`). */
 export type FleetAction = 'create' | 'update' | 'move' | 'destroy' | 'noop';
@@ -51,10 +54,12 @@ export interface FleetChange {
   /** Ids of `prepare` entries this change needs. */
   needs: string[];
   /**
-   * A patch move (`patch: 'latest'`): after `steps`, apply switches the jail's basejail mount from
-   * `from` to `to` (datasets), restarts it and runs its health check; unhealthy rolls it back.
-   * When `to` is a level the pkgbase catalogue offers and the host lacks, a `build-patch` prepare
-   * entry (in `needs`) builds it first.
+   * A patch move (`patch: 'latest'`) from basejail `from` to `to` (datasets). The move itself is
+   * the last of `steps`: the group `jailbuild upgrade` plans per jail (id `patch-<jail>`:
+   * snapshot, stop, repoint the basejail mount, start, health check; a failure or an unhealthy
+   * check runs its undo, the rollback). Apply tells the jail's result from that group's outcome;
+   * this field names the datasets for the report. When `to` is a level the pkgbase catalogue
+   * offers and the host lacks, a `build-patch` prepare entry (in `needs`) builds it first.
    */
   patch?: { from: string; to: string; fromLevel: string | undefined; toLevel: string | undefined };
 }
@@ -113,5 +118,5 @@ export interface FleetPlan {
 }
 
 export function hasChanges(plan: FleetPlan): boolean {
-  return plan.prepare.length > 0 || plan.changes.some((c) => c.action === 'move' || (c.action !== 'noop' && c.steps.steps.length + (c.patch ? 1 : 0) > 0));
+  return plan.prepare.length > 0 || plan.changes.some((c) => c.action === 'move' || (c.action !== 'noop' && c.steps.steps.length > 0));
 }

@@ -69,11 +69,8 @@ export const humanFleetView: FleetView<string> = {
     const out = [humanFleetView.plan(plan).trimEnd()];
     out.push(plan.locks.map((lock) => renderStep(lock, contexts[lock.host])).join('\n'));
     for (const p of plan.prepare) out.push(renderPlan(p.steps, contexts[p.host]).trimEnd());
+    // A patch move is one of these steps: its group, with the undo its failure runs.
     for (const c of plan.changes.filter((c) => c.steps.steps.length > 0)) out.push(renderPlan(c.steps, contexts[c.host]).trimEnd());
-    for (const c of plan.changes.filter((c) => c.patch !== undefined)) {
-      const p = c.patch as NonNullable<FleetChange['patch']>;
-      out.push(`# ${c.jail}: snapshot, mount ${p.to} instead of ${p.from}, restart, health check; unhealthy: back to ${p.from} (jailbuild upgrade's per-jail switch)`);
-    }
     return `${out.join('\n\n')}\n`;
   },
   apply(plan, result) {

@@ -129,8 +129,16 @@ export type PlanStep =
  *   copy each added, updated or merged file into the jail and remove each
  *   deleted one, beneath its root; a conflict fails the step, so the jail's
  *   group rolls it back to its snapshot. Writes nothing itself.
+ * - `receive-export-payload`: read the export file `inputs.file` (on the host
+ *   `inputs.fileOn`) again and receive its payload into the new dataset
+ *   `inputs.dataset` with `inputs.properties` (src/export/receive-export-payload.ts):
+ *   `zfs receive`, or tar unpacked through `host.beneath`, the payload's
+ *   sha256 and size checked again on the way; then the planned snapshot
+ *   dropped or made and the network's rc.conf values set in the received
+ *   tree. The files are the payload's, known only as it is read. All-or-
+ *   nothing; its undo destroys the dataset.
  */
-export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail', 'switch-jail-patch', 'release-upgrade-jail', 'etcupdate-merge'] as const;
+export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail', 'switch-jail-patch', 'release-upgrade-jail', 'etcupdate-merge', 'receive-export-payload'] as const;
 export type DeferredRule = (typeof DEFERRED_RULES)[number];
 
 export type DeferredStep = Extract<PlanStep, { kind: 'deferred' }>;

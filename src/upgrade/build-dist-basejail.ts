@@ -22,7 +22,7 @@ import type { DatasetInfo, StorageBackend } from '../storage/storage-backend.js'
 import type { BasejailBuilder, BuiltBasejail, PatchPreview } from './basejail-builder.js';
 import { classifyInstall, FETCH_OK_EXIT_CODES, fetchFoundUpdates, freebsdUpdateCommand, INSTALL_OK_EXIT_CODES, MAX_INSTALL_PASSES } from './freebsd-update-command.js';
 import { basejailLevel } from '../jail/patch-level.js';
-import { freebsdUpdateWorkdir, requireHostOwnedDir } from './upgrade-basejail.js';
+import { freebsdUpdateWorkdir, requireHostOwnedDir } from './host-owned-dir.js';
 
 export interface DistBuilderOptions {
   settings: Settings;

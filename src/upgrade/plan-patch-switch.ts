@@ -34,6 +34,13 @@ export interface PatchSwitchOptions {
   snapshot: string;
   /** Keep the snapshot once the jail is on the new level. @default true */
   keepSnapshot?: boolean;
+  /**
+   * Files whose text the caller knows as it will be when the switch runs, by
+   * path: read already while planning, or written by earlier steps of the
+   * same plan (a fleet update rewriting the jail's jail.conf.d file before
+   * its move). The switch edits that text; other files are read.
+   */
+  known?: ReadonlyMap<string, string>;
 }
 
 export type PatchSwitchJail = Pick<JailInfo, 'name' | 'conf' | 'path' | 'params' | 'state' | 'healthCheck'>;
@@ -48,13 +55,14 @@ export async function planPatchSwitch(jail: PatchSwitchJail, options: PatchSwitc
   const { host, toPath, fromPath, snapshot, label, fromLabel } = options;
   if (jail.conf === undefined) throw new JailbuildError('E_UPGRADE_NO_CONF', `jail ${jail.name} has no jail.conf.d file; recreate it before upgrading`, { data: { jail: jail.name } });
   const conf = jail.conf;
-  const confText = (await host.readFile(conf)) ?? '';
+  const read = async (path: string): Promise<string | undefined> => options.known?.get(path) ?? (await host.readFile(path));
+  const confText = (await read(conf)) ?? '';
   const relinkOptions = { jail: jail.name, jailPath: jail.path, newBasejailPath: toPath, file: conf };
   const relinked = relinkJailConf(confText, relinkOptions);
   let file: { path: string; before: string; after: string };
   if (relinked.via.kind === 'mount.fstab') {
     const path = relinked.via.fstab;
-    const before = await host.readFile(path);
+    const before = await read(path);
     if (before === undefined) throw new JailbuildError('E_UPGRADE_NO_BASEJAIL_MOUNT', `${conf} names mount.fstab ${path}, which does not exist; recreate it before upgrading`, { data: { path } });
     file = { path, before, after: relinkFstab(before, { ...relinkOptions, file: path }) };
   } else {

@@ -10,8 +10,9 @@
  *    the level the plan fixed), or reuse it when an earlier run built it. The
  *    old basejail is not touched;
  * 3. per jail on an older patch level of that release, one group
- *    (plan-patch-switch.ts): snapshot its dataset, stop it, repoint its
- *    basejail mount, start it, run its health check. Unhealthy (or a failing
+ *    (plan-jail-patch-move.ts, which a fleet's patch move shares):
+ *    snapshot its dataset, stop it, repoint its basejail mount, start it,
+ *    run its health check. Unhealthy (or a failing
  *    step): the group's undo — stop, roll the dataset back, the old mount,
  *    start, check again — and the plan goes on with the next jail; the report
  *    says so with the health output. For dist the target is known after
@@ -34,7 +35,7 @@ import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { applyPlan, PLAN_STALE, type ApplyOptions, type GroupOutcome, type HealthCheckOutcome } from '../plan/apply-plan.js';
 import { hostLockStep } from '../plan/host-lock.js';
 import { createPlan, type DeferredStep, type HealthCheckStep, type Plan, type PlannedStep } from '../plan/plan.js';
-import { renderStep, type RenderContext } from '../plan/render-plan.js';
+import type { RenderContext } from '../plan/render-plan.js';
 import { ignoreProgress, type OnProgress } from '../progress.js';
 import type { Warn } from '../warn.js';
 import { parseReleaseName } from '../release/parse-release-name.js';
@@ -44,8 +45,9 @@ import { findPrunable } from './find-prunable.js';
 import { jailBasejail } from './jail-basejail.js';
 import { basejailLevel, basejailsOfRelease, patchNumber } from '../jail/patch-level.js';
 import { chooseBasejailBuilder, patchBuildStep, resolvePatchBuild } from './patch-build-step.js';
-import { patchGroup, patchGroupId, planPatchSwitch } from './plan-patch-switch.js';
-import { patchSwitchStep, resolvePatchSwitch } from './patch-switch-step.js';
+import { patchGroupId } from './plan-patch-switch.js';
+import { resolvePatchSwitch } from './patch-switch-step.js';
+import { planJailPatchMove } from './plan-jail-patch-move.js';
 import { preUpgradeSnapshotName } from './snapshot-name.js';
 
 export interface PatchUpgradeRequest {
@@ -199,21 +201,19 @@ export async function planPatchUpgrade(request: PatchUpgradeRequest): Promise<Pl
       report.status = 'up-to-date';
       continue;
     }
-    const fromLabel = level ?? basejail.name;
-    const toLabel = preview.to ?? `${release}-p<N>`;
-    // dist: the level is only known once freebsd-update fetch ran: the steps are shown with `-p<N>` and resolved by their rule.
-    const toPath = target !== undefined ? storage.pathOf(target) : `${storage.pathOf(`${BASEJAIL_PARENT}/${release}`)}-p<N>`;
-    const switchSteps = await planPatchSwitch(jail, { host, fromPath: basejail.path, toPath, label: toLabel, fromLabel, snapshot, keepSnapshot });
-    for (const { step } of switchSteps) if (step.kind === 'write-file' && !observedFiles.includes(step.path)) observedFiles.push(step.path);
-    if (jail.conf !== undefined && !observedFiles.includes(jail.conf)) observedFiles.push(jail.conf);
-    const title = `move ${jail.name} ${fromLabel} → ${toLabel}`;
-    if (target !== undefined) {
-      steps.push(patchGroup(jail.name, title, switchSteps));
-    } else {
-      // Shown as comments throughout (a jail.conf line may start with `#` itself).
-      const explain = renderStep(patchGroup(jail.name, title, switchSteps).step, render).split('\n').map((line) => `#   ${line}`);
-      steps.push(patchGroup(jail.name, title, [patchSwitchStep({ jail: jail.name, release, from: basejail.name, snapshot, keepSnapshot }, { fromLevel: fromLabel, explain })]));
-    }
+    const move = await planJailPatchMove(jail, {
+      host,
+      storage,
+      render,
+      release,
+      from: { name: basejail.name, path: basejail.path, level },
+      // dist: the level is only known once freebsd-update fetch ran: the steps are shown with `-p<N>` and resolved by their rule.
+      to: target !== undefined ? { dataset: target, level: preview.to } : { afterApply: true, label: preview.to ?? `${release}-p<N>` },
+      snapshot,
+      keepSnapshot,
+    });
+    for (const file of move.files) if (!observedFiles.includes(file)) observedFiles.push(file);
+    steps.push(move.group);
     report.log.push(jail.healthCheck === undefined ? 'no health check: the switch stands once the jail starts' : `health check after the switch: ${jail.state === 'running' ? 'run' : 'skipped (not running)'}; unhealthy → roll back`);
   }
   const plan: Plan = {
@@ -307,7 +307,7 @@ export async function applyPatchUpgrade(planned: PlannedPatchUpgrade, plan: Plan
       continue;
     }
     const to = moves.has(planReport.jail) ? moves.get(planReport.jail)?.to : target;
-    const report = jailReport(entry.jail, entry.basejail, to ?? target, outcome, { snapshot: planned.snapshot, keepSnapshot: planned.request.keepSnapshot !== false, health: health.get(planReport.jail), moved: to !== undefined, onProgress });
+    const report = jailPatchReport(entry.jail, entry.basejail, to ?? target, outcome, { snapshot: planned.snapshot, keepSnapshot: planned.request.keepSnapshot !== false, health: health.get(planReport.jail), moved: to !== undefined, onProgress });
     if (report.status === 'rolled-back' || report.status === 'failed') result.ok = false;
     result.jails.push(report);
   }
@@ -338,9 +338,12 @@ function healthChecker(
   };
 }
 
-/** One jail's report from its group's outcome: upgraded, rolled back (and why), failed (the rollback too), or up to date (nothing to move to). */
-function jailReport(
-  jail: JailInfo,
+/**
+ * One jail's report from its group's outcome: upgraded, rolled back (and why), failed (the rollback too), or up to date
+ * (nothing to move to). Also the fleet's, for a change's patch move (apply-fleet-plan.ts).
+ */
+export function jailPatchReport(
+  jail: Pick<JailInfo, 'name' | 'state'>,
   from: DatasetInfo,
   to: DatasetInfo,
   outcome: GroupOutcome,
@@ -392,39 +395,6 @@ function jailReport(
   report.reason = `${failure}; the rollback failed too: ${undoError} — restore ${jail.name} by hand from @${snapshot} and its mount of ${from.path}`;
   log(report.reason);
   return report;
-}
-
-export interface SwitchJailPatchContext {
-  host: Host;
-  storage: StorageBackend;
-  /** The jail dataset's snapshot name (`pre-upgrade-…`). */
-  snapshot: string;
-  onProgress: OnProgress;
-  /** @default true */
-  keepSnapshot?: boolean;
-  health?: RunHealthCheckOptions;
-}
-
-/**
- * Moves one jail from basejail `from` to `to` (the fleet's `patch: latest`):
- * the same group a patch upgrade plans for it, applied as a plan of its own.
- * No lock step: the caller holds the host's lock.
- */
-export async function switchJailPatch(jail: JailInfo, from: DatasetInfo, to: DatasetInfo, context: SwitchJailPatchContext): Promise<JailPatchReport> {
-  const { host, storage, snapshot } = context;
-  const fromLevel = basejailLevel(from);
-  const toLevel = basejailLevel(to);
-  if (from.name === to.name || patchNumber(fromLevel) >= patchNumber(toLevel)) {
-    return { jail: jail.name, from: fromLevel, to: toLevel, fromBasejail: from.name, toBasejail: to.name, status: 'up-to-date', health: undefined, rollbackHealth: undefined, snapshot: undefined, log: [] };
-  }
-  const keepSnapshot = context.keepSnapshot !== false;
-  const label = toLevel ?? to.name;
-  const fromLabel = fromLevel ?? from.name;
-  const steps = await planPatchSwitch(jail, { host, fromPath: from.path, toPath: to.path, label, fromLabel, snapshot, keepSnapshot });
-  const plan = createPlan(`switch jail ${jail.name} to ${label}`, [patchGroup(jail.name, `move ${jail.name} ${fromLabel} → ${label}`, steps)]);
-  const health = new Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>();
-  const { groups } = await applyPlan(host, plan, { storage, onProgress: context.onProgress, checkHealth: healthChecker(new Map([[jail.name, { jail }]]), { host, storage, ...(context.health ? { health: context.health } : {}) }, health) });
-  return jailReport(jail, from, to, groups[0] as GroupOutcome, { snapshot, keepSnapshot, health: health.get(jail.name), moved: true, onProgress: context.onProgress });
 }
 
 /** Throws E_UPGRADE_FAILED with the whole result when anything rolled back or failed (the CLI exits 1). */

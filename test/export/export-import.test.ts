@@ -10,6 +10,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { Plan } from '../../src/plan/plan.js';
 import { createFakes, type Fakes } from '../helpers/fakes.js';
 import { describeWithTools } from '../helpers/require-tool.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -96,6 +97,13 @@ describeWithTools(['ssh-keygen'], 'export and import (dir backend)', () => {
     const dry = await jb('--dry-run', 'import', file, '--keep-addresses');
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /would import jail web1 .*signed by admin@example.org/);
+    // The one plan apply runs: shown as shell text, and with --json as the value itself.
+    assert.match(dry.stdout, /^# known after apply \(receive-export-payload\): the files of jails\/web1: the tar payload of /m);
+    const dryJson = await jb('--dry-run', '--json', 'import', file, '--keep-addresses');
+    assert.equal(dryJson.code, 0, dryJson.stderr);
+    const { plan } = (JSON.parse(dryJson.stdout) as { result: { plan: Plan } }).result;
+    assert.deepEqual(plan.steps.map(({ step }) => (step.kind === 'deferred' ? step.rule : step.kind === 'write-file' ? step.path : step.kind)), ['lock', 'receive-export-payload', join(root, 'etc/jail.conf.d/web1.conf')]);
+    assert.deepEqual(plan.steps[1]?.undo?.map((u) => u.kind === 'storage' && u.op), [{ op: 'destroy', name: 'jails/web1' }]);
 
     const imported = await jb('import', file, '--keep-addresses');
     assert.equal(imported.code, 0, imported.stderr);

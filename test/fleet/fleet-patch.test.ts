@@ -65,7 +65,18 @@ test('plan shows the drift; apply moves the jails wave by wave and stops after a
   assert.match(planned.stdout, /^@ 4 jails on 31\.0-p0, p2 available \(apply moves web1, web2, web3, web4\): web1, web2, web3, web4$/m);
   assert.match(planned.stdout, /^~ update web1: patch "31\.0-RELEASE" → "31\.0-RELEASE-p2"$/m);
   const json = JSON.parse((await jb('--json', 'plan')).stdout) as { result: { plan: FleetPlan } };
-  assert.deepEqual(json.result.plan.changes.find((c) => c.jail === 'web2')?.patch, { from: `basejail/${RELEASE}`, to: `basejail/${P2}`, fromLevel: RELEASE, toLevel: P2 });
+  const web2 = json.result.plan.changes.find((c) => c.jail === 'web2');
+  assert.deepEqual(web2?.patch, { from: `basejail/${RELEASE}`, to: `basejail/${P2}`, fromLevel: RELEASE, toLevel: P2 });
+  // The move is a step of the change's plan: the patch upgrade's group, its steps with their undo (the rollback).
+  const group = web2?.steps.steps.at(-1);
+  assert.deepEqual([group?.step.kind, group?.step.title], ['group', `move web2 ${RELEASE} → ${P2}`]);
+  assert.deepEqual(group?.step.kind === 'group' ? group.step.steps.map(({ step }) => step.title.split(' ')[0]) : [], ['snapshot', 'stop', 'mount', 'start', 'health']);
+  const dry = await jb('--dry-run', 'apply');
+  assert.equal(dry.code, 0, dry.stderr);
+  const shown = dry.stdout.slice(dry.stdout.indexOf('# { move web2 '), dry.stdout.indexOf('# } move web2 '));
+  assert.match(shown, /^# \{ move web2 31\.0-RELEASE → 31\.0-RELEASE-p2$/m);
+  assert.match(shown, /^# if the health check fails: the undo of the steps done so far/m);
+  assert.match(shown, /^#   jail -f \S+web2\.conf -c web2$/m);
 
   // web2 is unhealthy on p2: rolled back; web3 (same wave) still moves; web4 (next wave) is not started.
   await fakes.writeState({ ...(await fakes.readState()), jexecFail: [{ jail: 'web2', basejail: P2, stderr: 'nginx dead on p2\n' }] });

@@ -26,6 +26,8 @@ import { openFleetHosts } from '../../src/fleet/open-fleet-hosts.js';
 import { readFleetState } from '../../src/fleet/read-fleet-state.js';
 import type { Host } from '../../src/host/host.js';
 import { planBootstrap } from '../../src/bootstrap/plan-bootstrap.js';
+import { exportJail } from '../../src/export/export-jail.js';
+import { importJail } from '../../src/export/import-jail.js';
 import { planDestroyJail, planLifecycle } from '../../src/jail/plan-jail-lifecycle.js';
 import { prepareCreateJail } from '../../src/app/prepare-create-jail.js';
 import { readJails } from '../../src/jail/read-jails.js';
@@ -35,7 +37,7 @@ import { parseNetSpec } from '../../src/network/parse-net-spec.js';
 import { planHostSetup } from '../../src/network/plan-host-setup.js';
 import { applyPlan, PLAN_STALE, type ApplyResult } from '../../src/plan/apply-plan.js';
 import { hostLockPath, hostLockStep } from '../../src/plan/host-lock.js';
-import { createPlan, withLockStep, type Plan, type PlanStep } from '../../src/plan/plan.js';
+import { createPlan, withLockStep, type GroupStep, type Plan, type PlanStep } from '../../src/plan/plan.js';
 import { DirBackend } from '../../src/storage/dir-backend.js';
 import type { StorageBackend } from '../../src/storage/storage-backend.js';
 import { generateRelease } from '../../src/synthetic/index.js';
@@ -124,6 +126,39 @@ test('create before its release is bootstrapped: lock, deferred bootstrap, defer
   assert.deepEqual(ownWrites(deferredClone), []);
   assert.equal(await storage.exists(`basejail/${RELEASE}`), true);
   assert.match(await readFile(join(settings.jailConfDir, 'web1.conf'), 'utf8'), /web1/);
+});
+
+test('import: lock, deferred receive by its rule (its undo destroys the dataset), then the jail.conf steps, one for one; a later failure leaves nothing', async () => {
+  // web1 (made above) exported once, unsigned, as tar (the dir backend's format); zstd is the quicker compressor.
+  const file = join(dir, 'web1.jbx');
+  await exportJail({ name: 'web1', output: file, signKey: undefined, compression: 'zstd' }, { settings, host, storage, version: 'test' });
+  const request = { file, name: 'web1i', allowUnsigned: true, network: parseNetSpec('vnet-bridge:bridge0:auto:pool=127.0.2.0/24:gw=127.0.2.1') };
+  const context = { host, storage, local: host, trustedSigners: undefined, warn, version: 'test' };
+  // The plan --dry-run shows (it writes nothing, a lock included).
+  recorder.clear();
+  const dry = await importJail(request, { ...context, settings: { ...settings, dryRun: true } });
+  // (Its read of the file is `cat` through runPiped, which the recorder counts as a write.)
+  assert.deepEqual(recorder.writes().filter((c) => !(c.call === 'runPiped' && JSON.stringify(c.args[1]).includes(file))).map((c) => c.call), []);
+  const conf = join(settings.jailConfDir, 'web1i.conf');
+  assert.deepEqual(kinds(dry.plan).slice(0, 2), ['lock', 'deferred:receive-export-payload']);
+  assert.ok(dry.plan.steps.slice(2).some(({ step }) => step.kind === 'write-file' && step.path === conf));
+  assert.deepEqual(dry.plan.steps[1]?.undo, [{ kind: 'storage', title: 'destroy jails/web1i', op: { op: 'destroy', name: 'jails/web1i' } }]);
+
+  // A step failing after the jail.conf steps: every earlier step is undone, the received dataset included.
+  const failing = JSON.parse(JSON.stringify(dry.plan)) as Plan;
+  failing.steps.push({ step: { kind: 'run', title: 'fail', argv: ['false'] } });
+  await assert.rejects(applyPlan(host, failing, { storage, resolvers: deferredResolvers({ settings, host, storage, warn }) }));
+  assert.equal(await storage.exists('jails/web1i'), false);
+  assert.equal(await host.stat(conf), undefined);
+
+  const { plan, resolved } = await applyAndCompare(dry.plan);
+  assert.deepEqual(resolved, []);
+  assert.equal(await storage.exists('jails/web1i'), true);
+  // The fresh vnet network: its interface in jail.conf, its address set in the received tree's rc.conf by the receive rule.
+  assert.match(await readFile(conf, 'utf8'), /vnet/);
+  assert.match(await readFile(join(storage.pathOf('jails/web1i'), 'etc/rc.conf'), 'utf8'), /127\.0\.2\.\d+/);
+  assert.doesNotMatch(await readFile(join(storage.pathOf('jails/web1'), 'etc/rc.conf'), 'utf8'), /127\.0\.2\./);
+  assert.equal(kinds(plan).length, dry.plan.steps.length);
 });
 
 test('create from a built template: every step applied as planned', async () => {
@@ -327,6 +362,70 @@ test('patch upgrade (dist): lock, deferred build, one group per jail; the health
   const writes = recorder.writes();
   assert.deepEqual([writes[0]?.call, writes[0]?.args[0]], ['createExclusive', hostLockPath(settings.lockDir)]);
   assert.deepEqual([writes.at(-1)?.call, writes.at(-1)?.args[0]], ['remove', hostLockPath(settings.lockDir)]);
+});
+
+test('fleet patch move (patch: latest): the change\'s group is applied step for step; unhealthy, its undo rolls the jail back and the result says so; healthy, it moves', async () => {
+  // After the patch upgrade above: pb was rolled back to the old level and is still unhealthy on -p1.
+  const P1 = `${RELEASE}-p1`;
+  const health = { cmd: ['/bin/sh', '-c', 'service nginx status'], retries: 1, interval: 0 };
+  const config = validateConfig(
+    {
+      storage: { backend: 'dir' },
+      trustedManifests: { [`${RELEASE}/amd64`]: manifestSha256 },
+      defaults: { release: '14.2' },
+      // pa (on -p1 already) is left out: a change to a running jail with a check gets a check after it that is not yet a plan step.
+      jails: { pb: { ip: ['lo1|127.0.1.32/32'], health, patch: 'latest' } },
+    },
+    'fleet',
+  );
+  const fleetSettings = resolveSettings(config, { root, mirrors: [mirror] }, dir, dir);
+  const hosts = await openFleetHosts(config, fleetSettings, { localHost: host });
+  for (const h of hosts.values()) h.storage = recorder.storage(new DirBackend(host, { root: h.settings.root }));
+  const conf = join(settings.jailConfDir, 'pb.conf');
+  const oldPath = storage.pathOf(`basejail/${RELEASE}`);
+  const newPath = storage.pathOf(`basejail/${P1}`);
+  const planAndApply = async () => {
+    const plan = JSON.parse(JSON.stringify(await computeFleetPlan(resolveDesiredFleet(config, fleetSettings), await readFleetState(hosts), { hosts }))) as FleetPlan;
+    const change = plan.changes.find((c) => c.jail === 'pb');
+    assert.deepEqual([change?.action, change?.patch?.from, change?.patch?.to], ['update', `basejail/${RELEASE}`, `basejail/${P1}`]);
+    // The move is the last step of pb's change: the patch upgrade's group, concrete (the target exists), its undo the rollback.
+    const group = change?.steps.steps.at(-1)?.step;
+    assert.ok(group?.kind === 'group' && group.id === 'patch-pb', JSON.stringify(group));
+    assert.deepEqual(group.steps.map(({ step }) => (step.kind === 'storage' ? `storage:${step.op.op}` : step.kind)), ['storage:snapshot', 'run', 'write-file', 'run', 'health-check']);
+    recorder.clear();
+    const result = await applyFleetPlan(plan, { hosts, warn });
+    const planSteps = [...plan.changes.flatMap((c) => c.steps.steps), ...group.steps].map((s) => s.step);
+    const extra = assertCallsMatchSteps(recorder, planSteps, { outsideLocks: plan.locks.map((l) => l.path), wrapperLocks: [join(settings.lockDir, 'rc-conf.lock')] });
+    const order: PlanStep[] = [];
+    for (const c of recorder.writes()) if (c.step !== undefined && order.at(-1) !== c.step) order.push(c.step);
+    return { group, result, extra, order, pb: result.jails.find((j) => j.jail === 'pb') };
+  };
+
+  const first = await planAndApply();
+  const snapOf = (group: GroupStep) => {
+    const step = group.steps[0]?.step;
+    return `@${step?.kind === 'storage' && step.op.op === 'snapshot' ? step.op.snapshot : '?'}`;
+  };
+  const snap = snapOf(first.group);
+  const moved = ['snapshot jails/pb' + snap, 'stop pb', `mount ${newPath} as pb's basejail (${conf})`, `start pb on ${P1}`, `health check of pb on ${P1}`];
+  const undo = ['stop pb', `roll jails/pb back to ${snap}`, `mount ${oldPath} as pb's basejail again (${conf})`, `start pb on ${RELEASE} again`, `health check of pb on ${RELEASE} again`, `drop jails/pb${snap}`];
+  // The group's steps in order, then its undo, last step's first; besides the plan's steps only that undo ran, each checked one for one.
+  assert.deepEqual(first.order.slice(-11).map((s) => s.title), [...moved, ...undo]);
+  const undoSteps = first.group.steps.flatMap(({ undo: u }) => u ?? []);
+  assert.deepEqual(new Set(first.extra), new Set(undoSteps));
+  assert.equal(first.result.ok, false);
+  assert.deepEqual([first.pb?.status, first.pb?.code, first.pb?.patch?.status, first.pb?.health?.status, first.pb?.patch?.rollbackHealth?.status], ['failed', 'E_HEALTH_FAILED', 'rolled-back', 'unhealthy', 'healthy']);
+  assert.match(first.pb?.reason ?? '', /health check failed on 14\.2-RELEASE-p1: nginx is not running; pb runs on 14\.2-RELEASE again/);
+  assert.doesNotMatch(await readFile(conf, 'utf8'), /-p1/);
+
+  // Healthy now: the next plan's group moves pb, and nothing runs but the plan's steps.
+  await fakes.writeState({ ...(await fakes.readState()), jexecFail: [] });
+  const second = await planAndApply();
+  assert.deepEqual(second.order.slice(-5).map((s) => s.title), moved.map((t) => t.replace(snap, snapOf(second.group))));
+  assert.deepEqual(second.extra, []);
+  assert.equal(second.result.ok, true, JSON.stringify(second.result));
+  assert.deepEqual([second.pb?.status, second.pb?.patch?.status, second.pb?.health?.status], ['ok', 'upgraded', 'healthy']);
+  assert.match(await readFile(conf, 'utf8'), new RegExp(`${newPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
 });
 
 test('release upgrade: lock, deferred bootstrap, one group per jail; the steps the merge known after apply resolved to, one for one; a failing step is undone by its group and the other jail still moves', async () => {

@@ -1,8 +1,9 @@
 /**
- * Attack: the paths freebsd-update gets (`-d <root>/.freebsd-update/<release>`,
- * `-b <basejail>`) redirected by a symlink below the data root. freebsd-update
- * runs as root and follows links: fetch writes its workdir, install writes the
- * tree. A link there refuses the patch before freebsd-update runs; the
+ * Attack: the paths freebsd-update gets (`-d <root>/.freebsd-update/<release>-patch-<time>`,
+ * `-b <a clone of the basejail>`) redirected by a symlink below the data
+ * root. freebsd-update runs as root and follows links: fetch writes its
+ * workdir, install writes the tree. A link there refuses the patch build
+ * (src/upgrade/build-dist-basejail.ts) before anything is cloned or run; the
  * sentinel outside every tree stays byte-identical.
  */
 import assert from 'node:assert/strict';
@@ -13,12 +14,13 @@ import { after, before, test } from 'node:test';
 import { resolveSettings } from '../../src/config/settings.js';
 import type { Settings } from '../../src/model/settings.js';
 import { DirBackend } from '../../src/storage/dir-backend.js';
-import { freebsdUpdateWorkdir, upgradeBasejail } from '../../src/upgrade/upgrade-basejail.js';
+import { createDistBuilder, distBuildWorkdir } from '../../src/upgrade/build-dist-basejail.js';
 import { createFakes, type Fakes } from '../helpers/fakes.js';
 import { snapshotTree } from '../helpers/snapshot-tree.js';
 
 const RELEASE = '14.2-RELEASE';
 const DATASET = `basejail/${RELEASE}`;
+const NOW = new Date('2025-01-14T09:30:05Z');
 let root: string;
 let sentinel: string;
 let fakes: Fakes;
@@ -47,10 +49,16 @@ after(async () => {
   await fs.rm(sentinel, { recursive: true, force: true });
 });
 
+async function build() {
+  const current = await storage.get(DATASET);
+  assert.ok(current);
+  return createDistBuilder({ settings, host: fakes.host, storage, current, now: NOW }).build(() => {});
+}
+
 async function assertRefused(component: string): Promise<void> {
   const sentinelBefore = snapshotTree(sentinel);
   await fakes.clearLog();
-  await assert.rejects(upgradeBasejail({ settings, host: fakes.host, storage, release: RELEASE }), (error: Error & { code?: string; exitCode?: number }) => {
+  await assert.rejects(build(), (error: Error & { code?: string; exitCode?: number }) => {
     assert.equal(error.code, 'E_UNSAFE_PATH', error.message);
     assert.equal(error.exitCode, 1);
     assert.ok(!error.message.includes('\n'));
@@ -61,6 +69,7 @@ async function assertRefused(component: string): Promise<void> {
   assert.deepEqual(snapshotTree(sentinel), sentinelBefore);
   assert.equal(await fs.readFile(join(storage.pathOf(DATASET), 'lib/libc.so.7'), 'utf8'), 'libc 14.2-RELEASE\n');
   assert.deepEqual(await storage.listSnapshots(DATASET), []);
+  assert.deepEqual((await storage.list('staging')).map((d) => d.name), [], 'nothing was cloned');
 }
 
 test('a symlink at <root>/.freebsd-update refuses the patch before freebsd-update runs', async () => {
@@ -74,11 +83,11 @@ test('a symlink at <root>/.freebsd-update refuses the patch before freebsd-updat
 });
 
 test('a symlink at the workdir itself is refused too', async () => {
-  const workdir = freebsdUpdateWorkdir(settings, RELEASE);
+  const workdir = distBuildWorkdir(settings, RELEASE, NOW);
   await fs.mkdir(join(root, '.freebsd-update'), { recursive: true });
   await fs.symlink(join(sentinel, 'freebsd-update'), workdir);
   try {
-    await assertRefused(`.freebsd-update/${RELEASE}`);
+    await assertRefused(workdir.slice(root.length + 1));
   } finally {
     await fs.rm(workdir);
   }
@@ -96,9 +105,15 @@ test('a symlink on the basejail path below the data root is refused', async () =
   }
 });
 
-test('without links the same patch runs, its workdir made 0700 under the data root', async () => {
-  const report = await upgradeBasejail({ settings, host: fakes.host, storage, release: RELEASE });
-  assert.equal(report.status, 'updated', report.reason);
-  assert.equal((await fs.stat(freebsdUpdateWorkdir(settings, RELEASE))).mode & 0o777, 0o700);
-  assert.equal(await fs.readFile(join(storage.pathOf(DATASET), 'lib/libc.so.7'), 'utf8'), 'libc p1\n');
+test('without links the same patch is built into a clone, freebsd-update given its own workdir under the data root', async () => {
+  const built = await build();
+  assert.equal(built.status, 'built');
+  assert.equal(built.dataset, `basejail/${RELEASE}-p1`);
+  const calls = (await fakes.readLog()).filter((c) => c.argv[0] === 'freebsd-update');
+  const workdir = distBuildWorkdir(settings, RELEASE, NOW);
+  assert.ok(calls.length >= 2 && calls.every((c) => c.argv[c.argv.indexOf('-d') + 1] === workdir));
+  // The workdir is the build's own: removed once the build went through.
+  await assert.rejects(fs.stat(workdir), /ENOENT/);
+  assert.equal(await fs.readFile(join(storage.pathOf(built.dataset), 'lib/libc.so.7'), 'utf8'), 'libc p1\n');
+  assert.equal(await fs.readFile(join(storage.pathOf(DATASET), 'lib/libc.so.7'), 'utf8'), 'libc 14.2-RELEASE\n');
 });

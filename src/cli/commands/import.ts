@@ -33,6 +33,7 @@ export function register(command: Command, io: CliIo): void {
         const { openStorage } = await import('../jail-context.js');
         const { importJail } = await import('../../export/import-jail.js');
         const { version } = await import('../version.js');
+        const { deferredResolvers } = await import('../../fleet/deferred-resolvers.js');
         let network: NetworkConfig | undefined;
         if (options.net !== undefined) {
           const { parseNetSpec } = await import('../../network/parse-net-spec.js');
@@ -50,13 +51,26 @@ export function register(command: Command, io: CliIo): void {
             keepAddresses: options.keepAddresses ?? false,
             ...(network === undefined ? {} : { network }),
           },
-          { settings: ctx.settings, host: ctx.host, storage, local: ctx.host, trustedSigners: ctx.settings.trustedSigners, warn: ctx.warn, version: version(), onProgress: ctx.onProgress },
+          {
+            settings: ctx.settings,
+            host: ctx.host,
+            storage,
+            local: ctx.host,
+            trustedSigners: ctx.settings.trustedSigners,
+            warn: ctx.warn,
+            version: version(),
+            onProgress: ctx.onProgress,
+            resolvers: deferredResolvers({ ...ctx, storage, version: version() }),
+          },
         );
         const who = result.signedBy === undefined ? 'unsigned' : `signed by ${result.signedBy}`;
         const addresses = [...result.ip4, ...result.ip6].join(', ') || 'no addresses';
         const head = result.dryRun ? `would import` : 'imported';
         const text = `${head} ${result.kind} ${result.name} (${result.manifest.release}, from ${result.manifest.sourceHost}, ${who}) as ${storage.pathOf(result.dataset)}; ${addresses}${result.bootstrapped ? `; ${result.dryRun ? 'would bootstrap' : 'bootstrapped'} ${result.manifest.release} first` : ''}`;
-        return { data: result, text };
+        if (!result.dryRun) return { data: result, text };
+        // --dry-run shows the one plan apply would run (--json: the same value, as `plan`).
+        const { renderPlan } = await import('../../plan/render-plan.js');
+        return { data: result, text: `${text}\n${renderPlan(result.plan, { storage: ctx.settings.storage, root: ctx.settings.root })}` };
       }),
     );
 }
