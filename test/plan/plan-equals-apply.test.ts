@@ -439,6 +439,7 @@ test('release upgrade: lock, deferred bootstrap, one group per jail; the steps t
   await writeFile(masterPasswd, `${await readFile(masterPasswd, 'utf8')}broken:line\n`);
   const pbConf = join(settings.jailConfDir, 'pb.conf');
   const pbConfBefore = await readFile(pbConf, 'utf8');
+  const pbSnapshotsBefore = await storage.listSnapshots('jails/pb');
   const jails = (await readJails({ settings, storage, host })).filter((j) => j.name === 'pa' || j.name === 'pb');
   const planned = await planJailsReleaseUpgrade({ settings, host, storage, warn, release: '14.3', jails, trustedManifests: { [`${NEXT}/amd64`]: next.manifestSha256 }, now: new Date('2026-01-02T03:04:05Z') });
   // The value --dry-run --json prints, back from JSON.
@@ -486,5 +487,7 @@ test('release upgrade: lock, deferred bootstrap, one group per jail; the steps t
   assert.equal(await readFile(nsswitch('pb'), 'utf8'), original);
   assert.equal(await readFile(pbConf, 'utf8'), pbConfBefore);
   assert.equal((await storage.get('jails/pb'))?.properties.release, RELEASE);
-  assert.deepEqual(await storage.listSnapshots('jails/pb'), []);
+  // The snapshot the move took was dropped by the undo; earlier ones stay.
+  assert.deepEqual(await storage.listSnapshots('jails/pb'), pbSnapshotsBefore);
+  assert.ok(!pbSnapshotsBefore.includes(planned.snapshot));
 });
