@@ -22,6 +22,8 @@ import { latestTemplateSnapshot } from '../template/template-versions.js';
 import type { BuiltBasejail } from '../upgrade/basejail-builder.js';
 import { resolvePatchBuild } from '../upgrade/patch-build-step.js';
 import { resolvePatchSwitch } from '../upgrade/patch-switch-step.js';
+import { resolveEtcupdateMerge } from '../upgrade/etcupdate-merge-step.js';
+import { resolveReleaseJail } from '../upgrade/release-jail-step.js';
 import type { Warn } from '../warn.js';
 
 export interface ResolverContext {
@@ -103,6 +105,8 @@ export function deferredResolvers(ctx: ResolverContext): Resolvers {
       return undefined;
     },
     'switch-jail-patch': (step) => resolvePatchSwitch(step, { settings: ctx.settings, host: ctx.host, storage: ctx.storage }),
+    'release-upgrade-jail': (step) => resolveReleaseJail(step, { settings: ctx.settings, host: ctx.host, storage: ctx.storage }),
+    'etcupdate-merge': (step) => resolveEtcupdateMerge(step, { host: ctx.host }),
     // The export file is on the host the plan applies to (import's CLI); the rule refuses a step naming another.
     'receive-export-payload': (step) => receiveExportPayload(step, { host: ctx.host, storage: ctx.storage, local: ctx.host, onProgress: ctx.onProgress }),
   };

@@ -91,8 +91,11 @@ export async function applyStep(host: Host, step: PlanStep, storage?: StorageBac
     case 'run': {
       const [command, ...args] = step.argv;
       if (command === undefined) throw new Error('defense in depth: run step with empty argv');
-      await host.run(command, args, { env: step.env, okExitCodes: step.okExitCodes });
-      return;
+      const result = await host.run(command, args, { env: step.env, okExitCodes: step.okExitCodes });
+      if (step.stdout === undefined) return;
+      const out = step.stdout;
+      if (out.beneath !== undefined) return host.beneath(out.beneath).writeFile(inside(out.beneath, out.path), result.stdout, { mode: 0o600 });
+      return host.writeFileAtomic(out.path, result.stdout, 0o600);
     }
     case 'write-file':
       if (step.beneath !== undefined) return host.beneath(step.beneath).writeFile(inside(step.beneath, step.path), step.content, modeOption(step.mode));

@@ -18,8 +18,12 @@ export const PLAN_VERSION = 1;
  * (see src/host/beneath.ts). Without `beneath` the path is a host file.
  */
 export type PlanStep =
-  /** Runs a command. `okExitCodes` defaults to [0]. */
-  | { kind: 'run'; title: string; argv: string[]; env?: Record<string, string>; okExitCodes?: number[] }
+  /**
+   * Runs a command. `okExitCodes` defaults to [0]. `stdout` keeps what it
+   * printed in a host-owned file (beneath `stdout.beneath` when given), for a
+   * deferred step after it to decide from (etcupdate's merge report).
+   */
+  | { kind: 'run'; title: string; argv: string[]; env?: Record<string, string>; okExitCodes?: number[]; stdout?: { path: string; beneath?: string } }
   /** Writes a whole file atomically (temporary name + rename). */
   | { kind: 'write-file'; title: string; path: string; content: string; mode?: number; beneath?: string }
   | { kind: 'mkdir'; title: string; path: string; mode?: number; beneath?: string }
@@ -112,6 +116,19 @@ export type PlanStep =
  *   steps a known target plans to (snapshot, stop, repoint the mount, start,
  *   health check, each with its undo), or to none. For dist, whose level is
  *   known after apply; it sits in the jail's group.
+ * - `release-upgrade-jail`: move the jail `inputs.jail` from release
+ *   `inputs.from` to `inputs.release` (src/upgrade/release-jail-step.ts), for
+ *   a target bootstrapped only by this apply: the /etc merge is computed then,
+ *   against the new template's pristine tree, and resolves to the steps a
+ *   bootstrapped target plans to (snapshot, merge, databases, relink, …,
+ *   each with its undo); a conflict or a refused path fails the step, so the
+ *   jail's group leaves it as it was. Writes nothing itself.
+ * - `etcupdate-merge`: what etcupdate(8) did to the copies of a jail's /etc
+ *   (src/upgrade/etcupdate-merge-step.ts), read from the outputs the merge and
+ *   `etcupdate status` run steps before it kept: resolves to the steps that
+ *   copy each added, updated or merged file into the jail and remove each
+ *   deleted one, beneath its root; a conflict fails the step, so the jail's
+ *   group rolls it back to its snapshot. Writes nothing itself.
  * - `receive-export-payload`: read the export file `inputs.file` (on the host
  *   `inputs.fileOn`) again and receive its payload into the new dataset
  *   `inputs.dataset` with `inputs.properties` (src/export/receive-export-payload.ts):
@@ -121,7 +138,7 @@ export type PlanStep =
  *   tree. The files are the payload's, known only as it is read. All-or-
  *   nothing; its undo destroys the dataset.
  */
-export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail', 'switch-jail-patch', 'receive-export-payload'] as const;
+export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail', 'switch-jail-patch', 'release-upgrade-jail', 'etcupdate-merge', 'receive-export-payload'] as const;
 export type DeferredRule = (typeof DEFERRED_RULES)[number];
 
 export type DeferredStep = Extract<PlanStep, { kind: 'deferred' }>;

@@ -17,7 +17,8 @@ export function renderStep(step: PlanStep, context: RenderContext = defaultConte
     case 'run': {
       const env = Object.entries(step.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
       const ok = step.okExitCodes && step.okExitCodes.join(',') !== '0' ? `  # ok exit: ${step.okExitCodes.join(', ')}` : '';
-      return (env.length > 0 ? `env ${env.join(' ')} ` : '') + formatArgv(step.argv) + ok;
+      const out = step.stdout === undefined ? '' : ` > ${shellQuote(step.stdout.path)}`;
+      return (env.length > 0 ? `env ${env.join(' ')} ` : '') + formatArgv(step.argv) + out + ok;
     }
     case 'write-file': {
       const mode = step.mode === undefined ? '' : `\nchmod ${step.mode.toString(8)} ${shellQuote(step.path)}`;

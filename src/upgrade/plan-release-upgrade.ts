@@ -28,11 +28,15 @@
  * On a FreeBSD host step 2–3 are FreeBSD's own etcupdate(8) instead
  * (etcupdate-command.ts), run on copies: the new pristine tree, packed as a
  * tarball; the jail's pristine tree as etcupdate's work directory; the jail's
- * files the trees name as its DESTDIR; then `etcupdate status`. Its changes
- * are only known after it ran, so that plan (`kind: 'etcupdate'`) marks where
- * the merge and the status check sit; applyEtcupdateUpgrade runs them, copies
- * what etcupdate changed into the jail, and rolls the jail back to the
- * snapshot when anything conflicts.
+ * files the trees name as its DESTDIR; then `etcupdate status`, both keeping
+ * their output in the work directory. Its changes are only known after it
+ * ran: the deferred step `etcupdate-merge` (etcupdate-merge-step.ts) decides
+ * from those outputs which files to copy into the jail, or fails on a
+ * conflict so the jail's group rolls it back to the snapshot.
+ *
+ * Every step carries its undo (the snapshot's: roll back, drop it), so the
+ * steps are one jail's `group` in the release upgrade's plan
+ * (upgrade-jails-release.ts).
  */
 import { dirname, join } from 'node:path';
 import type { Settings } from '../model/settings.js';
@@ -44,6 +48,7 @@ import type { JailInfo } from '../jail/read-jails.js';
 import { createPlan, type Plan, type PlannedStep } from '../plan/plan.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { etcupdateMergeArgv, etcupdateStatusArgv, pristineTarballArgv } from './etcupdate-command.js';
+import { etcupdateMergeStep } from './etcupdate-merge-step.js';
 import { mergeEtcTrees, type EtcConflict, type EtcMergeResult } from './merge-etc-trees.js';
 import { listTreeBeneath, readJailFileBeneath, realDirBeneath, refuseLinkBeneath } from './read-tree-beneath.js';
 import { relinkFstab, relinkJailConf } from './relink-basejail-mount.js';
@@ -69,6 +74,8 @@ export interface ReleaseUpgradeContext {
    * @default 'etcupdate' when `host.platform()` is 'freebsd', else 'portable'
    */
   merger?: EtcMerger;
+  /** Keep the snapshot once the jail has moved. @default true */
+  keepSnapshot?: boolean;
 }
 
 export type EtcMerger = 'etcupdate' | 'portable';
@@ -77,21 +84,12 @@ export type ReleaseUpgradePlan =
   | { kind: 'plan'; plan: Plan; merge: EtcMergeResult; snapshot: string }
   | { kind: 'conflict'; conflicts: EtcConflict[]; merge: EtcMergeResult }
   /**
-   * etcupdate's plan: `plan.steps[mergeStep]` runs the merge and
-   * `plan.steps[mergeStep + 1]` is `etcupdate status`, whose output decides
-   * whether the rest runs or the jail is rolled back (applyEtcupdateUpgrade).
+   * etcupdate's plan: the merge and `etcupdate status` keep their output in
+   * the work directory and the deferred step `etcupdate-merge` after them
+   * decides from it (etcupdate-merge-step.ts): the copy-back steps, or a
+   * conflict that rolls the jail back.
    */
-  | { kind: 'etcupdate'; plan: Plan; mergeStep: number; snapshot: string; staging: EtcupdateStaging };
-
-/** Where etcupdate's copies live, so its changes can be copied back into the jail. */
-export interface EtcupdateStaging {
-  /** The data root: every work-directory path is reached beneath it. */
-  root: string;
-  /** etcupdate's DESTDIR: copies of the jail's files the pristine trees name. */
-  destdir: string;
-  /** The jail's root, where the changed files go back (beneath it). */
-  jailPath: string;
-}
+  | { kind: 'etcupdate'; plan: Plan; snapshot: string };
 
 export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgradeContext): Promise<ReleaseUpgradePlan> {
   const { settings, host, storage, release, snapshot } = context;
@@ -149,7 +147,10 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
   }
   steps.push({
     step: { kind: 'storage', title: `snapshot ${dataset}@${snapshot}`, op: { op: 'snapshot', name: dataset, snapshot } },
-    undo: [{ kind: 'storage', title: `roll ${dataset} back to @${snapshot}`, op: { op: 'rollback', name: dataset, snapshot } }],
+    undo: [
+      { kind: 'storage', title: `roll ${dataset} back to @${snapshot}`, op: { op: 'rollback', name: dataset, snapshot } },
+      { kind: 'storage', title: `drop ${dataset}@${snapshot}`, op: { op: 'destroy-snapshot', name: dataset, snapshot } },
+    ],
   });
   // A crashed run with the same process id may have left one: the copies below must start empty.
   steps.push({ step: { kind: 'remove', title: 'clear a stale work directory of this process id', path: work, beneath: root } });
@@ -158,7 +159,6 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
     undo: [{ kind: 'remove', title: 'drop the work directory', path: work, beneath: root }],
   });
 
-  let mergeStep = -1;
   const destdir = join(work, 'dest');
   if (merge === undefined) {
     const tree = join(work, 'new');
@@ -169,9 +169,11 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
     steps.push({ step: { kind: 'mkdir', title: "etcupdate's DESTDIR: copies of the jail's files the pristine trees name", path: destdir, mode: 0o700, beneath: root } });
     for (const rel of staged) steps.push({ step: { kind: 'copy-tree', title: `copy ${rel}`, from: inJail(rel), fromBeneath: jail.path, path: join(destdir, rel), beneath: root } });
     steps.push({ step: { kind: 'run', title: `pack the pristine tree of ${release} for etcupdate -t`, argv: pristineTarballArgv(tree, tarball) } });
-    mergeStep = steps.length;
-    steps.push({ step: { kind: 'run', title: `etcupdate: three-way merge of ${jail.name}'s /etc to ${release}, on the copies (what it changes is copied into the jail next)`, argv: etcupdateMergeArgv(destdir, etcupdateDir, tarball) } });
-    steps.push({ step: { kind: 'run', title: `etcupdate status: any conflict rolls ${jail.name} back to @${snapshot}`, argv: etcupdateStatusArgv(destdir, etcupdateDir) } });
+    const mergeOutput = join(work, 'etcupdate-merge.out');
+    const statusOutput = join(work, 'etcupdate-status.out');
+    steps.push({ step: { kind: 'run', title: `etcupdate: three-way merge of ${jail.name}'s /etc to ${release}, on the copies (what it changes is copied into the jail next)`, argv: etcupdateMergeArgv(destdir, etcupdateDir, tarball), stdout: { path: mergeOutput, beneath: root } } });
+    steps.push({ step: { kind: 'run', title: `etcupdate status: any conflict rolls ${jail.name} back to @${snapshot}`, argv: etcupdateStatusArgv(destdir, etcupdateDir), stdout: { path: statusOutput, beneath: root } } });
+    steps.push(etcupdateMergeStep({ jail: jail.name, jailPath: jail.path, root, destdir, mergeOutput, statusOutput }, { snapshot, release }));
   }
   const parents = new Set<string>();
   for (const action of merge?.actions ?? []) {
@@ -209,9 +211,10 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
   steps.push({ step: { kind: 'storage', title: `record ${dataset} release=${release}`, op: { op: 'set-properties', name: dataset, properties: { release } } } });
   if (running) steps.push({ step: { kind: 'run', title: `start ${jail.name} on ${release}`, argv: ['jail', '-f', jail.conf, '-c', jail.name] } });
   steps.push({ step: { kind: 'remove', title: 'drop the work directory', path: work, beneath: root } });
+  if (context.keepSnapshot === false) steps.push({ step: { kind: 'storage', title: `drop ${dataset}@${snapshot} (--no-keep-snapshot)`, op: { op: 'destroy-snapshot', name: dataset, snapshot } } });
 
   const plan = createPlan(`move jail ${jail.name} from ${jail.release ?? '?'} to ${release}`, steps);
-  if (merge === undefined) return { kind: 'etcupdate', plan, mergeStep, snapshot, staging: { root, destdir, jailPath: jail.path } };
+  if (merge === undefined) return { kind: 'etcupdate', plan, snapshot };
   return { kind: 'plan', plan, merge, snapshot };
 }
 

@@ -121,8 +121,11 @@ function rel(root: string, path: string): string {
 /** The door calls one step of each kind makes, as `[call, ...args]` (args compared as far as listed). */
 export function expectedCalls(step: PlanStep): unknown[][] | 'opaque' {
   switch (step.kind) {
-    case 'run':
-      return [['run', step.argv[0], step.argv.slice(1)]];
+    case 'run': {
+      const out = step.stdout;
+      const kept = out === undefined ? [] : [out.beneath !== undefined ? ['beneath.writeFile', out.beneath, rel(out.beneath, out.path)] : ['writeFileAtomic', out.path]];
+      return [['run', step.argv[0], step.argv.slice(1)], ...kept];
+    }
     case 'write-file':
       return [step.beneath !== undefined ? ['beneath.writeFile', step.beneath, rel(step.beneath, step.path), step.content] : ['writeFileAtomic', step.path, step.content]];
     case 'mkdir':
@@ -187,7 +190,9 @@ export function assertCallsMatchSteps(recorder: Recorder, planSteps: readonly Pl
     if (expected === 'opaque') {
       if (step.kind === 'copy-tree') {
         const prefix = rel(step.beneath, step.path);
-        for (const c of calls) assert.ok(c.call.startsWith('beneath.') && c.args[0] === step.beneath && String(c.args[1]).startsWith(prefix), `${shown} wrote outside its destination: ${c.call} ${JSON.stringify(c.args.slice(0, 2))}`);
+        // A file copied alone gets its parent directories first (mkdir -p): the only write allowed above the destination.
+        const above = (c: RecordedCall) => c.call === 'beneath.mkdir' && (prefix === String(c.args[1]) || prefix.startsWith(`${String(c.args[1])}/`));
+        for (const c of calls) assert.ok(c.call.startsWith('beneath.') && c.args[0] === step.beneath && (String(c.args[1]).startsWith(prefix) || above(c)), `${shown} wrote outside its destination: ${c.call} ${JSON.stringify(c.args.slice(0, 2))}`);
       }
       if (step.kind === 'health-check') {
         // A try is `jexec <jail> …` when the jail runs (retries: one or more), then the result is recorded on its dataset.

@@ -45,6 +45,7 @@ import { templateBuildStep } from '../../src/template/template-build-step.js';
 import { findPrunable } from '../../src/upgrade/find-prunable.js';
 import { planPrune } from '../../src/upgrade/plan-prune.js';
 import { applyPatchUpgrade, planPatchUpgrade } from '../../src/upgrade/upgrade-patch.js';
+import { applyJailsReleaseUpgrade, planJailsReleaseUpgrade } from '../../src/upgrade/upgrade-jails-release.js';
 import { collectWarnings } from '../../src/warn.js';
 import { createFakes, FAKES_DIR, type Fakes } from '../helpers/fakes.js';
 import { TEMPLATE_FAKES_DIR } from '../template/template-fixture.js';
@@ -425,4 +426,68 @@ test('fleet patch move (patch: latest): the change\'s group is applied step for 
   assert.equal(second.result.ok, true, JSON.stringify(second.result));
   assert.deepEqual([second.pb?.status, second.pb?.patch?.status, second.pb?.health?.status], ['ok', 'upgraded', 'healthy']);
   assert.match(await readFile(conf, 'utf8'), new RegExp(`${newPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
+});
+
+test('release upgrade: lock, deferred bootstrap, one group per jail; the steps the merge known after apply resolved to, one for one; a failing step is undone by its group and the other jail still moves', async () => {
+  const NEXT = '14.3-RELEASE';
+  const nsswitch = (jail: string) => join(root, 'jails', jail, 'etc', 'nsswitch.conf');
+  const original = await readFile(nsswitch('pa'), 'utf8');
+  assert.match(original, /^hosts: files dns$/m);
+  // 14.3 changes one line of nsswitch.conf; pb's master.passwd is broken, so pwd_mkdb fails after pb's merge wrote.
+  const next = await generateRelease({ outDir: join(dir, 'mirror'), release: NEXT, size: 'small', etcOverrides: { 'nsswitch.conf': original.replace('hosts: files dns', 'hosts: files dns mdns') } });
+  const masterPasswd = join(root, 'jails', 'pb', 'etc', 'master.passwd');
+  await writeFile(masterPasswd, `${await readFile(masterPasswd, 'utf8')}broken:line\n`);
+  const pbConf = join(settings.jailConfDir, 'pb.conf');
+  const pbConfBefore = await readFile(pbConf, 'utf8');
+  const pbSnapshotsBefore = await storage.listSnapshots('jails/pb');
+  const jails = (await readJails({ settings, storage, host })).filter((j) => j.name === 'pa' || j.name === 'pb');
+  const planned = await planJailsReleaseUpgrade({ settings, host, storage, warn, release: '14.3', jails, trustedManifests: { [`${NEXT}/amd64`]: next.manifestSha256 }, now: new Date('2026-01-02T03:04:05Z') });
+  // The value --dry-run --json prints, back from JSON.
+  const plan = JSON.parse(JSON.stringify(planned.plan)) as Plan;
+  assert.deepEqual(kinds(plan), ['lock', 'deferred:bootstrap-release', 'group', 'group']);
+  const groups = plan.steps.slice(2).map(({ step }) => step);
+  for (const group of groups) {
+    // 14.3 is not bootstrapped yet: each group holds the rule that plans the jail's merge once it is.
+    assert.ok(group.kind === 'group' && group.onFailure === 'undo-and-continue');
+    assert.deepEqual(group.steps.map(({ step }) => (step.kind === 'deferred' ? step.rule : step.kind)), ['release-upgrade-jail']);
+  }
+
+  recorder.clear();
+  const result = await applyJailsReleaseUpgrade(planned, plan);
+  const inner = groups.flatMap((g) => (g.kind === 'group' ? g.steps.map((s) => s.step) : []));
+  const steps = [...plan.steps.map((s) => s.step), ...inner];
+  // Every step the rule resolved to that ran (pb's up to pwd_mkdb) and every undo step made exactly its calls.
+  const resolved = assertCallsMatchSteps(recorder, steps);
+  // The deciding rule wrote nothing itself.
+  for (const step of inner) assert.deepEqual(ownWrites(step), []);
+  assert.ok(resolved.some((s) => s.kind === 'write-file' && s.path === join(settings.jailConfDir, 'pa.conf')));
+  // The steps that wrote, in order: the bootstrap, pa's steps, pb's up to pwd_mkdb, then the undo of pb's steps done, last first.
+  const order: PlanStep[] = [];
+  for (const c of recorder.writes()) if (c.step !== undefined && order.at(-1) !== c.step) order.push(c.step);
+  const titles = order.map((s) => s.title);
+  assert.deepEqual(titles.slice(0, 2), [plan.steps[0]?.step.title, plan.steps[1]?.step.title]);
+  const pbFirst = titles.indexOf('stop pb');
+  const pbFailed = titles.indexOf('rebuild pwd.db and spwd.db', pbFirst);
+  // pb ran the same steps as pa up to the failing one.
+  assert.deepEqual(titles.slice(pbFirst, pbFailed + 1), titles.slice(2, 2 + pbFailed + 1 - pbFirst).map((t) => t.replace(/\bpa\b/g, 'pb')));
+  assert.equal(titles[2], 'stop pa');
+  assert.equal(titles[pbFirst - 1], 'drop the work directory');
+  const snap = `@${planned.snapshot}`;
+  assert.deepEqual(titles.slice(pbFailed + 1), [
+    'drop the work directory',
+    `roll jails/pb back to ${snap}`,
+    `drop jails/pb${snap}`,
+    'start pb again',
+  ]);
+  assert.equal(result.bootstrapped, true);
+  assert.deepEqual(result.jails.map((j) => [j.jail, j.status, j.snapshot]), [['pa', 'upgraded', planned.snapshot], ['pb', 'rolled-back', undefined]]);
+  assert.match(result.jails[1]?.reason ?? '', /pwd_mkdb/);
+  assert.match(await readFile(nsswitch('pa'), 'utf8'), /^hosts: files dns mdns$/m);
+  assert.equal((await storage.get('jails/pa'))?.properties.release, NEXT);
+  assert.equal(await readFile(nsswitch('pb'), 'utf8'), original);
+  assert.equal(await readFile(pbConf, 'utf8'), pbConfBefore);
+  assert.equal((await storage.get('jails/pb'))?.properties.release, RELEASE);
+  // The snapshot the move took was dropped by the undo; earlier ones stay.
+  assert.deepEqual(await storage.listSnapshots('jails/pb'), pbSnapshotsBefore);
+  assert.ok(!pbSnapshotsBefore.includes(planned.snapshot));
 });

@@ -126,7 +126,16 @@ describe('upgrade --release on a FreeBSD host (etcupdate)', () => {
       }
       if (step.kind === 'copy-tree' && step.path.startsWith(`${web1}/`)) assert.equal(step.beneath, web1, step.title);
     }
-    // etcupdate rotates the pristine trees itself: no portable rotation steps.
+    // The merge and its status keep their output; what etcupdate changed is known after apply, decided from it.
+    const kept = (name: string) => ({ path: join(work, name), beneath: root });
+    assert.deepEqual(steps.flatMap((step) => (step.kind === 'run' && step.argv[0] === 'etcupdate' ? [step.stdout] : [])), [kept('etcupdate-merge.out'), kept('etcupdate-status.out')]);
+    const status = steps.findIndex((step) => step.kind === 'run' && step.argv[1] === 'status');
+    const decided = steps[status + 1];
+    assert.ok(decided?.kind === 'deferred' && decided.rule === 'etcupdate-merge', JSON.stringify(decided));
+    assert.deepEqual(decided.inputs, { jail: 'web1', jailPath: web1, root, destdir: join(work, 'dest'), mergeOutput: join(work, 'etcupdate-merge.out'), statusOutput: join(work, 'etcupdate-status.out') });
+    // The jail's steps are its group in the one plan, under the host lock.
+    assert.deepEqual(result.plan.steps.map(({ step }) => (step.kind === 'group' ? `group:${step.id}` : step.kind)), ['lock', 'group:upgrade-web1']);
+    assert.deepEqual(result.plan.steps[1]?.step.kind === 'group' ? result.plan.steps[1].step.steps.map(({ step }) => step) : [], steps);
     assert.equal(result.jails[0]?.status, 'planned');
     // Only readJails' jls ran: no etcupdate, no database tool; no work directory was made.
     assert.deepEqual((await fakes.readLog()).map((c) => c.argv[0]), ['jls']);

@@ -75,6 +75,21 @@ describe('jailbuild upgrade --release', () => {
     assert.equal(result.code, 0, result.stderr);
     // The target release is not bootstrapped yet: the dry run says so instead of guessing the merge.
     assert.match(result.stdout, /# fetch and bootstrap 31\.1-RELEASE/);
+    // The one plan: the host lock, the bootstrap and web1's group, whose merge is known after apply.
+    assert.match(result.stdout, /^# lock .*allocate\.lock/m);
+    assert.match(result.stdout, /^# known after apply \(bootstrap-release\)/m);
+    assert.match(result.stdout, /^# \{ move web1 31\.0-RELEASE → 31\.1-RELEASE\n# plan web1's move to 31\.1-RELEASE once it is bootstrapped\n# known after apply \(release-upgrade-jail\)/m);
+    // --json holds that value: what apply would run.
+    const json = await cli(['--dry-run', '--json', 'upgrade', '--release', '31.1', 'web1']);
+    assert.equal(json.code, 0, json.stderr);
+    type Step = { kind: string; rule?: string; id?: string; onFailure?: string; inputs?: Record<string, unknown>; steps?: Array<{ step: Step }> };
+    const data = (JSON.parse(json.stdout) as { result: { dryRun: boolean; plan: { steps: Array<{ step: Step }> }; jails: Array<{ jail: string; status: string }> } }).result;
+    assert.equal(data.dryRun, true);
+    assert.deepEqual(data.plan.steps.map(({ step }) => [step.kind, step.rule ?? step.id]), [['lock', undefined], ['deferred', 'bootstrap-release'], ['group', 'upgrade-web1']]);
+    const group = data.plan.steps[2]?.step;
+    assert.equal(group?.onFailure, 'undo-and-continue');
+    assert.deepEqual(group?.steps?.map(({ step }) => [step.kind, step.rule, step.inputs?.jail, step.inputs?.from, step.inputs?.release]), [['deferred', 'release-upgrade-jail', 'web1', OLD, NEW]]);
+    assert.deepEqual(data.jails.map((j) => [j.jail, j.status]), [['web1', 'planned']]);
     assert.equal(await read(join(root, 'etc/jail.conf.d/web1.conf')), confBefore);
     await assert.rejects(fs.access(join(root, 'basejail', NEW)));
   });

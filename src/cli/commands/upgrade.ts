@@ -96,26 +96,25 @@ export function register(command: Command, io: CliIo): void {
         const { readJails } = await import('../../jail/read-jails.js');
         const jails = flags.all ? await readJails({ settings: ctx.settings, storage, host: ctx.host }) : await findJails(ctx, storage, targets);
         const { upgradeJailsRelease } = await import('../../upgrade/upgrade-jails-release.js');
-        const { withAllocationLock } = await import('../../jail/with-allocation-lock.js');
-        // Under the host's lock, as every plan is applied (docs/ARCHITECTURE.md § Plans); none in a dry run.
-        const target = flags.release;
-        const result = await withAllocationLock(ctx, () => upgradeJailsRelease({
+        // One plan: the host's lock is its first step (docs/ARCHITECTURE.md § Plans); a dry run takes none.
+        const result = await upgradeJailsRelease({
           settings: ctx.settings,
           host: ctx.host,
           storage,
           warn: ctx.warn,
-          release: target,
+          release: flags.release,
           jails,
           allowDowngrade: flags.allowDowngrade,
           dryRun,
           keepSnapshot: flags.keepSnapshot,
           version: version(),
           onProgress: ctx.onProgress,
-        }));
+        });
         const lines: string[] = [];
         if (result.needsBootstrap) lines.push(`# fetch and bootstrap ${result.release} (jailbuild bootstrap ${result.release})`);
+        // --dry-run: the one plan apply would run (lock, bootstrap, each jail's group with its undo).
+        if (dryRun) lines.push(renderPlan(result.plan, render).trimEnd());
         for (const r of result.jails) {
-          if (dryRun && r.plan) lines.push(renderPlan(r.plan, render).trimEnd());
           const head = `jail ${r.jail}: ${r.status} ${r.from ?? '?'} → ${r.to}`;
           if (r.status === 'conflict') lines.push(`${head}`, ...r.conflicts.map((c) => `  C etc/${c.path}: ${c.reason}`));
           else if (r.status === 'rolled-back' || r.status === 'refused' || (r.status === 'planned' && r.reason)) lines.push(`${head}: ${r.reason}`);
