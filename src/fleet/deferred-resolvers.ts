@@ -25,6 +25,7 @@ import { resolvePatchSwitch } from '../upgrade/patch-switch-step.js';
 import { resolveEtcupdateMerge } from '../upgrade/etcupdate-merge-step.js';
 import { resolveReleaseJail } from '../upgrade/release-jail-step.js';
 import type { Warn } from '../warn.js';
+import { deferredText } from '../plan/deferred-input.js';
 
 export interface ResolverContext {
   settings: Settings;
@@ -46,12 +47,6 @@ export interface ResolverContext {
 
 export type Resolvers = Partial<Record<DeferredRule, DeferredResolver>>;
 
-function text(step: DeferredStep, key: string): string {
-  const value = step.inputs[key];
-  if (typeof value !== 'string' || value === '') throw new JailbuildError('E_PLAN_FILE', `deferred step "${step.title}" lacks its input ${key}; make the plan again`, { exitCode: 2 });
-  return value;
-}
-
 const strings = (value: unknown): string[] | undefined => (Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined);
 
 /** The bootstrap step's base source (`from`, and for pkgbase the set and mirrors), when the plan fixed one. */
@@ -71,8 +66,8 @@ export function deferredResolvers(ctx: ResolverContext): Resolvers {
       const result = await bootstrapRelease({
         ...common,
         warn: ctx.warn,
-        release: text(step, 'release'),
-        template: text(step, 'template'),
+        release: deferredText(step, 'release'),
+        template: deferredText(step, 'template'),
         ...(step.inputs.force === true ? { force: true } : {}),
         ...baseSource(step),
         ...(ctx.version ? { version: ctx.version } : {}),
@@ -83,8 +78,8 @@ export function deferredResolvers(ctx: ResolverContext): Resolvers {
     },
     'template-build': async (step) => {
       const dir = step.inputs.dir;
-      const source = await loadTemplate(text(step, 'template'), typeof dir === 'string' ? [dir] : (ctx.templateDirs ?? []));
-      const result = await buildTemplate({ ...common, source, release: text(step, 'release'), ...(step.inputs.force === true ? { force: true } : {}) });
+      const source = await loadTemplate(deferredText(step, 'template'), typeof dir === 'string' ? [dir] : (ctx.templateDirs ?? []));
+      const result = await buildTemplate({ ...common, source, release: deferredText(step, 'release'), ...(step.inputs.force === true ? { force: true } : {}) });
       ctx.onTemplateBuild?.(result);
       return undefined;
     },

@@ -18,6 +18,7 @@ import { inside } from '../plan/apply-plan.js';
 import type { DeferredStep, PlannedStep } from '../plan/plan.js';
 import { etcRelativePath, parseEtcupdateOutput, type EtcupdateOutput } from './etcupdate-command.js';
 import type { EtcConflict } from './merge-etc-trees.js';
+import { deferredText } from '../plan/deferred-input.js';
 
 export const UPGRADE_CONFLICT = 'E_UPGRADE_CONFLICT';
 
@@ -55,10 +56,9 @@ export function etcupdateMergeStep(inputs: EtcupdateMergeInputs, options: { snap
   };
 }
 
+/** A text input the plan gave this rule (its keys typed). */
 function text(step: DeferredStep, key: keyof EtcupdateMergeInputs): string {
-  const value = step.inputs[key];
-  if (typeof value !== 'string' || value === '') throw new JailbuildError('E_PLAN_FILE', `deferred step "${step.title}" lacks its input ${key}; make the plan again`, { exitCode: 2 });
-  return value;
+  return deferredText(step, key);
 }
 
 /** What etcupdate changed in its DESTDIR, as steps that bring it into the jail beneath its root. */

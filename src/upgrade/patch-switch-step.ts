@@ -21,6 +21,7 @@ import type { DeferredStep, PlannedStep } from '../plan/plan.js';
 import type { DatasetInfo, StorageBackend } from '../storage/storage-backend.js';
 import { jailBasejail } from './jail-basejail.js';
 import { planPatchSwitch, type PatchSwitchJail } from './plan-patch-switch.js';
+import { deferredText } from '../plan/deferred-input.js';
 
 export interface PatchSwitchInputs {
   jail: string;
@@ -55,17 +56,11 @@ export interface PatchSwitchContext {
   onResolved?: ((jail: string, move: { from: DatasetInfo; to: DatasetInfo } | undefined) => void) | undefined;
 }
 
-function text(step: DeferredStep, key: string): string {
-  const value = step.inputs[key];
-  if (typeof value !== 'string' || value === '') throw new JailbuildError('E_PLAN_FILE', `deferred step "${step.title}" lacks its input ${key}; make the plan again`, { exitCode: 2 });
-  return value;
-}
-
 export async function resolvePatchSwitch(step: DeferredStep, context: PatchSwitchContext): Promise<PlannedStep[]> {
   const { settings, host, storage } = context;
-  const name = text(step, 'jail');
-  const release = text(step, 'release');
-  const fromName = text(step, 'from');
+  const name = deferredText(step, 'jail');
+  const release = deferredText(step, 'release');
+  const fromName = deferredText(step, 'from');
   const basejails = await storage.list(BASEJAIL_PARENT);
   const jail = context.jails?.get(name) ?? (await readJails({ settings, storage, host })).find((j) => j.name === name);
   const from = basejails.find((b) => b.name === fromName);
@@ -86,7 +81,7 @@ export async function resolvePatchSwitch(step: DeferredStep, context: PatchSwitc
     toPath: newest.path,
     label: basejailLevel(newest) ?? newest.name,
     fromLabel: basejailLevel(from) ?? from.name,
-    snapshot: text(step, 'snapshot'),
+    snapshot: deferredText(step, 'snapshot'),
     keepSnapshot: step.inputs.keepSnapshot !== false,
   });
 }

@@ -20,6 +20,7 @@ import type { StorageBackend } from '../storage/storage-backend.js';
 import type { EtcMergeResult } from './merge-etc-trees.js';
 import { UPGRADE_CONFLICT } from './etcupdate-merge-step.js';
 import { planReleaseUpgrade, type EtcMerger } from './plan-release-upgrade.js';
+import { deferredText } from '../plan/deferred-input.js';
 
 export interface ReleaseJailInputs {
   jail: string;
@@ -65,24 +66,18 @@ export interface ReleaseJailContext {
   onMerge?: ((jail: string, merge: EtcMergeResult) => void) | undefined;
 }
 
-function text(step: DeferredStep, key: string): string {
-  const value = step.inputs[key];
-  if (typeof value !== 'string' || value === '') throw new JailbuildError('E_PLAN_FILE', `deferred step "${step.title}" lacks its input ${key}; make the plan again`, { exitCode: 2 });
-  return value;
-}
-
 export async function resolveReleaseJail(step: DeferredStep, context: ReleaseJailContext): Promise<PlannedStep[]> {
   const { settings, host, storage } = context;
-  const name = text(step, 'jail');
+  const name = deferredText(step, 'jail');
   // A jail without a recorded release is planned with from '' (the report shows '?').
   const from = typeof step.inputs.from === 'string' ? step.inputs.from : '';
-  const release = text(step, 'release');
+  const release = deferredText(step, 'release');
   const jail = context.jails?.get(name) ?? (await readJails({ settings, storage, host })).find((j) => j.name === name);
   if (jail === undefined || (jail.release ?? '') !== from) {
     throw new JailbuildError(PLAN_STALE, `jail ${name} ${jail === undefined ? 'is gone' : `is on ${jail.release ?? 'no known release'}`}, the plan was made for it on ${from || 'no known release'}; make the plan again`, { exitCode: 2, data: { jail: name, planned: from } });
   }
   const merger = step.inputs.merger === 'etcupdate' || step.inputs.merger === 'portable' ? step.inputs.merger : undefined;
-  const planned = await planReleaseUpgrade({ ...jail, template: text(step, 'template') }, { settings, host, storage, release, snapshot: text(step, 'snapshot'), keepSnapshot: step.inputs.keepSnapshot !== false, ...(merger ? { merger } : {}) });
+  const planned = await planReleaseUpgrade({ ...jail, template: deferredText(step, 'template') }, { settings, host, storage, release, snapshot: deferredText(step, 'snapshot'), keepSnapshot: step.inputs.keepSnapshot !== false, ...(merger ? { merger } : {}) });
   if (planned.kind !== 'etcupdate') context.onMerge?.(name, planned.merge);
   if (planned.kind === 'conflict') {
     throw new JailbuildError(UPGRADE_CONFLICT, `/etc merge conflicts in ${planned.conflicts.map((c) => c.path).join(', ')}`, { data: { jail: name, conflicts: planned.conflicts } });
