@@ -111,10 +111,15 @@ export async function resolvePatchBuild(step: DeferredStep, context: PatchBuildC
     conf: input(step, 'conf'),
     pkgbaseRepositories: Array.isArray(repositories) && repositories.every((r) => typeof r === 'string') ? repositories : undefined,
   });
+  return buildAsPlanned(builder, step, context.onProgress);
+}
+
+/** Builds with `builder` the level the step fixed (pkgbase), refusing a catalogue that offers another one by now as stale. */
+export async function buildAsPlanned(builder: BasejailBuilder, step: DeferredStep, onProgress: OnProgress): Promise<BuiltBasejail> {
   const planned = input(step, 'to');
   if (planned !== undefined) {
     const now = (await builder.preview()).to;
-    if (now !== planned) throw new JailbuildError(PLAN_STALE, `the catalogue now offers ${now ?? 'no level'} for ${from}, the plan was made for ${planned}; make the plan again`, { exitCode: 2, data: { planned, offered: now } });
+    if (now !== planned) throw new JailbuildError(PLAN_STALE, `the catalogue now offers ${now ?? 'no level'} for ${input(step, 'from') ?? 'the basejail'}, the plan was made for ${planned}; make the plan again`, { exitCode: 2, data: { planned, offered: now } });
   }
-  return builder.build(context.onProgress);
+  return builder.build(onProgress);
 }

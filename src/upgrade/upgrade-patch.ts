@@ -44,7 +44,7 @@ import type { BasejailBuilder, BasejailSource, BuiltBasejail, PackageVersionChan
 import { findPrunable } from './find-prunable.js';
 import { jailBasejail } from './jail-basejail.js';
 import { basejailLevel, basejailsOfRelease, patchNumber } from '../jail/patch-level.js';
-import { chooseBasejailBuilder, patchBuildStep, resolvePatchBuild } from './patch-build-step.js';
+import { buildAsPlanned, chooseBasejailBuilder, patchBuildStep, resolvePatchBuild } from './patch-build-step.js';
 import { patchGroupId } from './plan-patch-switch.js';
 import { resolvePatchSwitch } from './patch-switch-step.js';
 import { planJailPatchMove } from './plan-jail-patch-move.js';
@@ -243,12 +243,7 @@ export async function upgradePatch(request: PatchUpgradeRequest): Promise<PatchU
 async function buildPlanned(planned: PlannedPatchUpgrade, step: DeferredStep, onProgress: OnProgress): Promise<BuiltBasejail> {
   const { settings, host, storage, builder, warn, now } = planned.request;
   if (builder === undefined) return resolvePatchBuild(step, { settings, host, storage, warn, onProgress, now });
-  const to = step.inputs.to;
-  if (typeof to === 'string') {
-    const offered = (await builder.preview()).to;
-    if (offered !== to) throw new JailbuildError(PLAN_STALE, `the builder now offers ${offered ?? 'no level'}, the plan was made for ${to}; make the plan again`, { exitCode: 2, data: { planned: to, offered } });
-  }
-  return builder.build(onProgress);
+  return buildAsPlanned(builder, step, onProgress);
 }
 
 /**
