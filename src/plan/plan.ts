@@ -137,8 +137,15 @@ export type PlanStep =
  *   dropped or made and the network's rc.conf values set in the received
  *   tree. The files are the payload's, known only as it is read. All-or-
  *   nothing; its undo destroys the dataset.
+ * - `fetch-release`: download (or re-verify) the dists `inputs.dists` of
+ *   `inputs.release` for `inputs.arch` into the cache of the host the plan
+ *   runs on, under the cache lock the plan's lock step holds
+ *   (src/release/fetch-release-step.ts): the MANIFEST checked against the
+ *   pinned table, mirrors in order, resume, each file renamed into place only
+ *   when its sha256 matches. Which mirror answers and the bytes are known
+ *   only as they arrive. Per file all-or-nothing (a resumable `.part` may stay).
  */
-export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail', 'switch-jail-patch', 'release-upgrade-jail', 'etcupdate-merge', 'receive-export-payload'] as const;
+export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail', 'switch-jail-patch', 'release-upgrade-jail', 'etcupdate-merge', 'receive-export-payload', 'fetch-release'] as const;
 export type DeferredRule = (typeof DEFERRED_RULES)[number];
 
 export type DeferredStep = Extract<PlanStep, { kind: 'deferred' }>;

@@ -59,6 +59,11 @@ export interface EnsureReleaseOptions extends RetryOptions {
   timeoutMs?: number;
   /** How long to wait for another run fetching the same release. @default 600000 */
   lockTimeoutMs?: number;
+  /**
+   * The caller holds the cache's lock (`releaseLockPath`) already: the plan of
+   * `jailbuild fetch` takes it as its lock step. @default false
+   */
+  lockHeld?: boolean;
   /** The host whose cache this is (`cache` is a path there). @default a new LocalHost */
   host?: Host;
   /** This machine, where downloads run (and their temporary files, for a remote `host`). @default a new LocalHost */
@@ -85,6 +90,11 @@ export interface CachedRelease {
   fetched: boolean;
   /** Where downloads came from (URLs), empty when nothing was fetched. */
   sources: string[];
+}
+
+/** The lock of one release and arch in a cache: one fetch of it at a time, on the host that holds the cache. */
+export function releaseLockPath(cache: string, release: string, arch: Arch): string {
+  return join(cache, release, `.${arch}.lock`);
 }
 
 /** `base-dbg` and `base_dbg` both name the `base_dbg` dist. */
@@ -163,12 +173,14 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
   const host = options.host ?? new LocalHost();
   const local = options.local ?? (host.name === 'local' ? host : new LocalHost());
   // The lock lives with the cache, on the host that holds it.
-  const unlock = await acquireLock(host, join(releaseDir, `.${arch}.lock`), {
-    what: `fetch of ${release} ${arch}`,
-    code: 'E_RELEASE_LOCKED',
-    ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
-    onWait: (pid) => onProgress({ kind: 'info', message: `waiting for process ${pid ?? '?'} fetching ${release} ${arch}` }),
-  });
+  const unlock = options.lockHeld
+    ? async () => {}
+    : await acquireLock(host, releaseLockPath(options.cache, release, arch), {
+        what: `fetch of ${release} ${arch}`,
+        code: 'E_RELEASE_LOCKED',
+        ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
+        onWait: (pid) => onProgress({ kind: 'info', message: `waiting for process ${pid ?? '?'} fetching ${release} ${arch}` }),
+      });
   const dispatchers = createProxyDispatchers(options.env ?? process.env);
   try {
     await host.mkdir(dir, { recursive: true });

@@ -7,7 +7,10 @@
  * is what create leaves behind and is quick to make. Prints figures; asserts
  * nothing.
  *
- *   node --import tsx test/bench/list.ts [--sizes 1000,3000,10000] [--runs 3] [--json]
+ *   node --import tsx test/bench/list.ts [--sizes 1000,3000,10000] [--runs 3] [--json] [--keep]
+ *
+ * `--keep` leaves the tree and prints the command that lists it, for profiling
+ * one `list` by hand (`node --cpu-prof bin/jailbuild.js …`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,7 +27,7 @@ import { median, report, spread, type BenchRow } from './bench-report.js';
 
 const { values: args } = parseArgs({
   strict: false,
-  options: { sizes: { type: 'string', default: '1000,3000,10000' }, runs: { type: 'string', default: '3' }, quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+  options: { sizes: { type: 'string', default: '1000,3000,10000' }, runs: { type: 'string', default: '3' }, quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } },
 });
 const SIZES = String(args.sizes).split(',').map(Number).sort((a, b) => a - b);
 const RUNS = args.quick === true ? 1 : Number(args.runs);
@@ -95,6 +98,11 @@ try {
   }
   report('list', rows, args.json === true);
 } finally {
-  await fakes.cleanup();
-  await rm(work, { recursive: true, force: true });
+  if (args.keep === true) {
+    const env = Object.entries(fakes.env).map(([k, v]) => `${k}='${v}'`).join(' ');
+    console.log(`kept: cd ${work} && env ${env} node ${join(repo, 'bin/jailbuild.js')} --root ${root} --json list`);
+  } else {
+    await fakes.cleanup();
+    await rm(work, { recursive: true, force: true });
+  }
 }

@@ -1,8 +1,10 @@
 /**
  * `jailbuild fetch <release>`: download and verify a release's dists into the
  * cache (`<cache>/<release>/<arch>/`), or with --dry-run show what would be
- * downloaded from where without touching anything.
+ * downloaded from where without touching anything. Both from one plan: the
+ * cache lock, then the `fetch-release` rule (src/release/plan-fetch.ts).
  */
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { CliIo } from '../context.js';
@@ -58,7 +60,7 @@ export function register(command: Command, io: CliIo): void {
     )
     .action(
       commandAction(io, 'fetch release', async (ctx, releaseInput: string, flags: FetchFlags) => {
-        const { parseReleaseName, formatReleaseName } = await import('../../release/parse-release-name.js');
+        const { parseReleaseName } = await import('../../release/parse-release-name.js');
         const parsed = parseReleaseName(releaseInput);
         const dists = parseDists(flags.dists);
         const stallTimeoutMs = flags.stallTimeout === undefined ? ctx.settings.fetchStallTimeoutMs : parseStallTimeout(flags.stallTimeout);
@@ -77,29 +79,29 @@ export function register(command: Command, io: CliIo): void {
         const patchNote =
           parsed.patch === undefined ? '' : `\nnote: mirrors carry ${parsed.name}; patch level p${parsed.patch} comes from freebsd-update (jailbuild upgrade)`;
 
-        if (settings.dryRun) {
-          const { planFetch } = await import('../../release/plan-fetch.js');
-          const plan = await planFetch(common);
-          const lines = [`# fetch ${formatReleaseName(parsed)} ${plan.arch} into ${plan.dir} (dry run: nothing is downloaded or written)`];
-          if (plan.manifestCached) lines.push(`MANIFEST: cached, would be checked against the pinned table`);
-          else lines.push(`MANIFEST: from the first of`, ...plan.manifestUrls.map((u) => `  ${u}`));
-          for (const file of plan.files) {
-            if (file.action === 'cached') lines.push(`${file.file}: cached, would be re-verified (sha256)`);
-            else lines.push(`${file.file}: download to ${file.path} from the first of`, ...file.urls.map((u) => `  ${u}`));
-          }
-          return { data: { dryRun: true, ...plan }, text: lines.join('\n') + patchNote };
-        }
-
-        const { ensureRelease } = await import('../../release/ensure-release.js');
-        const result = await ensureRelease({
-          ...common,
-          local: ctx.local,
-          strict: settings.strict,
-          trustedManifests: settings.trustedManifests,
-          stallTimeoutMs,
-          warn: ctx.warn,
-          onProgress: ctx.onProgress,
+        // One plan value for --dry-run (rendered, or as JSON) and for the run (docs/ARCHITECTURE.md § Plans).
+        const { planFetch, fetchPlanValue } = await import('../../release/plan-fetch.js');
+        const detail = await planFetch(common);
+        const plan = fetchPlanValue(detail, { cache: settings.cache, hostName: ctx.host.name, dists, force: common.force, stallTimeoutMs });
+        const { executePlan } = await import('../execute-plan.js');
+        const { resolveFetchRelease } = await import('../../release/fetch-release-step.js');
+        let fetched: import('../../release/ensure-release.js').CachedRelease | undefined;
+        const executed = await executePlan(ctx, plan, undefined, () => ({ data: {}, text: '' }), {
+          resolvers: {
+            'fetch-release': async (step) => {
+              fetched = await resolveFetchRelease(step, { settings, host: ctx.host, local: ctx.local, warn: ctx.warn, onProgress: ctx.onProgress });
+              return undefined;
+            },
+          },
+        }).finally(async () => {
+          // The lock's directory stays when nothing else landed in it (a failed first fetch): as before, no empty entry.
+          if (!settings.dryRun) await ctx.host.removeEmptyDir(dirname(detail.dir)).catch(() => undefined);
         });
+        if (settings.dryRun) {
+          return { data: { ...(executed.data as Record<string, unknown>), ...detail }, text: `${(executed.text ?? '').trimEnd()}${patchNote}` };
+        }
+        const result = fetched;
+        if (result === undefined) throw new Error('defense in depth: the fetch plan applied without its fetch-release step');
         const files = [];
         for (const [dist, path] of Object.entries(result.files)) {
           const bytes = (await ctx.host.stat(path, { follow: true }))?.size ?? 0;
