@@ -165,7 +165,7 @@ describeWithTools(['ssh-keygen'], 'export and import (dir backend)', () => {
     const original = snapshotTree(join(root, 'jails/web2'));
     const r = await jb('migrate', 'web2', '--to', 'other');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^migrated web2 to other \(export-stream\); downtime \d+\.\d\d s; destroyed here$/m);
+    assert.match(r.stdout, /^migrated web2 to other \(tar-stream\); downtime \d+\.\d\d s; destroyed here$/m);
     assert.deepEqual(withoutLinkCounts(snapshotTree(join(dir, 'other/jails/web2'))), withoutLinkCounts(original));
     assert.match(await readFile(join(dir, 'other/etc/jail.conf.d/web2.conf'), 'utf8'), new RegExp(`path = "?${join(dir, 'other/jails/web2')}"?;`));
     const state = await fakes.readState<{ jails?: Record<string, { path: string }> }>();
