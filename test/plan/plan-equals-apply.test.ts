@@ -561,4 +561,15 @@ test('migrate between two roots: one plan on two ends, each step on its end one 
   assert.equal((await fakes.readState<{ jails?: Record<string, { path: string }> }>()).jails?.pb?.path, join(root2, 'jails/pb'));
   assert.equal(await source.storage.exists('jails/pb'), false);
   assert.match(await readFile(join(settings2.jailConfDir, 'pb.conf'), 'utf8'), new RegExp(`path = "?${join(root2, 'jails/pb')}"?;`));
+
+  // Back again, with the source's cleanup failing: the move stands (pb runs here), the failure is warned about and returned.
+  const back = JSON.parse(JSON.stringify((await planMigrate({ name: 'pb' }, { source: target, target: source })).plan)) as Plan;
+  const backCleanup = back.steps.at(-1)?.step as GroupStep;
+  backCleanup.steps.unshift({ step: { kind: 'run', title: 'injected failure', argv: ['false'], on: 'source' } });
+  const warned = collectWarnings();
+  const returned = await applyMigratePlan(back, { source: target, target: source, warn: warned.warn, version: 'test' });
+  assert.match(returned.cleanupFailed ?? '', /^the jail runs on local, but cleaning up on local \(destroy pb on local\) stopped: "injected failure" failed: .*; finish it there by hand$/);
+  assert.deepEqual(warned.warnings.map((w) => w.code), ['W_MIGRATE_CLEANUP']);
+  assert.equal((await fakes.readState<{ jails?: Record<string, { path: string }> }>()).jails?.pb?.path, join(root, 'jails/pb'));
+  assert.equal(await target.storage.exists('jails/pb'), true, 'the cleanup did not destroy it on root2');
 });
