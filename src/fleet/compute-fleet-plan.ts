@@ -9,7 +9,8 @@
  *   or template change cannot be made in place: it is shown with what to run
  *   (`jailbuild upgrade --release`, or destroy and create) and apply leaves it.
  * - A jail the config puts on another host than the one it is on: `move`,
- *   which apply carries out with `migrateJail` (its data goes along).
+ *   whose steps are migrate's plan over both hosts (export/plan-migrate.ts,
+ *   its data goes along), applied as planned.
  * - A jail's patch level (the basejail it mounts) against the newest: the
  *   level the pkgbase catalogue offers (catalogue-offer.ts), else the newest
  *   basejail on its host. `patch: 'latest'` moves it after its other
