@@ -17,7 +17,7 @@ const defaultContext: RenderContext = { storage: { backend: 'dir' }, root: '<roo
 export function renderStep(step: PlanStep, context: RenderContext = defaultContext): string {
   const end = step.on === undefined || step.kind === 'group' ? undefined : context.ends?.[step.on];
   if (end === undefined) return renderOn(step, context);
-  return `# on ${end.name}:\n${renderOn(step, { ...context, storage: end.storage, root: end.root })}`;
+  return `# on the ${step.on} (${end.name}):\n${renderOn(step, { ...context, storage: end.storage, root: end.root })}`;
 }
 
 function renderOn(step: PlanStep, context: RenderContext): string {
@@ -58,8 +58,9 @@ function renderOn(step: PlanStep, context: RenderContext): string {
     case 'group':
       return renderGroup(step, context);
     case 'transfer': {
-      const from = context.ends?.[step.from]?.name ?? step.from;
-      const to = context.ends?.[step.to]?.name ?? step.to;
+      const named = (key: string) => (context.ends?.[key] === undefined ? key : `the ${key} (${context.ends[key].name})`);
+      const from = named(step.from);
+      const to = named(step.to);
       if (step.what === 'zfs-send') return `${formatArgv(['zfs', 'send', ...step.send])} | ${formatArgv(['zfs', 'receive', ...step.receive])}  # send on ${from}, receive on ${to}, through jailbuild`;
       return `# pack the tree beneath ${step.fromBeneath} on ${from} (tar, nothing followed; the contents of ${step.omitContentsOf.join(', ')} left out) | check the stream | unpack it beneath ${step.toBeneath} on ${to}`;
     }
