@@ -234,8 +234,9 @@ async function applyChange(
     if (change.action === 'move') {
       if (source === undefined) throw new Error('defense in depth: a move without its source host');
       const { applyMigratePlan } = await import('../export/migrate-jail.js');
-      // Exactly migrate's plan as `plan` made it; withHostLocks already holds both hosts' allocation locks.
-      const moved = await applyMigratePlan(change.steps, { source, target, warn: options.warn, version: options.version ?? 'unknown', onProgress });
+      // Exactly migrate's plan as `plan` made it, through each host's door (sysrc serialized); withHostLocks already holds both hosts' allocation locks.
+      const end = (h: FleetHost) => ({ host: hostDoor(h), settings: h.settings, storage: h.storage });
+      const moved = await applyMigratePlan(change.steps, { source: end(source), target: end(target), warn: options.warn, version: options.version ?? 'unknown', onProgress });
       onProgress({ kind: 'step', id: change.jail, title, state: 'done', detail: `downtime ${moved.downtimeMs} ms` });
       return { ...base, status: 'ok', ...(moved.cleanupFailed === undefined ? {} : { reason: moved.cleanupFailed }), ms: Date.now() - started };
     }
