@@ -233,11 +233,12 @@ async function applyChange(
   try {
     if (change.action === 'move') {
       if (source === undefined) throw new Error('defense in depth: a move without its source host');
-      const { migrateJail } = await import('../export/migrate-jail.js');
-      // withHostLocks already holds both hosts' allocation locks.
-      const moved = await migrateJail({ name: change.jail }, { source, target, warn: options.warn, version: options.version ?? 'unknown', dryRun: false, locked: true, onProgress });
+      const { applyMigratePlan } = await import('../export/migrate-jail.js');
+      // Exactly migrate's plan as `plan` made it, through each host's door (sysrc serialized); withHostLocks already holds both hosts' allocation locks.
+      const end = (h: FleetHost) => ({ host: hostDoor(h), settings: h.settings, storage: h.storage });
+      const moved = await applyMigratePlan(change.steps, { source: end(source), target: end(target), warn: options.warn, version: options.version ?? 'unknown', onProgress });
       onProgress({ kind: 'step', id: change.jail, title, state: 'done', detail: `downtime ${moved.downtimeMs} ms` });
-      return { ...base, status: 'ok', ms: Date.now() - started };
+      return { ...base, status: 'ok', ...(moved.cleanupFailed === undefined ? {} : { reason: moved.cleanupFailed }), ms: Date.now() - started };
     }
     // Exactly the planned steps, the patch move's group included; a deferred one is resolved by its rule, never by planning again.
     const checks = new Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>();

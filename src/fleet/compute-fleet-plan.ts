@@ -9,7 +9,8 @@
  *   or template change cannot be made in place: it is shown with what to run
  *   (`jailbuild upgrade --release`, or destroy and create) and apply leaves it.
  * - A jail the config puts on another host than the one it is on: `move`,
- *   which apply carries out with `migrateJail` (its data goes along).
+ *   whose steps are migrate's plan over both hosts (export/plan-migrate.ts,
+ *   its data goes along), applied as planned.
  * - A jail's patch level (the basejail it mounts) against the newest: the
  *   level the pkgbase catalogue offers (catalogue-offer.ts), else the newest
  *   basejail on its host. `patch: 'latest'` moves it after its other
@@ -64,6 +65,7 @@ import { readCatalogueOffer, type CatalogueOffer } from './catalogue-offer.js';
 import type { PatchPreview } from '../upgrade/basejail-builder.js';
 import { patchBuildStep } from '../upgrade/patch-build-step.js';
 import { planJailPatchMove } from '../upgrade/plan-jail-patch-move.js';
+import { planMigrate } from '../export/plan-migrate.js';
 import { preUpgradeSnapshotName } from '../upgrade/snapshot-name.js';
 import { LocalHost } from '../host/local-host.js';
 import { planFleetCreate } from './plan-fleet-create.js';
@@ -179,7 +181,9 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
     if (existing.host !== jail.host) {
       // Moved with its data by migrate (stop, final send, start there), never destroy + create; other changes wait for the next plan.
       const details = [{ field: 'host', from: existing.host, to: jail.host }];
-      changes.push({ ...base, action: 'move', from: existing.host, reason: `move from ${existing.host} to ${jail.host} with its data (jailbuild migrate)`, details, steps: createPlan(`move jail ${jail.name} from ${existing.host} to ${jail.host}`), deferred: false, needs: [] });
+      // Its steps are migrate's plan on both hosts, without a lock step: the fleet holds every host's lock (`locks`).
+      const moved = await planMigrate({ name: jail.name }, { source: hostOf(existing.host), target: target }, { lock: false });
+      changes.push({ ...base, action: 'move', from: existing.host, reason: `move from ${existing.host} to ${jail.host} with its data (jailbuild migrate)`, details, steps: moved.plan, deferred: false, needs: [] });
       continue;
     }
     // The jail's patch level is the basejail it mounts. `latest` is the level the pkgbase catalogue offers when the newest basejail

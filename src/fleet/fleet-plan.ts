@@ -10,10 +10,11 @@ import type { LockStep, Plan } from '../plan/plan.js';
 /**
  * Bumped whenever a field apply reads changes meaning; older or newer files are refused. 2: prepare entries and deferred
  * creates are steps, locks are data. 3: a patch move is a group among the change's steps (apply no longer reads `patch`).
+ * 4: a `move` holds migrate's plan (its steps on both hosts) and apply runs exactly that.
  */
-export const FLEET_PLAN_VERSION = 3;
+export const FLEET_PLAN_VERSION = 4;
 
-/** `move`: the jail exists on another host than the config says; apply migrates it there with its data (`jailbuild migrate`). */
+/** `move`: the jail exists on another host than the config says; apply migrates it there with its data: the change's steps are `jailbuild migrate`'s plan. */
 export type FleetAction = 'create' | 'update' | 'move' | 'destroy' | 'noop';
 
 /** One difference of an update, e.g. `ip4.addr "10.0.0.5" → "10.0.0.6"`. Display only. */

@@ -8,6 +8,7 @@ import { renderPlan, renderStep } from '../plan/render-plan.js';
 import type { FleetApplyResult } from './apply-fleet-plan.js';
 import type { FleetChange, FleetDrift, FleetPlan } from './fleet-plan.js';
 import { patchNumber, shortLevel } from '../jail/patch-level.js';
+import { SOURCE, TARGET } from '../export/plan-migrate.js';
 
 /**
  * `2 jails on 31.0-p0, p2 available (apply moves web1, web2): web1, web2`, or `… on 31.0-p2 (latest)`; a level the pkgbase
@@ -28,6 +29,14 @@ export interface FleetView<T> {
   /** --dry-run: the plan plus every step as shell text. */
   dryRun(plan: FleetPlan, contexts: Record<string, RenderContext>): T;
   apply(plan: FleetPlan, result: FleetApplyResult): T;
+}
+
+/** How a change's steps render: a move's spans its two hosts (migrate's plan, each step on its end). */
+function changeContext(c: FleetChange, contexts: Record<string, RenderContext>): RenderContext {
+  const own = contexts[c.host] as RenderContext;
+  if (c.action !== 'move' || c.from === undefined) return own;
+  const from = contexts[c.from] ?? own;
+  return { ...own, ends: { [SOURCE]: { name: c.from, storage: from.storage, root: from.root }, [TARGET]: { name: c.host, storage: own.storage, root: own.root } } };
 }
 
 function summaryLine(plan: FleetPlan): string {
@@ -70,7 +79,7 @@ export const humanFleetView: FleetView<string> = {
     out.push(plan.locks.map((lock) => renderStep(lock, contexts[lock.host])).join('\n'));
     for (const p of plan.prepare) out.push(renderPlan(p.steps, contexts[p.host]).trimEnd());
     // A patch move is one of these steps: its group, with the undo its failure runs.
-    for (const c of plan.changes.filter((c) => c.steps.steps.length > 0)) out.push(renderPlan(c.steps, contexts[c.host]).trimEnd());
+    for (const c of plan.changes.filter((c) => c.steps.steps.length > 0)) out.push(renderPlan(c.steps, changeContext(c, contexts)).trimEnd());
     return `${out.join('\n\n')}\n`;
   },
   apply(plan, result) {
@@ -97,7 +106,7 @@ export const jsonFleetView: FleetView<Record<string, unknown>> = {
     plan,
     locks: plan.locks.map((lock) => renderStep(lock, contexts[lock.host])),
     prepare: Object.fromEntries(plan.prepare.map((p) => [p.id, renderPlan(p.steps, contexts[p.host])])),
-    scripts: Object.fromEntries(plan.changes.filter((c) => c.steps.steps.length > 0).map((c) => [c.jail, renderPlan(c.steps, contexts[c.host])])),
+    scripts: Object.fromEntries(plan.changes.filter((c) => c.steps.steps.length > 0).map((c) => [c.jail, renderPlan(c.steps, changeContext(c, contexts))])),
   }),
   apply: (plan, result) => ({ ok: result.ok, summary: plan.summary, counts: result.counts, prepare: result.prepare, jails: result.jails, ms: result.ms }),
 };

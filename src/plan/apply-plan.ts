@@ -8,6 +8,8 @@ import type { OnProgress } from '../progress.js';
 import { ignoreProgress } from '../progress.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { applyStorageOp } from '../storage/storage-op.js';
+import type { Warn } from '../warn.js';
+import { applyTransfer } from './apply-transfer.js';
 import type { DeferredRule, DeferredStep, GroupStep, HealthCheckStep, Plan, PlannedStep, PlanStep } from './plan.js';
 
 /**
@@ -42,6 +44,12 @@ export interface GroupOutcome {
   undoError?: unknown;
 }
 
+/** One end of a plan that spans two hosts (a step's `on`, a transfer's `from`/`to`). */
+export interface PlanEnd {
+  host: Host;
+  storage?: StorageBackend;
+}
+
 export interface ApplyOptions {
   /** @default ignore */
   onProgress?: OnProgress;
@@ -57,8 +65,12 @@ export interface ApplyOptions {
    * value refuses the plan (`E_PLAN_STALE`, exit 2) and nothing is written.
    */
   observe?: () => Promise<string>;
-  /** Runs the check of a `health-check` step (and records it); needed when the plan has one. */
+  /** Runs the check of a `health-check` step (and records it); needed when the plan has one. Its end is the step's `on`. */
   checkHealth?: (step: HealthCheckStep) => Promise<HealthCheckOutcome>;
+  /** The ends a step's `on` (or a transfer's `from`/`to`) names; a step without `on` runs on the plan's host with `storage`. */
+  ends?: Readonly<Record<string, PlanEnd>>;
+  /** Warnings of a step (a transfer's files left out). @default ignore */
+  warn?: Warn;
 }
 
 export const PLAN_STALE = 'E_PLAN_STALE';
@@ -131,6 +143,7 @@ export async function applyStep(host: Host, step: PlanStep, storage?: StorageBac
     case 'deferred':
     case 'health-check':
     case 'group':
+    case 'transfer':
       throw new Error(`defense in depth: a ${step.kind} step is applied by applyPlan, not alone`);
   }
 }
@@ -212,7 +225,30 @@ export async function applyPlan(host: Host, plan: Plan, options: ApplyOptions = 
 /** An undo step: any step a plan may hold but a lock, a deferred step or a group. */
 async function applyUndoStep(host: Host, step: PlanStep, options: ApplyOptions): Promise<void> {
   if (step.kind === 'health-check') return checkHealthStep(step, options);
-  return applyStep(host, step, options.storage);
+  return applyOnEnd(host, step, options);
+}
+
+/** The host and storage a step runs on: its `on` end, else the plan's own. */
+function endOf(host: Host, step: PlanStep, options: ApplyOptions, key: string | undefined = step.on): PlanEnd {
+  if (key === undefined) return { host, ...(options.storage ? { storage: options.storage } : {}) };
+  const end = options.ends?.[key];
+  if (end === undefined) throw new Error(`defense in depth: step "${step.title}" names the end ${key}, which the apply was not given`);
+  return end;
+}
+
+/** A door step (or a transfer) on the end it names. */
+async function applyOnEnd(host: Host, step: PlanStep, options: ApplyOptions): Promise<void> {
+  if (step.kind === 'transfer') return applyTransfer(step, endOf(host, step, options, step.from).host, endOf(host, step, options, step.to).host, options.warn ?? (() => {}));
+  const end = endOf(host, step, options);
+  return applyStep(end.host, step, end.storage);
+}
+
+/** What a deferred step resolved to runs on the deferred step's end unless a step names its own. */
+function onEndOf(deferred: PlanStep, resolved: PlannedStep[] | undefined): PlannedStep[] | undefined {
+  const on = deferred.on;
+  if (on === undefined || resolved === undefined) return resolved;
+  const placed = (step: PlanStep): PlanStep => (step.on === undefined && step.kind !== 'transfer' ? { ...step, on } : step);
+  return resolved.map(({ step, undo }) => ({ step: placed(step), ...(undo ? { undo: undo.map(placed) } : {}) }));
 }
 
 async function checkHealthStep(step: HealthCheckStep, options: ApplyOptions): Promise<void> {
@@ -267,7 +303,7 @@ async function runStep(host: Host, step: PlanStep, options: ApplyOptions, releas
   if (step.kind === 'lock') {
     if (options.heldLocks?.has(step.path)) return undefined;
     releases.push(
-      await acquireLock(host, step.path, {
+      await acquireLock(endOf(host, step, options).host, step.path, {
         timeoutMs: step.waitMs,
         pollMs: 50,
         what: step.what,
@@ -279,13 +315,13 @@ async function runStep(host: Host, step: PlanStep, options: ApplyOptions, releas
   if (step.kind === 'deferred') {
     const resolver = options.resolvers?.[step.rule];
     if (resolver === undefined) throw new Error(`defense in depth: no resolver for deferred rule ${step.rule}`);
-    return resolver(step);
+    return onEndOf(step, await resolver(step));
   }
   if (step.kind === 'health-check') {
     await checkHealthStep(step, options);
     return undefined;
   }
-  await applyStep(host, step, options.storage);
+  await applyOnEnd(host, step, options);
   return undefined;
 }
 

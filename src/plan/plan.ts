@@ -16,8 +16,16 @@ export const PLAN_VERSION = 1;
  * inside it; apply then resolves it through `host.beneath(root)`, so a
  * symlink, FIFO or hard link planted in the tree cannot redirect the write
  * (see src/host/beneath.ts). Without `beneath` the path is a host file.
+ *
+ * `on` names the end a step runs on, for a plan that spans two hosts
+ * (migrate: `source`, `target`): apply looks it up in `ApplyOptions.ends`
+ * (its host and storage), for the step and for its undo. Without `on` the
+ * step runs on the host the plan is applied to, as every one-host plan does
+ * (docs/ARCHITECTURE.md § Plans).
  */
-export type PlanStep =
+export type PlanStep = PlanStepBody & { on?: string };
+
+type PlanStepBody =
   /**
    * Runs a command. `okExitCodes` defaults to [0]. `stdout` keeps what it
    * printed in a host-owned file (beneath `stdout.beneath` when given), for a
@@ -79,6 +87,18 @@ export type PlanStep =
    * jail layer's, not the plan's.
    */
   | { kind: 'health-check'; title: string; jail: string; check: string; runs: boolean; onUnhealthy: 'fail' | 'record' }
+  /**
+   * Bytes from one end to another (`from`, `to`: keys of `ApplyOptions.ends`),
+   * through this process; `on` does not apply. `zfs-send`: `zfs send <send>`
+   * on `from` into `zfs receive <receive>` on `to` (the incremental origin
+   * was chosen when the plan was made, by guid). `tree`: the stopped jail's
+   * tree beneath `fromBeneath` on `from` as one checked tar stream into the
+   * new, empty `toBeneath` on `to` (`Beneath.packTree` → `unpackTree`, the
+   * contents of `omitContentsOf` left out; docs/ARCHITECTURE.md § Trust
+   * boundary). Either side failing fails the step; the first to fail is the cause.
+   */
+  | { kind: 'transfer'; title: string; from: string; to: string; what: 'zfs-send'; send: string[]; receive: string[] }
+  | { kind: 'transfer'; title: string; from: string; to: string; what: 'tree'; fromBeneath: string; toBeneath: string; omitContentsOf: string[] }
   /**
    * Steps with their own undo scope (docs/ARCHITECTURE.md § Plans), e.g. one
    * jail's move to another basejail. They run in order; when one fails (an
@@ -152,6 +172,7 @@ export type DeferredStep = Extract<PlanStep, { kind: 'deferred' }>;
 export type LockStep = Extract<PlanStep, { kind: 'lock' }>;
 export type HealthCheckStep = Extract<PlanStep, { kind: 'health-check' }>;
 export type GroupStep = Extract<PlanStep, { kind: 'group' }>;
+export type TransferStep = Extract<PlanStep, { kind: 'transfer' }>;
 
 export interface PlannedStep {
   step: PlanStep;

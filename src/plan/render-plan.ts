@@ -7,12 +7,20 @@ import type { GroupStep, Plan, PlanStep } from './plan.js';
 export interface RenderContext {
   storage: StorageSettings;
   root: string;
+  /** A two-host plan's ends by key (a step's `on`, a transfer's `from`/`to`): their name and settings. */
+  ends?: Readonly<Record<string, { name: string; storage: StorageSettings; root: string }>>;
 }
 
 const defaultContext: RenderContext = { storage: { backend: 'dir' }, root: '<root>' };
 
-/** One step as sh(1) text: what `--dry-run` prints and what a person could paste. */
+/** One step as sh(1) text: what `--dry-run` prints and what a person could paste. A step on another end says where. */
 export function renderStep(step: PlanStep, context: RenderContext = defaultContext): string {
+  const end = step.on === undefined || step.kind === 'group' ? undefined : context.ends?.[step.on];
+  if (end === undefined) return renderOn(step, context);
+  return `# on the ${step.on} (${end.name}):\n${renderOn(step, { ...context, storage: end.storage, root: end.root })}`;
+}
+
+function renderOn(step: PlanStep, context: RenderContext): string {
   switch (step.kind) {
     case 'run': {
       const env = Object.entries(step.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
@@ -49,6 +57,13 @@ export function renderStep(step: PlanStep, context: RenderContext = defaultConte
       return step.runs ? `# health check of ${step.jail}: ${step.check}${step.onUnhealthy === 'fail' ? ' (unhealthy: this step fails)' : ' (recorded)'}` : `# health check of ${step.jail}: skipped, it does not run (recorded)`;
     case 'group':
       return renderGroup(step, context);
+    case 'transfer': {
+      const named = (key: string) => (context.ends?.[key] === undefined ? key : `the ${key} (${context.ends[key].name})`);
+      const from = named(step.from);
+      const to = named(step.to);
+      if (step.what === 'zfs-send') return `${formatArgv(['zfs', 'send', ...step.send])} | ${formatArgv(['zfs', 'receive', ...step.receive])}  # send on ${from}, receive on ${to}, through jailbuild`;
+      return `# pack the tree beneath ${step.fromBeneath} on ${from} (tar, nothing followed; the contents of ${step.omitContentsOf.join(', ')} left out) | check the stream | unpack it beneath ${step.toBeneath} on ${to}`;
+    }
   }
 }
 

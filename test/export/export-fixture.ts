@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateRelease } from '../../src/synthetic/index.js';
+import type { Plan, PlanStep } from '../../src/plan/plan.js';
 import type { TreeSnapshot } from '../helpers/snapshot-tree.js';
 
 export interface SigningKeys {
@@ -69,3 +70,17 @@ export async function flipByte(file: string, at: { fromEnd?: number; offset?: nu
   bytes[i] = (bytes[i] as number) ^ 0x20;
   await fs.writeFile(file, bytes);
 }
+
+/**
+ * migrate's plan with a step that fails (exit 3, "injected failure" on stderr) on the target right before
+ * the first step `before` picks: how the tests see the undo of every step done so far.
+ */
+export function failingBefore(plan: Plan, before: (step: PlanStep) => boolean): Plan {
+  const at = plan.steps.findIndex(({ step }) => before(step));
+  if (at < 0) throw new Error('failingBefore: no such step in the plan');
+  const failing: PlanStep = { kind: 'run', title: 'injected failure', argv: ['sh', '-c', 'echo injected failure >&2; exit 3'], on: 'target' };
+  return { ...plan, steps: [...plan.steps.slice(0, at), { step: failing }, ...plan.steps.slice(at)] };
+}
+
+/** The start of the jail on the target in migrate's plan. */
+export const startOnTarget = (step: PlanStep): boolean => step.kind === 'run' && step.on === 'target' && step.argv[0] === 'jail' && step.argv.includes('-c');

@@ -163,9 +163,17 @@ describeWithTools(['ssh-keygen'], 'export and import (dir backend)', () => {
   test('jailbuild migrate to a second root on this machine: bootstraps it there, moves the running jail, prints the downtime', async () => {
     assert.equal((await jb('start', 'web2')).code, 0);
     const original = snapshotTree(join(root, 'jails/web2'));
+    // --dry-run prints the plan over both ends, the same value apply runs.
+    const dry = await jb('--dry-run', 'migrate', 'web2', '--to', 'other');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`^# on the target \\(local\\):\n# lock ${join(dir, 'other/.locks/allocate.lock')} on local`, 'm'));
+    assert.match(dry.stdout, new RegExp(`^# pack the tree beneath ${join(root, 'jails/web2')} on the source \\(local\\) .* unpack it beneath ${join(dir, 'other/jails/web2')} on the target \\(local\\)$`, 'm'));
+    assert.match(dry.stdout, /^# health check of web2: jls shows it at .*other\/jails\/web2 \(unhealthy: this step fails\)$/m);
+    assert.match(dry.stdout, /^# \{ destroy web2 on local$/m);
+    assert.deepEqual(withoutLinkCounts(snapshotTree(join(root, 'jails/web2'))), withoutLinkCounts(original));
     const r = await jb('migrate', 'web2', '--to', 'other');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^migrated web2 to other \(export-stream\); downtime \d+\.\d\d s; destroyed here$/m);
+    assert.match(r.stdout, /^migrated web2 to other \(tar-stream\); downtime \d+\.\d\d s; destroyed here$/m);
     assert.deepEqual(withoutLinkCounts(snapshotTree(join(dir, 'other/jails/web2'))), withoutLinkCounts(original));
     assert.match(await readFile(join(dir, 'other/etc/jail.conf.d/web2.conf'), 'utf8'), new RegExp(`path = "?${join(dir, 'other/jails/web2')}"?;`));
     const state = await fakes.readState<{ jails?: Record<string, { path: string }> }>();

@@ -23,7 +23,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { snapshotTree } from '../helpers/snapshot-tree.js';
 import { createZfsPool, type ZfsPool } from '../helpers/zfs-pool.js';
 import { SSHD_TOOLS, sshdNeedsRoot, startLocalSshd, type LocalSshd } from '../fleet/local-sshd.js';
-import { addJailContent, makeMirror } from './export-fixture.js';
+import { addJailContent, failingBefore, makeMirror, startOnTarget } from './export-fixture.js';
 import { FakeEnvSshHost } from './fake-env-ssh-host.js';
 
 let dir: string;
@@ -107,7 +107,8 @@ test('zfs migrate: a failure after the first send leaves the jail running on the
   const sourcePath = zfsGet('mountpoint', `${poolA?.dataset}/jails/web1`);
   const before = snapshotTree(sourcePath, { changes: true });
   const namesB = zfsNames(poolB);
-  await assert.rejects(migrateJail({ name: 'web1' }, { ...ends(), warn: () => {}, version: 'test', dryRun: false, failBefore: 'start' }), { code: 'E_MIGRATE_INJECTED' });
+  // A step that fails right before the start on the target: every step done so far is undone, last first.
+  await assert.rejects(migrateJail({ name: 'web1' }, { ...ends(), warn: () => {}, version: 'test', dryRun: false, alterPlan: (plan) => failingBefore(plan, startOnTarget) }), /injected failure/);
   assert.equal((await running()).web1?.path, sourcePath);
   assert.deepEqual(snapshotTree(sourcePath, { changes: true }), before);
   assert.deepEqual(zfsNames(poolB).filter((n) => !n.endsWith('/jails')), namesB.filter((n) => !n.endsWith('/jails')));

@@ -5,7 +5,7 @@
  * measured downtime printed (the failure injection over ssh is in
  * migrate-zfs.test.ts). A fleet
  * whose config moves the jail to the other host plans `move`, not destroy +
- * create, and apply migrates it.
+ * create, and apply migrates it: its steps are migrate's plan.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -99,6 +99,9 @@ describeWithTools(SSHD_TOOLS, 'migrate a jail over ssh (dir backend)', () => {
     assert.equal(change?.host, 'local');
     assert.equal(planned.summary.destroy, 0);
     assert.equal(planned.summary.add, 0);
+    // The move's steps are migrate's plan over both hosts, without a lock step (apply holds every host's lock).
+    const steps = change?.steps.steps.map(({ step }) => (step.kind === 'transfer' ? `${step.from}>${step.to}:transfer:${step.what}` : `${step.on ?? '-'}:${step.kind}`));
+    assert.deepEqual(steps?.filter((s) => !s.endsWith('write-file')), ['target:storage', 'source:run', 'source>target:transfer:tree', 'target:run', 'target:health-check', '-:group']);
     const { result } = await apply({ config: fleet, cwd: dir, openSsh, host: fakes.host });
     assert.equal(result.ok, true, JSON.stringify(result));
     assert.equal((await running()).web1?.path, join(localRoot, 'jails/web1'));

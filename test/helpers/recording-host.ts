@@ -22,6 +22,8 @@ export interface RecordedCall {
   step: PlanStep | undefined;
   /** False for reads (readFile, stat, lstat, list, …). */
   write: boolean;
+  /** The end of a two-host plan whose door made the call (`Recorder.host(inner, end)`). */
+  end?: string;
 }
 
 const HOST_READS = new Set(['which', 'platform', 'readFile', 'stat', 'readdir']);
@@ -33,7 +35,7 @@ const STORAGE_READS = new Set(['pathOf', 'exists', 'get', 'list', 'listSnapshots
 export class Recorder {
   readonly calls: RecordedCall[] = [];
 
-  private wrap<T extends object>(inner: T, prefix: string, reads: ReadonlySet<string>, special: (prop: string) => ((...args: unknown[]) => unknown) | undefined = () => undefined): T {
+  private wrap<T extends object>(inner: T, prefix: string, reads: ReadonlySet<string>, end: string | undefined, special: (prop: string) => ((...args: unknown[]) => unknown) | undefined = () => undefined): T {
     return new Proxy(inner, {
       get: (target, prop) => {
         const value = Reflect.get(target, prop, target) as unknown;
@@ -42,31 +44,32 @@ export class Recorder {
         if (own !== undefined) return own;
         return (...args: unknown[]) => {
           const query = prefix === '' && prop === 'run' && QUERY_COMMANDS.has(args[0] as string) && !(args[0] === 'ifconfig' && (args[1] as string[]).length > 1);
-          this.calls.push({ call: `${prefix}${prop}`, args, step: currentPlanStep(), write: !reads.has(prop) && !query });
+          this.calls.push({ call: `${prefix}${prop}`, args, step: currentPlanStep(), write: !reads.has(prop) && !query, ...(end === undefined ? {} : { end }) });
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
     });
   }
 
-  host(inner: Host): Host {
-    return this.wrap(inner, '', HOST_READS, (prop) => (prop === 'beneath' ? (root: unknown) => this.beneath(inner.beneath(root as string), root as string) : undefined));
+  /** `end`: the key of a two-host plan's end this door is (a step's `on`), so calls can be checked against it. */
+  host(inner: Host, end?: string): Host {
+    return this.wrap(inner, '', HOST_READS, end, (prop) => (prop === 'beneath' ? (root: unknown) => this.beneath(inner.beneath(root as string), root as string, end) : undefined));
   }
 
-  private beneath(inner: Beneath, root: string): Beneath {
+  private beneath(inner: Beneath, root: string, end: string | undefined): Beneath {
     const recorder = this;
-    return this.wrap(inner, 'beneath.', BENEATH_READS, (prop) =>
+    return this.wrap(inner, 'beneath.', BENEATH_READS, end, (prop) =>
       BENEATH_READS.has(prop) || typeof (inner as unknown as Record<string, unknown>)[prop] !== 'function'
         ? undefined
         : (...args: unknown[]) => {
-            recorder.calls.push({ call: `beneath.${prop}`, args: [root, ...args], step: currentPlanStep(), write: true });
+            recorder.calls.push({ call: `beneath.${prop}`, args: [root, ...args], step: currentPlanStep(), write: true, ...(end === undefined ? {} : { end }) });
             return ((inner as unknown as Record<string, (...a: unknown[]) => unknown>)[prop] as (...a: unknown[]) => unknown).apply(inner, args);
           },
     );
   }
 
-  storage(inner: StorageBackend): StorageBackend {
-    return this.wrap(inner, 'storage.', STORAGE_READS);
+  storage(inner: StorageBackend, end?: string): StorageBackend {
+    return this.wrap(inner, 'storage.', STORAGE_READS, end);
   }
 
   writes(): RecordedCall[] {
@@ -145,6 +148,17 @@ export function expectedCalls(step: PlanStep): unknown[][] | 'opaque' {
     case 'group':
       // Its steps make the calls, each attributed to itself.
       return [];
+    case 'transfer':
+      // The sending side is started first, then the receiving one.
+      return step.what === 'zfs-send'
+        ? [
+            ['runPiped', 'zfs', ['send', ...step.send]],
+            ['runPiped', 'zfs', ['receive', ...step.receive]],
+          ]
+        : [
+            ['beneath.packTree', step.fromBeneath, ''],
+            ['beneath.unpackTree', step.toBeneath, ''],
+          ];
     case 'copy-tree':
     case 'deferred':
     case 'health-check':
@@ -187,6 +201,8 @@ export function assertCallsMatchSteps(recorder: Recorder, planSteps: readonly Pl
     const calls = (groups.get(step) ?? []).filter((c) => !(wrapper.has(c.args[0] as string) && (c.call === 'createExclusive' || c.call === 'remove')));
     const expected = step.kind === 'lock' && held.has(step.path) ? [] : expectedCalls(step);
     const shown = `${step.kind} "${step.title}"`;
+    // On a two-host plan every call of a step is made by the end it names.
+    if (step.on !== undefined) for (const c of calls) assert.equal(c.end, step.on, `${shown}: ${c.call} made on ${String(c.end)}, not on ${step.on}`);
     if (expected === 'opaque') {
       if (step.kind === 'copy-tree') {
         const prefix = rel(step.beneath, step.path);
@@ -206,6 +222,7 @@ export function assertCallsMatchSteps(recorder: Recorder, planSteps: readonly Pl
     }
     // Storage steps: the backend's own host calls are its implementation; the door call is the storage method.
     const door = step.kind === 'storage' ? calls.filter((c) => c.call.startsWith('storage.')) : calls;
+    if (step.kind === 'transfer') assert.deepEqual(door.map((c) => c.end), [step.from, step.to], `${shown}: sent and received on the wrong ends`);
     assert.deepEqual(
       door.map((c) => [c.call, ...c.args.slice(0, (expected[0]?.length ?? 1) - 1)]),
       expected,

@@ -28,6 +28,8 @@ import type { Host } from '../../src/host/host.js';
 import { planBootstrap } from '../../src/bootstrap/plan-bootstrap.js';
 import { exportJail } from '../../src/export/export-jail.js';
 import { importJail } from '../../src/export/import-jail.js';
+import { applyMigratePlan } from '../../src/export/migrate-jail.js';
+import { planMigrate } from '../../src/export/plan-migrate.js';
 import { planDestroyJail, planLifecycle } from '../../src/jail/plan-jail-lifecycle.js';
 import { prepareCreateJail } from '../../src/app/prepare-create-jail.js';
 import { readJails } from '../../src/jail/read-jails.js';
@@ -490,4 +492,84 @@ test('release upgrade: lock, deferred bootstrap, one group per jail; the steps t
   // The snapshot the move took was dropped by the undo; earlier ones stay.
   assert.deepEqual(await storage.listSnapshots('jails/pb'), pbSnapshotsBefore);
   assert.ok(!pbSnapshotsBefore.includes(planned.snapshot));
+});
+
+test('migrate between two roots: one plan on two ends, each step on its end one for one, the tree as one transfer; an unhealthy target undoes every step done, last first, and the jail runs where it was', async () => {
+  // pb (running, with a health check) moves to a second root on this machine; that root lacks 14.2, so the plan bootstraps it there.
+  const root2 = join(dir, 'root2');
+  const settings2 = resolveSettings(validateConfig({ storage: { backend: 'dir' }, trustedManifests: { [`${RELEASE}/amd64`]: manifestSha256 } }, 'test'), { root: root2, mirrors: [mirror] }, dir, dir);
+  const sourceHost = recorder.host(fakes.host, 'source');
+  const targetHost = recorder.host(fakes.host, 'target');
+  const source = { host: sourceHost, settings, storage: recorder.storage(new DirBackend(sourceHost, { root }), 'source') };
+  const target = { host: targetHost, settings: settings2, storage: recorder.storage(new DirBackend(targetHost, { root: root2 }), 'target') };
+  await fakes.writeState({ ...(await fakes.readState()), jexecFail: [] });
+  recorder.clear();
+  const planned = await planMigrate({ name: 'pb' }, { source, target });
+  assert.deepEqual(recorder.writes().map((c) => c.call), [], 'planning writes nothing');
+  const plan = JSON.parse(JSON.stringify(planned.plan)) as Plan;
+  const at = (step: PlanStep) => `${step.kind === 'transfer' ? `${step.from}>${step.to}` : step.on}:${step.kind === 'deferred' ? step.rule : step.kind === 'storage' ? `storage:${step.op.op}` : step.kind === 'run' ? step.argv.slice(0, 3).join(' ') : step.kind}`;
+  assert.deepEqual(plan.steps.map(({ step }) => at(step)), [
+    'target:lock',
+    'target:bootstrap-release',
+    'target:storage:create',
+    'target:write-file',
+    'target:write-file',
+    `source:jail -f ${join(settings.jailConfDir, 'pb.conf')}`,
+    'source>target:transfer',
+    `target:jail -f ${join(settings2.jailConfDir, 'pb.conf')}`,
+    'target:health-check',
+    'undefined:group',
+  ]);
+  const cleanup = plan.steps.at(-1)?.step as GroupStep;
+  assert.equal(cleanup.onFailure, 'undo-and-continue');
+  assert.ok(cleanup.steps.every(({ step }) => step.on === 'source'));
+  const ends = { source, target, warn, version: 'test' };
+  const inner = cleanup.steps.map((s) => s.step);
+  const steps = [...plan.steps.map((s) => s.step), ...inner];
+  const writeOrder = () => {
+    const order: PlanStep[] = [];
+    for (const c of recorder.writes()) if (c.step !== undefined && order.at(-1) !== c.step) order.push(c.step);
+    return order;
+  };
+
+  // Unhealthy on the target: every step done is undone, last first; the jail runs on the source as before.
+  await fakes.writeState({ ...(await fakes.readState()), jexecFail: [{ jail: 'pb', basejail: root2, exitCode: 3, stderr: 'nginx is not running\n' }] });
+  await assert.rejects(applyMigratePlan(plan, ends), /pb failed its health check on local \(nginx is not running\); it runs on local again/);
+  // The steps up to the failed check ran; the only other writes are the undo steps'.
+  const health = plan.steps.findIndex(({ step }) => step.kind === 'health-check');
+  const undone = assertCallsMatchSteps(recorder, plan.steps.slice(0, health + 1).map(({ step }) => step));
+  const expectedUndo = plan.steps.slice(0, health).reverse().flatMap(({ undo }) => undo ?? []);
+  assert.deepEqual(undone, expectedUndo);
+  const order = writeOrder();
+  assert.deepEqual(order.slice(order.indexOf(plan.steps[health]?.step as PlanStep) + 1).map((s) => s.title), expectedUndo.map((s) => s.title));
+  assert.deepEqual(expectedUndo.map((s) => at(s)), [`target:jail -f ${join(settings2.jailConfDir, 'pb.conf')}`, `source:jail -f ${join(settings.jailConfDir, 'pb.conf')}`, 'target:remove', 'target:remove', 'target:storage:destroy']);
+  assert.equal((await fakes.readState<{ jails?: Record<string, { path: string }> }>()).jails?.pb?.path, join(root, 'jails/pb'));
+  assert.equal(await target.storage.exists('jails/pb'), false);
+  assert.equal(await fakes.host.stat(join(settings2.jailConfDir, 'pb.conf')), undefined);
+
+  // Healthy: the same plan applied, step for step on its ends; the cleanup group destroys pb on the source.
+  await fakes.writeState({ ...(await fakes.readState()), jexecFail: [] });
+  recorder.clear();
+  const moved = await applyMigratePlan(plan, ends);
+  assert.equal(moved.cleanupFailed, undefined);
+  assert.deepEqual(assertCallsMatchSteps(recorder, steps), []);
+  // The bootstrap was done by the failed apply (it is not undone): its rule finds the basejail and does nothing.
+  assert.deepEqual(writeOrder().map((s) => s.title), [...plan.steps.map(({ step }) => step).filter((s) => s.kind !== 'deferred' && s.kind !== 'group'), ...inner].map((s) => s.title));
+  const writes = recorder.writes();
+  assert.deepEqual([writes[0]?.call, writes[0]?.end, writes[0]?.args[0]], ['createExclusive', 'target', hostLockPath(settings2.lockDir)]);
+  assert.deepEqual([writes.at(-1)?.call, writes.at(-1)?.args[0]], ['remove', hostLockPath(settings2.lockDir)]);
+  assert.equal((await fakes.readState<{ jails?: Record<string, { path: string }> }>()).jails?.pb?.path, join(root2, 'jails/pb'));
+  assert.equal(await source.storage.exists('jails/pb'), false);
+  assert.match(await readFile(join(settings2.jailConfDir, 'pb.conf'), 'utf8'), new RegExp(`path = "?${join(root2, 'jails/pb')}"?;`));
+
+  // Back again, with the source's cleanup failing: the move stands (pb runs here), the failure is warned about and returned.
+  const back = JSON.parse(JSON.stringify((await planMigrate({ name: 'pb' }, { source: target, target: source })).plan)) as Plan;
+  const backCleanup = back.steps.at(-1)?.step as GroupStep;
+  backCleanup.steps.unshift({ step: { kind: 'run', title: 'injected failure', argv: ['false'], on: 'source' } });
+  const warned = collectWarnings();
+  const returned = await applyMigratePlan(back, { source: target, target: source, warn: warned.warn, version: 'test' });
+  assert.match(returned.cleanupFailed ?? '', /^the jail runs on local, but cleaning up on local \(destroy pb on local\) stopped: "injected failure" failed: .*; finish it there by hand$/);
+  assert.deepEqual(warned.warnings.map((w) => w.code), ['W_MIGRATE_CLEANUP']);
+  assert.equal((await fakes.readState<{ jails?: Record<string, { path: string }> }>()).jails?.pb?.path, join(root, 'jails/pb'));
+  assert.equal(await target.storage.exists('jails/pb'), true, 'the cleanup did not destroy it on root2');
 });

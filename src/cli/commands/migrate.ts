@@ -16,7 +16,7 @@ export function register(command: Command, io: CliIo): void {
     .option('--no-bootstrap', 'refuse when the target lacks the release instead of bootstrapping it there')
     .addHelpText(
       'after',
-      '\nZFS on both hosts: zfs send while the jail runs, stop, a final incremental send, start on the target,\ncheck it runs, then destroy it here (or --keep). Otherwise: stop, export, import there, start.\nPrints the downtime. Any failure leaves the jail running where it was.',
+      '\nZFS on both hosts: zfs send while the jail runs, stop, a final incremental send, start on the target,\ncheck it runs, then destroy it here (or --keep). Otherwise: stop, the tree as one tar stream, start there.\nPrints the downtime; --dry-run prints the plan. Any failure before the check passed leaves the jail running where it was.',
     )
     .action(
       commandAction(io, 'migrate', async (ctx, name: string, options: MigrateOptions) => {
@@ -43,9 +43,10 @@ export function register(command: Command, io: CliIo): void {
             { name, keep: options.keep ?? false, bootstrap: options.bootstrap ?? true },
             { source, target, warn: ctx.warn, version: version(), dryRun: ctx.settings.dryRun, onProgress: ctx.onProgress },
           );
+          const cleanup = result.cleanupFailed === undefined ? (result.kept ? 'kept stopped here' : 'destroyed here') : `cleanup here failed (see the warning)`;
           const text = result.dryRun
-            ? result.steps.join('\n')
-            : `migrated ${name} to ${target.name}${target.url === 'local' ? '' : ` (${target.url})`} (${result.method}); downtime ${result.wasRunning ? `${(result.downtimeMs / 1000).toFixed(2)} s` : 'none (it was stopped)'}; ${result.kept ? `kept stopped here` : 'destroyed here'}`;
+            ? result.script
+            : `migrated ${name} to ${target.name}${target.url === 'local' ? '' : ` (${target.url})`} (${result.method}); downtime ${result.wasRunning ? `${(result.downtimeMs / 1000).toFixed(2)} s` : 'none (it was stopped)'}; ${cleanup}`;
           return { data: result, text };
         } finally {
           await closeFleetHosts(hosts);
