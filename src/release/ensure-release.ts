@@ -294,6 +294,7 @@ export async function ensureRelease(options: EnsureReleaseOptions): Promise<Cach
     await dispatchers.close();
     await unlock();
     await host.removeEmptyDir(dir);
-    await host.removeEmptyDir(releaseDir);
+    // The lock's directory is the lock holder's to clean up (the fetch command, after its plan).
+    if (!options.lockHeld) await host.removeEmptyDir(releaseDir);
   }
 }

@@ -46,6 +46,10 @@ import { generateRelease } from '../../src/synthetic/index.js';
 import { templateBuildStep } from '../../src/template/template-build-step.js';
 import { findPrunable } from '../../src/upgrade/find-prunable.js';
 import { planPrune } from '../../src/upgrade/plan-prune.js';
+import { parseLimit } from '../../src/jail/limits/parse-limit.js';
+import { planJailLimits } from '../../src/jail/limits/plan-jail-limits.js';
+import { fetchPlanValue, planFetch } from '../../src/release/plan-fetch.js';
+import { resolveFetchRelease } from '../../src/release/fetch-release-step.js';
 import { applyPatchUpgrade, planPatchUpgrade } from '../../src/upgrade/upgrade-patch.js';
 import { applyJailsReleaseUpgrade, planJailsReleaseUpgrade } from '../../src/upgrade/upgrade-jails-release.js';
 import { collectWarnings } from '../../src/warn.js';
@@ -190,6 +194,44 @@ test('start, stop, restart: the jail(8) commands of the plan, one for one', asyn
     const { plan } = await applyAndCompare(planLifecycle(action, jail, settings));
     assert.ok(kinds(plan).includes('run'), action);
   }
+});
+
+test('limits: the jail.conf.d edit, then the rctl and cpuset commands of the running jail, one for one', async () => {
+  const jail = (await readJails({ settings, storage, host })).find((j) => j.name === 'web2');
+  assert.ok(jail?.conf !== undefined && jail.state === 'running', 'web2 runs after the restart above');
+  const confText = await readFile(jail.conf, 'utf8');
+  const wanted = { rules: [parseLimit('memoryuse=2G'), parseLimit('maxproc=200')], cpuset: '0-1' };
+  const { plan: planned, changes } = planJailLimits({ name: 'web2', conf: jail.conf, limits: jail.limits, running: true }, confText, wanted);
+  assert.deepEqual(changes.map((c) => c.field), ['limit memoryuse:deny', 'limit maxproc:deny', 'cpuset']);
+  const { plan } = await applyAndCompare(planned);
+  assert.deepEqual(kinds(plan), ['lock', 'write-file', 'run', 'run', 'run']);
+  assert.deepEqual((await fakes.readState<{ cpusets: Record<string, string> }>()).cpusets.web2, '0-1');
+  assert.match(await readFile(jail.conf, 'utf8'), /exec\.created \+= "rctl -a jail:web2:memoryuse:deny=2G"/);
+  // The limits read back from the file are the ones asked for: the next plan changes nothing.
+  const again = (await readJails({ settings, storage, host })).find((j) => j.name === 'web2');
+  assert.deepEqual(planJailLimits({ name: 'web2', conf: jail.conf, limits: again?.limits ?? { rules: [], cpuset: undefined }, running: true }, await readFile(jail.conf, 'utf8'), wanted).changes, []);
+});
+
+test('fetch: the cache lock of the release, then the fetch-release rule writing only in the cache', async () => {
+  const detail = await planFetch({ release: RELEASE, arch: settings.arch, dists: ['base'], mirrors: settings.mirrors, cache: settings.cache, force: true, host });
+  const planned = fetchPlanValue(detail, { cache: settings.cache, hostName: host.name, dists: ['base'], force: true, stallTimeoutMs: 5_000 });
+  // As the CLI runs it: its own lock first, so no host lock is added; through JSON and back.
+  const plan = JSON.parse(JSON.stringify(withLockStep(planned, hostLockStep(settings.lockDir, host.name)))) as Plan;
+  assert.deepEqual(kinds(plan), ['lock', 'deferred:fetch-release']);
+  recorder.clear();
+  const result = await applyPlan(host, plan, { resolvers: { 'fetch-release': async (step) => void (await resolveFetchRelease(step, { settings, host, local: host, warn })) } });
+  const steps = plan.steps.map((s) => s.step);
+  assertCallsMatchSteps(recorder, steps);
+  assert.deepEqual(result.applied, steps);
+  const lock = plan.steps[0]?.step;
+  assert.ok(lock?.kind === 'lock');
+  const writes = recorder.writes();
+  assert.deepEqual([writes[0]?.call, writes[0]?.args[0]], ['createExclusive', lock.path]);
+  assert.deepEqual([writes.at(-1)?.call, writes.at(-1)?.args[0]], ['remove', lock.path]);
+  // The rule downloaded again (force) and wrote nowhere but the release's cache directory.
+  const ruleWrites = recorder.writes().filter((c) => c.step === steps[1]);
+  assert.ok(ruleWrites.some((c) => c.call === 'rename' && c.args[1] === join(detail.dir, 'base.txz')), JSON.stringify(ruleWrites.map((c) => [c.call, c.args[0]])));
+  for (const c of ruleWrites) assert.ok(String(c.args[0]).startsWith(`${detail.dir}/`) || String(c.args[0]) === detail.dir, `${c.call} ${String(c.args[0])}`);
 });
 
 test('destroy: every step applied as planned', async () => {

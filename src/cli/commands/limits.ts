@@ -63,26 +63,18 @@ export function register(command: Command, io: CliIo): void {
         const wanted = mergeLimits({ rules: kept, cpuset: base.cpuset }, { rules, cpuset });
 
         const { checkLimitsOnHost } = await import('../../jail/limits/check-limits-on-host.js');
-        const { newLimits, planLimitsChange } = await import('../../jail/limits/plan-limits-change.js');
+        const { newLimits } = await import('../../jail/limits/plan-limits-change.js');
+        const { planJailLimits } = await import('../../jail/limits/plan-jail-limits.js');
         const added = newLimits(jail.limits, wanted);
         if (hasLimits(added)) await checkLimitsOnHost(ctx.host, added);
-        const change = planLimitsChange(name, jail.limits, wanted, jail.state === 'running');
+        const confText = (await ctx.host.readFile(jail.conf)) ?? '';
+        const change = planJailLimits({ name, conf: jail.conf, limits: jail.limits, running: jail.state === 'running' }, confText, wanted);
         if (change.changes.length === 0) {
           return { data: { jail: name, state: jail.state, changes: [], limits: wanted.rules, cpuset: wanted.cpuset ?? null }, text: `${name}: limits unchanged (${shown(wanted)})` };
         }
 
-        const { setJailConfLimits } = await import('../../jail/limits/set-jail-conf-limits.js');
-        const { createPlan } = await import('../../plan/plan.js');
         const { executePlan } = await import('../execute-plan.js');
-        const confText = (await ctx.host.readFile(jail.conf)) ?? '';
-        const conf = jail.conf;
-        const plan = createPlan(`change limits of jail ${name}`, [
-          {
-            step: { kind: 'write-file', title: `set ${name}'s limit hooks in ${conf}`, path: conf, content: setJailConfLimits(confText, name, wanted, conf), mode: 0o644 },
-            undo: [{ kind: 'write-file', title: `restore ${conf}`, path: conf, content: confText, mode: 0o644 }],
-          },
-          ...change.steps,
-        ]);
+        const plan = change.plan;
         const q = (v: string | undefined) => v ?? '(none)';
         const what = change.changes.map((c) => `${c.field} ${q(c.from)} → ${q(c.to)}`).join('; ');
         const how = jail.state === 'running' ? ' (applied to the running jail, no restart)' : ' (from its next start)';
