@@ -10,8 +10,9 @@ import type { LockStep, Plan } from '../plan/plan.js';
 /**
  * Bumped whenever a field apply reads changes meaning; older or newer files are refused. 2: prepare entries and deferred
  * creates are steps, locks are data. 3: a patch move is a group among the change's steps (apply no longer reads `patch`).
+ * 4: the health check after a change is a step of it (apply no longer checks a running jail on its own).
  */
-export const FLEET_PLAN_VERSION = 3;
+export const FLEET_PLAN_VERSION = 4;
 
 /** `move`: the jail exists on another host than the config says; apply migrates it there with its data (`jailbuild migrate`). */
 export type FleetAction = 'create' | 'update' | 'move' | 'destroy' | 'noop';
@@ -42,7 +43,10 @@ export interface FleetChange {
   /**
    * The steps apply runs for this jail, exactly; empty for noop and for
    * changes apply cannot make. A create whose template is made by `prepare`
-   * holds one deferred step (rule `create-jail-from-template`) instead.
+   * holds one deferred step (rule `create-jail-from-template`) instead. The
+   * update of a running jail with a health check ends with a `health-check`
+   * step (`onUnhealthy: 'record'`: unhealthy stops the later waves, the
+   * change stays), unless its patch move checks it.
    */
   steps: Plan;
   /** The jail as the config wants it (create/update/noop). Display only. */

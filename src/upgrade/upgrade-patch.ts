@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import type { Settings } from '../model/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
-import { checkJailHealth } from '../jail/health/check-jail-health.js';
+import { healthStepChecker } from '../jail/health/check-jail-health.js';
 import type { HealthResult, RunHealthCheckOptions } from '../jail/health/run-health-check.js';
 import type { Host } from '../host/host.js';
 import { BASEJAIL_PARENT, basejailDataset } from '../jail/dataset-names.js';
@@ -327,17 +327,12 @@ export function patchHealthChecker(
   context: { host: Host; storage: StorageBackend; health?: RunHealthCheckOptions | undefined },
   results: PatchHealthResults,
 ): (step: HealthCheckStep) => Promise<HealthCheckOutcome> {
-  return async (step) => {
-    const jail = await findJail(step.jail);
-    if (jail === undefined) throw new JailbuildError('E_JAIL_UNKNOWN', `jail ${step.jail} is gone; run jailbuild plan again`, { data: { jail: step.jail } });
-    const checked = await checkJailHealth(jail, { host: context.host, storage: context.storage, running: step.runs, ...context.health });
-    if (checked === undefined) return { status: 'skipped', output: `${step.jail} has no health check` };
+  return healthStepChecker(findJail, context, (step, checked) => {
     const kept = results.get(step.jail) ?? {};
     if (step.onUnhealthy === 'fail') kept.health = checked;
     else kept.rollbackHealth = checked;
     results.set(step.jail, kept);
-    return { status: checked.status, output: checked.output };
-  };
+  });
 }
 
 /**
