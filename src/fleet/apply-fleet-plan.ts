@@ -26,7 +26,7 @@ import type { FleetChange, FleetPlan, FleetPrepare } from './fleet-plan.js';
 import type { FleetHost } from './open-fleet-hosts.js';
 import { readFleetState } from './read-fleet-state.js';
 import { runWithConcurrency } from './run-with-concurrency.js';
-import { checkJailHealth } from '../jail/health/check-jail-health.js';
+import { healthStepChecker } from '../jail/health/check-jail-health.js';
 import type { HealthResult } from '../jail/health/run-health-check.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { patchGroupId } from '../upgrade/plan-patch-switch.js';
@@ -63,7 +63,7 @@ export interface FleetJailResult {
   code?: string;
   /** Wall time of this jail's steps. */
   ms: number;
-  /** The health check after the change (a running jail with a check). */
+  /** The health check after the change (its plan's health-check step, or its patch move's). */
   health?: HealthResult;
   /** The patch move (`patch: 'latest'`): switched, checked, or rolled back. */
   patch?: JailPatchReport;
@@ -241,9 +241,12 @@ async function applyChange(
       return { ...base, status: 'ok', ...(moved.cleanupFailed === undefined ? {} : { reason: moved.cleanupFailed }), ms: Date.now() - started };
     }
     // Exactly the planned steps, the patch move's group included; a deferred one is resolved by its rule, never by planning again.
+    // A patch move's checks belong to its group (the move and its rollback); any other change's check is its plan's last step.
     const checks = new Map<string, { health?: HealthResult; rollbackHealth?: HealthResult }>();
-    const { groups } = await applyPlan(hostDoor(target), change.steps, { storage: target.storage, resolvers: resolversFor(target, options, onProgress), checkHealth: patchHealthChecker(jailFinder(target), target, checks) });
-    const checked = await afterChange(change, groups, checks.get(change.jail), target, onProgress);
+    const changeChecks = new Map<string, HealthResult>();
+    const checkHealth = change.patch !== undefined ? patchHealthChecker(jailFinder(target), target, checks) : healthStepChecker(jailFinder(target), target, (step, result) => changeChecks.set(step.jail, result));
+    const { groups } = await applyPlan(hostDoor(target), change.steps, { storage: target.storage, resolvers: resolversFor(target, options, onProgress), checkHealth });
+    const checked = await afterChange(change, groups, checks.get(change.jail), changeChecks.get(change.jail), target, onProgress);
     if (checked.failure !== undefined) {
       onProgress({ kind: 'step', id: change.jail, title, state: 'fail', detail: checked.failure.reason });
       return { ...base, status: 'failed', ...checked.failure, ...checked.extra, ms: Date.now() - started };
@@ -265,12 +268,14 @@ function jailFinder(target: FleetHost): (name: string) => Promise<JailInfo | und
 
 /**
  * After a jail's steps: its patch move's report, from the outcome apply recorded for its group (moved and healthy,
- * rolled back, or the rollback failed too); or else its health check when it runs and has one. Results are kept on its dataset.
+ * rolled back, or the rollback failed too); or else what its plan's health-check step found (change-health-check.ts):
+ * unhealthy fails the jail (the later waves stop) and the change stays. Results are kept on its dataset.
  */
 async function afterChange(
   change: FleetChange,
   groups: readonly GroupOutcome[],
   checks: { health?: HealthResult; rollbackHealth?: HealthResult } | undefined,
+  health: HealthResult | undefined,
   target: FleetHost,
   onProgress: OnProgress,
 ): Promise<{ failure?: { reason: string; code: string }; extra: Pick<FleetJailResult, 'health' | 'patch'> }> {
@@ -288,9 +293,6 @@ async function afterChange(
     if (report.status === 'upgraded' || report.status === 'up-to-date') return { extra };
     return { failure: { reason: report.reason ?? report.status, code: report.health?.status === 'unhealthy' ? FLEET_HEALTH_FAILED : 'E_UPGRADE_FAILED' }, extra };
   }
-  const jail = (await readJails({ settings: target.settings, storage: target.storage, host: target.host })).find((j) => j.name === change.jail);
-  if (jail === undefined || jail.state !== 'running' || jail.healthCheck === undefined) return { extra: {} };
-  const health = await checkJailHealth(jail, { host: target.host, storage: target.storage });
   if (health?.status === 'unhealthy') return { failure: { reason: `health check failed (${health.check}): ${health.output}`, code: FLEET_HEALTH_FAILED }, extra: { health } };
   return { extra: health === undefined ? {} : { health } };
 }

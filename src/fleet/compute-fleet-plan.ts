@@ -8,6 +8,8 @@
  *   difference is an `update` that rewrites those files in place. A release
  *   or template change cannot be made in place: it is shown with what to run
  *   (`jailbuild upgrade --release`, or destroy and create) and apply leaves it.
+ *   The update of a running jail with a health check ends with that check,
+ *   a `health-check` step whose result is recorded (change-health-check.ts).
  * - A jail the config puts on another host than the one it is on: `move`,
  *   whose steps are migrate's plan over both hosts (export/plan-migrate.ts,
  *   its data goes along), applied as planned.
@@ -69,6 +71,7 @@ import { planMigrate } from '../export/plan-migrate.js';
 import { preUpgradeSnapshotName } from '../upgrade/snapshot-name.js';
 import { LocalHost } from '../host/local-host.js';
 import { planFleetCreate } from './plan-fleet-create.js';
+import { changeHealthCheckStep } from './change-health-check.js';
 import type { ActualJail, FleetState } from './read-fleet-state.js';
 
 export interface ComputeFleetPlanContext {
@@ -247,6 +250,9 @@ export async function computeFleetPlan(desired: DesiredFleet, actual: FleetState
         update.steps = { ...update.steps, steps: [...update.steps.steps, move.group] };
       }
     }
+    // A patch move checks the jail inside its group; any other change to a running jail with a check ends with one.
+    const check = patch === undefined ? changeHealthCheckStep(existing, spec.healthCheck, update.steps.steps) : undefined;
+    if (check !== undefined) update.steps = { ...update.steps, steps: [...update.steps.steps, check] };
     changes.push({ ...base, ...update, deferred: false, needs, ...(patch === undefined ? {} : { patch }) });
   }
 

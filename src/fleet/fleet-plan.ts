@@ -10,7 +10,8 @@ import type { LockStep, Plan } from '../plan/plan.js';
 /**
  * Bumped whenever a field apply reads changes meaning; older or newer files are refused. 2: prepare entries and deferred
  * creates are steps, locks are data. 3: a patch move is a group among the change's steps (apply no longer reads `patch`).
- * 4: a `move` holds migrate's plan (its steps on both hosts) and apply runs exactly that.
+ * 4: a `move` holds migrate's plan (its steps on both hosts) and apply runs exactly that; the health check after a change is
+ *    a step of it (apply no longer checks a running jail on its own).
  */
 export const FLEET_PLAN_VERSION = 4;
 
@@ -43,7 +44,10 @@ export interface FleetChange {
   /**
    * The steps apply runs for this jail, exactly; empty for noop and for
    * changes apply cannot make. A create whose template is made by `prepare`
-   * holds one deferred step (rule `create-jail-from-template`) instead.
+   * holds one deferred step (rule `create-jail-from-template`) instead. The
+   * update of a running jail with a health check ends with a `health-check`
+   * step (`onUnhealthy: 'record'`: unhealthy stops the later waves, the
+   * change stays), unless its patch move checks it.
    */
   steps: Plan;
   /** The jail as the config wants it (create/update/noop). Display only. */

@@ -50,7 +50,7 @@ function changeLine(c: FleetChange): string {
     case 'create':
       return `+ create ${c.jail}${where} (${c.reason})`;
     case 'update':
-      return `~ update ${c.jail}${where}: ${c.reason}`;
+      return `~ update ${c.jail}${where}: ${c.reason}${checkNote(c)}`;
     case 'move':
       return `> move ${c.jail} from ${c.from ?? '?'} to ${c.host} (${c.reason})`;
     case 'destroy':
@@ -58,6 +58,12 @@ function changeLine(c: FleetChange): string {
     case 'noop':
       return `  ${c.jail}${where}: ${c.reason}`;
   }
+}
+
+/** The change's own health-check step (not its patch move's), as the plan holds it. */
+function checkNote(c: FleetChange): string {
+  const check = c.steps.steps.find(({ step }) => step.kind === 'health-check')?.step;
+  return check?.kind === 'health-check' && check.runs ? `; then its health check (${check.check})` : '';
 }
 
 export const humanFleetView: FleetView<string> = {

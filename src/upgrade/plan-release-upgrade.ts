@@ -51,6 +51,7 @@ import { etcupdateMergeArgv, etcupdateStatusArgv, pristineTarballArgv } from './
 import { etcupdateMergeStep } from './etcupdate-merge-step.js';
 import { mergeEtcTrees, type EtcConflict, type EtcMergeResult } from './merge-etc-trees.js';
 import { listTreeBeneath, readJailFileBeneath, realDirBeneath, refuseLinkBeneath } from './read-tree-beneath.js';
+import { recordTreeReads, type TreeRead } from './observed-state.js';
 import { relinkFstab, relinkJailConf } from './relink-basejail-mount.js';
 
 export const PRISTINE_DIR = 'var/db/etcupdate/current';
@@ -76,6 +77,14 @@ export interface ReleaseUpgradeContext {
   merger?: EtcMerger;
   /** Keep the snapshot once the jail has moved. @default true */
   keepSnapshot?: boolean;
+  /** Where the planner logs what it reads (the host files, the reads beneath the trees), for the plan's `observed` hash (observed-state.ts). */
+  reads?: PlannerReads;
+}
+
+/** What planning one jail's move read: host files (its jail.conf.d file, fstab) and the reads beneath its tree and the template's. */
+export interface PlannerReads {
+  files: string[];
+  tree: TreeRead[];
 }
 
 export type EtcMerger = 'etcupdate' | 'portable';
@@ -97,8 +106,9 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
   const newTemplatePath = storage.pathOf(templateDataset(template, release));
   const newBasejailPath = storage.pathOf(basejailDataset(release));
   const dataset = jailDataset(jail.name);
-  const jailTree = host.beneath(jail.path);
-  const templateTree = host.beneath(newTemplatePath);
+  const reads = context.reads;
+  const jailTree = reads === undefined ? host.beneath(jail.path) : recordTreeReads(host.beneath(jail.path), reads.tree);
+  const templateTree = reads === undefined ? host.beneath(newTemplatePath) : recordTreeReads(host.beneath(newTemplatePath), reads.tree);
 
   if ((await realDirBeneath(jailTree, 'etc')) === undefined) {
     throw new JailbuildError('E_UPGRADE_NO_ETC', `jail ${jail.name} has no etc directory (${join(jail.path, 'etc')}); there is nothing to merge — recreate the jail`, { data: { jail: jail.name } });
@@ -123,12 +133,14 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
 
   // Read and edit the config before planning anything, so a config jailbuild cannot relink fails up front.
   if (jail.conf === undefined) throw new JailbuildError('E_UPGRADE_NO_CONF', `jail ${jail.name} has no jail.conf.d file; recreate it before upgrading`, { data: { jail: jail.name } });
+  reads?.files.push(jail.conf);
   const confText = (await host.readFile(jail.conf)) ?? '';
   const relinkOptions = { jail: jail.name, jailPath: jail.path, newBasejailPath, file: jail.conf };
   const relinked = relinkJailConf(confText, relinkOptions);
   let fstabEdit: { path: string; before: string; after: string } | undefined;
   if (relinked.via.kind === 'mount.fstab') {
     const path = relinked.via.fstab;
+    reads?.files.push(path);
     const before = await host.readFile(path);
     if (before === undefined) throw new JailbuildError('E_UPGRADE_NO_BASEJAIL_MOUNT', `${jail.conf} names mount.fstab ${path}, which does not exist; recreate it before upgrading`, { data: { path } });
     fstabEdit = { path, before, after: relinkFstab(before, { ...relinkOptions, file: path }) };

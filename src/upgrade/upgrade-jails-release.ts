@@ -24,6 +24,11 @@
  * other jails still move; each jail's status is derived from what apply
  * recorded (`ApplyResult.groups`). Afterwards the result names the basejails
  * the moved jails left and nothing mounts any more, for `jailbuild prune`.
+ *
+ * The plan's `observed` hashes what it was computed from (observed-state.ts:
+ * the jails, the target's datasets, the jail.conf.d files and fstabs, the
+ * merge's reads beneath the trees); apply reads it again under the lock and
+ * refuses a changed state (E_PLAN_STALE, exit 2) before anything is written.
  */
 import type { Settings } from '../model/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
@@ -44,7 +49,8 @@ import type { Warn } from '../warn.js';
 import { resolveEtcupdateMerge, UPGRADE_CONFLICT, type EtcupdateMergeReport } from './etcupdate-merge-step.js';
 import { findPrunable } from './find-prunable.js';
 import type { EtcConflict, EtcMergeResult } from './merge-etc-trees.js';
-import { planReleaseUpgrade, type EtcMerger } from './plan-release-upgrade.js';
+import { jailsProbe, observedState, type StateProbe } from './observed-state.js';
+import { planReleaseUpgrade, type EtcMerger, type PlannerReads } from './plan-release-upgrade.js';
 import { releaseGroup, releaseGroupId, releaseJailStep, resolveReleaseJail } from './release-jail-step.js';
 import { preUpgradeSnapshotName } from './snapshot-name.js';
 
@@ -117,6 +123,8 @@ export interface PlannedReleaseUpgrade {
   /** The report before apply (`planned`, `up-to-date`, and the plan-time `conflict` and `refused`). */
   result: ReleaseUpgradeResult;
   snapshot: string;
+  /** What the plan was computed from (`plan.observed` hashes it; apply reads it again under the lock). */
+  probes: StateProbe[];
 }
 
 /** The target release's templates the moving jails need that are not bootstrapped yet (its basejail or the template's snapshot missing). */
@@ -160,6 +168,9 @@ export async function planJailsReleaseUpgrade(options: ReleaseUpgradeOptions): P
     steps.push({ step: bootstrapStep(release, template, { explain }) });
   }
   const dryRun = Boolean(options.dryRun);
+  // What the plan reads: the jails, the target's basejail and templates, then each merge's files (planReleaseUpgrade logs them).
+  const reads: PlannerReads = { files: [], tree: [] };
+  const targets = [basejailDataset(release), ...new Set(moving.map((j) => templateDataset(templateOf(j), release)))];
   const result: ReleaseUpgradeResult = { release, bootstrapped: false, needsBootstrap: missing.length > 0 && dryRun, jails: [], unusedBasejails: [], plan: createPlan('') };
   for (const jail of options.jails) {
     if (jail.release === release) {
@@ -180,7 +191,7 @@ export async function planJailsReleaseUpgrade(options: ReleaseUpgradeOptions): P
     }
     let planned;
     try {
-      planned = await planReleaseUpgrade(jail, { settings, host, storage, release, snapshot, keepSnapshot, ...(options.merger ? { merger: options.merger } : {}) });
+      planned = await planReleaseUpgrade(jail, { settings, host, storage, release, snapshot, keepSnapshot, reads, ...(options.merger ? { merger: options.merger } : {}) });
     } catch (error) {
       // A link or special file where the merge reads: refused before anything changed; the other jails still move.
       if (!(error instanceof JailbuildError) || error.code !== 'E_UNSAFE_PATH') throw error;
@@ -203,8 +214,17 @@ export async function planJailsReleaseUpgrade(options: ReleaseUpgradeOptions): P
     report.plan = createPlan(title, group.step.steps);
   }
   const groups = result.jails.filter((j) => j.plan !== undefined).map((j) => j.jail);
-  result.plan = createPlan(`release upgrade to ${release}${missing.length > 0 ? `: bootstrap it (template ${missing.join(', ')})` : ''}${groups.length > 0 ? `${missing.length > 0 ? ',' : ':'} move ${groups.join(', ')}` : ''}`, steps);
-  return { options, plan: result.plan, result, snapshot };
+  const probes: StateProbe[] = [
+    jailsProbe(options.jails),
+    ...targets.map((name): StateProbe => ({ kind: 'dataset', name })),
+    ...[...new Set(reads.files)].map((path): StateProbe => ({ kind: 'file', path })),
+    { kind: 'tree-reads', reads: reads.tree },
+  ];
+  result.plan = {
+    ...createPlan(`release upgrade to ${release}${missing.length > 0 ? `: bootstrap it (template ${missing.join(', ')})` : ''}${groups.length > 0 ? `${missing.length > 0 ? ',' : ':'} move ${groups.join(', ')}` : ''}`, steps),
+    observed: await observedState(options, probes, { replay: false }),
+  };
+  return { options, plan: result.plan, result, snapshot, probes };
 }
 
 export async function upgradeJailsRelease(options: ReleaseUpgradeOptions): Promise<ReleaseUpgradeResult> {
@@ -259,7 +279,8 @@ export async function applyJailsReleaseUpgrade(planned: PlannedReleaseUpgrade, p
     'release-upgrade-jail': (step) => resolveReleaseJail(step, { settings, host, storage, jails, onMerge: (jail, merge) => merges.set(jail, merge) }),
     'etcupdate-merge': (step) => resolveEtcupdateMerge(step, { host, onMerged: (jail, report) => etcupdates.set(jail, report) }),
   };
-  const { groups } = await applyPlan(host, plan, { storage, onProgress, resolvers });
+  // Under the lock, before anything is written: the state the plan was computed from, read again (E_PLAN_STALE when it changed).
+  const { groups } = await applyPlan(host, plan, { storage, onProgress, resolvers, observe: () => observedState(options, planned.probes, { replay: true }) });
   for (const before of planned.result.jails) {
     const outcome = groups.find((g) => g.id === releaseGroupId(before.jail));
     if (outcome === undefined) {

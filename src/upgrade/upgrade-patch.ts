@@ -24,10 +24,9 @@
  * plan (and `--json` holds it as `plan`); the report is derived from what
  * apply recorded.
  */
-import { createHash } from 'node:crypto';
 import type { Settings } from '../model/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
-import { checkJailHealth } from '../jail/health/check-jail-health.js';
+import { healthStepChecker } from '../jail/health/check-jail-health.js';
 import type { HealthResult, RunHealthCheckOptions } from '../jail/health/run-health-check.js';
 import type { Host } from '../host/host.js';
 import { BASEJAIL_PARENT, basejailDataset } from '../jail/dataset-names.js';
@@ -48,6 +47,7 @@ import { buildAsPlanned, chooseBasejailBuilder, patchBuildStep, resolvePatchBuil
 import { patchGroupId } from './plan-patch-switch.js';
 import { resolvePatchSwitch } from './patch-switch-step.js';
 import { planJailPatchMove } from './plan-jail-patch-move.js';
+import { observedState, type StateProbe } from './observed-state.js';
 import { preUpgradeSnapshotName } from './snapshot-name.js';
 
 export interface PatchUpgradeRequest {
@@ -147,16 +147,13 @@ export interface PlannedPatchUpgrade {
 }
 
 /**
- * What the plan was computed from, as one sha256 (`Plan.observed`): the
+ * What the plan was computed from (`Plan.observed`, observed-state.ts): the
  * basejails of the release and the files the switches edit. Apply checks it
  * again under the host's lock, so an edit made between planning and the
  * lock refuses the plan instead of being overwritten.
  */
-async function observePatchState(host: Host, storage: StorageBackend, release: string, files: readonly string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const b of basejailsOfRelease(await storage.list(BASEJAIL_PARENT), release)) hash.update(`basejail ${b.name} ${basejailLevel(b) ?? '-'}\n`);
-  for (const file of files) hash.update(`file ${file} ${(await host.readFile(file)) ?? '(absent)'}\n`);
-  return hash.digest('hex');
+function patchProbes(release: string, files: readonly string[]): StateProbe[] {
+  return [{ kind: 'datasets', parent: BASEJAIL_PARENT, release }, ...files.map((path): StateProbe => ({ kind: 'file', path }))];
 }
 
 /**
@@ -218,7 +215,7 @@ export async function planPatchUpgrade(request: PatchUpgradeRequest): Promise<Pl
   }
   const plan: Plan = {
     ...createPlan(`patch upgrade of ${release}: build the newer basejail${onRelease.length > 0 ? `, move ${onRelease.map((j) => j.jail.name).join(', ')}` : ''}`, steps),
-    observed: await observePatchState(host, storage, release, observedFiles),
+    observed: await observedState(request, patchProbes(release, observedFiles), { replay: false }),
   };
   const result: PatchUpgradeResult = {
     release,
@@ -263,7 +260,7 @@ export async function applyPatchUpgrade(planned: PlannedPatchUpgrade, plan: Plan
   const options: ApplyOptions = {
     storage,
     onProgress,
-    observe: () => observePatchState(host, storage, result.release, planned.observedFiles),
+    observe: () => observedState(planned.request, patchProbes(result.release, planned.observedFiles), { replay: true }),
     resolvers: {
       'build-patch-basejail': async (step) => {
         building = true;
@@ -327,17 +324,12 @@ export function patchHealthChecker(
   context: { host: Host; storage: StorageBackend; health?: RunHealthCheckOptions | undefined },
   results: PatchHealthResults,
 ): (step: HealthCheckStep) => Promise<HealthCheckOutcome> {
-  return async (step) => {
-    const jail = await findJail(step.jail);
-    if (jail === undefined) throw new JailbuildError('E_JAIL_UNKNOWN', `jail ${step.jail} is gone; run jailbuild plan again`, { data: { jail: step.jail } });
-    const checked = await checkJailHealth(jail, { host: context.host, storage: context.storage, running: step.runs, ...context.health });
-    if (checked === undefined) return { status: 'skipped', output: `${step.jail} has no health check` };
+  return healthStepChecker(findJail, context, (step, checked) => {
     const kept = results.get(step.jail) ?? {};
     if (step.onUnhealthy === 'fail') kept.health = checked;
     else kept.rollbackHealth = checked;
     results.set(step.jail, kept);
-    return { status: checked.status, output: checked.output };
-  };
+  });
 }
 
 /**

@@ -22,6 +22,7 @@ import { computeFleetPlan } from '../../src/fleet/compute-fleet-plan.js';
 import { deferredResolvers } from '../../src/fleet/deferred-resolvers.js';
 import { resolveDesiredFleet } from '../../src/fleet/desired-fleet.js';
 import type { FleetPlan } from '../../src/fleet/fleet-plan.js';
+import { humanFleetView } from '../../src/fleet/fleet-view.js';
 import { openFleetHosts } from '../../src/fleet/open-fleet-hosts.js';
 import { readFleetState } from '../../src/fleet/read-fleet-state.js';
 import type { Host } from '../../src/host/host.js';
@@ -408,17 +409,18 @@ test('patch upgrade (dist): lock, deferred build, one group per jail; the health
   assert.deepEqual([writes.at(-1)?.call, writes.at(-1)?.args[0]], ['remove', hostLockPath(settings.lockDir)]);
 });
 
-test('fleet patch move (patch: latest): the change\'s group is applied step for step; unhealthy, its undo rolls the jail back and the result says so; healthy, it moves', async () => {
-  // After the patch upgrade above: pb was rolled back to the old level and is still unhealthy on -p1.
+test('fleet: a plain change\'s health check is its last step (unhealthy: recorded, kept, the later waves stop); a patch move\'s group is applied step for step, unhealthy its undo rolls the jail back, healthy it moves', async () => {
+  // After the patch upgrade above: pa runs on -p1; pb was rolled back to the old level and is still unhealthy on -p1.
   const P1 = `${RELEASE}-p1`;
-  const health = { cmd: ['/bin/sh', '-c', 'service nginx status'], retries: 1, interval: 0 };
+  // The check the jails were created with: no change of it in the plan.
+  const health = { cmd: ['/bin/sh', '-c', 'service nginx status'], timeout: 5, retries: 1, interval: 0 };
   const config = validateConfig(
     {
       storage: { backend: 'dir' },
       trustedManifests: { [`${RELEASE}/amd64`]: manifestSha256 },
       defaults: { release: '14.2' },
-      // pa (on -p1 already) is left out: a change to a running jail with a check gets a check after it that is not yet a plan step.
-      jails: { pb: { ip: ['lo1|127.0.1.32/32'], health, patch: 'latest' } },
+      // pa's change (boot) is not a patch move: its check is a step of its own plan. pb waits for pa (wave 2).
+      jails: { pa: { ip: ['lo1|127.0.1.31/32'], health, boot: true }, pb: { ip: ['lo1|127.0.1.32/32'], health, patch: 'latest', dependsOn: ['pa'] } },
     },
     'fleet',
   );
@@ -436,16 +438,40 @@ test('fleet patch move (patch: latest): the change\'s group is applied step for 
     const group = change?.steps.steps.at(-1)?.step;
     assert.ok(group?.kind === 'group' && group.id === 'patch-pb', JSON.stringify(group));
     assert.deepEqual(group.steps.map(({ step }) => (step.kind === 'storage' ? `storage:${step.op.op}` : step.kind)), ['storage:snapshot', 'run', 'write-file', 'run', 'health-check']);
+    // No check beside the group's: the move checks pb.
+    assert.equal(change?.steps.steps.filter(({ step }) => step.kind === 'health-check').length, 0);
     recorder.clear();
-    const result = await applyFleetPlan(plan, { hosts, warn });
-    const planSteps = [...plan.changes.flatMap((c) => c.steps.steps), ...group.steps].map((s) => s.step);
+    const result = await applyFleetPlan(plan, { hosts, warn, concurrency: 1 });
+    // The steps of the jails that ran (a skipped one wrote nothing: a write of its steps would show up in `extra`).
+    const ran = new Set(result.jails.filter((j) => j.status !== 'skipped').map((j) => j.jail));
+    const planSteps = [...plan.changes.filter((c) => ran.has(c.jail)).flatMap((c) => c.steps.steps), ...(ran.has('pb') ? group.steps : [])].map((s) => s.step);
     const extra = assertCallsMatchSteps(recorder, planSteps, { outsideLocks: plan.locks.map((l) => l.path), wrapperLocks: [join(settings.lockDir, 'rc-conf.lock')] });
     const order: PlanStep[] = [];
     for (const c of recorder.writes()) if (c.step !== undefined && order.at(-1) !== c.step) order.push(c.step);
-    return { group, result, extra, order, pb: result.jails.find((j) => j.jail === 'pb') };
+    return { plan, group, result, extra, order, pa: result.jails.find((j) => j.jail === 'pa'), pb: result.jails.find((j) => j.jail === 'pb') };
   };
 
+  // pa unhealthy too: its boot change is made, its check (the plan's step, one for one) records unhealthy, nothing is undone, pb's wave does not start.
+  await fakes.writeState({ ...(await fakes.readState()), jexecFail: [{ jail: 'pa', basejail: P1, exitCode: 3, stderr: 'pa is down\n' }, { jail: 'pb', basejail: P1, exitCode: 3, stderr: 'nginx is not running\n' }] });
+  const stopped = await planAndApply();
+  const paSteps = stopped.plan.changes.find((c) => c.jail === 'pa')?.steps.steps.map(({ step }) => step) ?? [];
+  assert.deepEqual(paSteps.map((s) => s.kind), ['run', 'run', 'health-check']);
+  assert.deepEqual(paSteps.at(-1), { kind: 'health-check', title: 'health check of pa after its change (unhealthy: recorded, not undone; the later waves stop)', jail: 'pa', check: '/bin/sh -c service nginx status', runs: true, onUnhealthy: 'record' });
+  assert.deepEqual(stopped.order.map((s) => s.title), paSteps.map((s) => s.title));
+  assert.deepEqual(stopped.extra, []);
+  assert.deepEqual([stopped.pa?.status, stopped.pa?.code, stopped.pa?.health?.status], ['failed', 'E_HEALTH_FAILED', 'unhealthy']);
+  assert.match(stopped.pa?.reason ?? '', /health check failed \(\/bin\/sh -c service nginx status\): .*pa is down/);
+  // (Wave 1 holds the jails of the earlier tests the config leaves out.)
+  assert.deepEqual([stopped.pb?.status, stopped.pb?.reason], ['skipped', 'skipped: wave 3 not started because pa failed its health check']);
+  assert.match((await host.readFile(settings.hostRcConf)) ?? '', /^jail_list=.*\bpa\b/m);
+  assert.equal((await storage.get('jails/pa'))?.properties.health, 'unhealthy');
+  // --dry-run shows the step as it is applied.
+  assert.match(humanFleetView.plan(stopped.plan), /^~ update pa: boot "false" → "true"; then its health check \(\/bin\/sh -c service nginx status\)$/m);
+  assert.match(humanFleetView.dryRun(stopped.plan, { local: { storage: settings.storage, root } }), /^# health check of pa: \/bin\/sh -c service nginx status \(recorded\)$/m);
+
+  await fakes.writeState({ ...(await fakes.readState()), jexecFail: [{ jail: 'pb', basejail: P1, exitCode: 3, stderr: 'nginx is not running\n' }] });
   const first = await planAndApply();
+  assert.equal(first.pa?.status, 'unchanged');
   const snapOf = (group: GroupStep) => {
     const step = group.steps[0]?.step;
     return `@${step?.kind === 'storage' && step.op.op === 'snapshot' ? step.op.snapshot : '?'}`;

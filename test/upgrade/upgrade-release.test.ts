@@ -11,6 +11,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli/main.js';
+import { validateConfig } from '../../src/config/load-config.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import { readJails } from '../../src/jail/read-jails.js';
+import { PLAN_STALE } from '../../src/plan/apply-plan.js';
+import { DirBackend } from '../../src/storage/dir-backend.js';
+import { applyJailsReleaseUpgrade, planJailsReleaseUpgrade } from '../../src/upgrade/upgrade-jails-release.js';
+import { collectWarnings } from '../../src/warn.js';
 import { generateRelease } from '../../src/synthetic/index.js';
 import { createFakes, type Fakes } from '../helpers/fakes.js';
 
@@ -175,5 +182,32 @@ describe('jailbuild upgrade --release', () => {
     assert.equal(await read(join(root, 'etc/jail.conf.d/web2.conf')), confBefore);
     const meta2 = JSON.parse(await read(join(root, 'jails/.web2.jailbuild.json'))) as { properties: Record<string, string> };
     assert.equal(meta2.properties.release, OLD);
+  });
+
+  test('a plan whose inputs changed before the lock is refused (E_PLAN_STALE, exit 2) and writes nothing', async () => {
+    // web2 as the test above left it (on 31.0); planned and applied through the API, to change an input in between.
+    const settings = resolveSettings(validateConfig({ storage: { backend: 'dir' } }, 'test'), { root, mirrors: [mirror] }, root, root);
+    const host = fakes.host;
+    const storage = new DirBackend(host, { root });
+    const { warn } = collectWarnings();
+    const plan = async () => planJailsReleaseUpgrade({ settings, host, storage, warn, release: '31.1', jails: (await readJails({ settings, storage, host })).filter((j) => j.name === 'web2'), merger: 'portable' });
+    const web2Conf = join(root, 'etc/jail.conf.d/web2.conf');
+    const state = async () => ({
+      conf: await read(web2Conf),
+      etc: await Promise.all(['hosts', 'jailbuild-test.conf', 'obsolete.conf'].map((f) => read(join(jailPath('web2'), 'etc', f)))),
+      meta: await read(join(root, 'jails/.web2.jailbuild.json')),
+      work: await fs.readdir(join(root, '.work')),
+      locks: await fs.readdir(settings.lockDir),
+    });
+    // A file of /etc the merge read, edited between planning and the lock (the jail.conf.d file the plan relinks is a
+    // file probe, as in the patch upgrade's stale test: test/plan/plan-equals-apply.test.ts).
+    const planned = await plan();
+    assert.match(planned.plan.observed ?? '', /^[0-9a-f]{64}$/);
+    assert.deepEqual(planned.result.jails.map((j) => [j.jail, j.status]), [['web2', 'planned']]);
+    await fs.appendFile(join(jailPath('web2'), 'etc/hosts'), '10.0.0.7 cache\n');
+    const before = await state();
+    await assert.rejects(applyJailsReleaseUpgrade(planned), (error: unknown) => error instanceof Error && 'code' in error && error.code === PLAN_STALE && 'exitCode' in error && error.exitCode === 2);
+    assert.deepEqual(await state(), before, 'nothing written');
+    // Unchanged, a plan applies: every upgrade above (and plan-equals-apply's) went through the same check under the lock.
   });
 });

@@ -5,6 +5,9 @@
  * ask) and recorded as such.
  */
 import type { Host } from '../../host/host.js';
+import type { HealthCheckOutcome } from '../../plan/apply-plan.js';
+import type { HealthCheckStep } from '../../plan/plan.js';
+import { JailbuildError } from '../../errors.js';
 import type { JailInfo } from '../read-jails.js';
 import type { StorageBackend } from '../../storage/storage-backend.js';
 import { describeHealthCheck, type HealthCheck } from './health-check.js';
@@ -29,4 +32,24 @@ export async function checkJailHealth(jail: Pick<JailInfo, 'name' | 'ip4' | 'ip6
     : { status: 'skipped', check: describeHealthCheck(check), at: (options.now ?? (() => new Date()))().toISOString(), tries: 0, output: `${jail.name} is not running` };
   await recordHealth(options.storage, jail.name, result);
   return result;
+}
+
+/**
+ * `ApplyOptions.checkHealth` for plans whose `health-check` steps name jails
+ * of this host: the jail's recorded check, run as the step says (`runs`) and
+ * recorded; `onResult` keeps each result for the caller's report.
+ */
+export function healthStepChecker(
+  findJail: (name: string) => Promise<JailInfo | undefined>,
+  context: { host: Host; storage: StorageBackend; health?: RunHealthCheckOptions | undefined },
+  onResult: (step: HealthCheckStep, result: HealthResult) => void,
+): (step: HealthCheckStep) => Promise<HealthCheckOutcome> {
+  return async (step) => {
+    const jail = await findJail(step.jail);
+    if (jail === undefined) throw new JailbuildError('E_JAIL_UNKNOWN', `jail ${step.jail} is gone; run jailbuild plan again`, { data: { jail: step.jail } });
+    const checked = await checkJailHealth(jail, { host: context.host, storage: context.storage, running: step.runs, ...context.health });
+    if (checked === undefined) return { status: 'skipped', output: `${step.jail} has no health check` };
+    onResult(step, checked);
+    return { status: checked.status, output: checked.output };
+  };
 }
