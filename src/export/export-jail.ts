@@ -12,10 +12,13 @@
  * a temporary file beside the output, then the header (manifest, signature)
  * and the payload are joined into `<output>` by rename: an interrupted export
  * leaves no half file under the requested name.
+ *
+ * One plan value (docs/ARCHITECTURE.md § Plans): the host lock, the jail's
+ * own snapshot (zfs; its undo destroys it), the `write-export-file` rule
+ * (write-export-step.ts: the payload's bytes and sum are known only as they
+ * are read), then a group that drops the snapshot, whose failure is warned
+ * about and leaves the written file standing.
  */
-import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import type { Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
@@ -25,12 +28,14 @@ import { validateJailName } from '../jail/validate-jail-name.js';
 import type { OnProgress } from '../progress.js';
 import type { DatasetInfo, StorageBackend } from '../storage/storage-backend.js';
 import type { ZfsBackend } from '../storage/zfs-backend.js';
+import { applyPlan } from '../plan/apply-plan.js';
+import { hostLockStep } from '../plan/host-lock.js';
+import { createPlan, type Plan, type PlannedStep } from '../plan/plan.js';
+import { renderStep } from '../plan/render-plan.js';
+import type { Warn } from '../warn.js';
 import { compressStage, type ExportCompression } from './compression.js';
-import { containerHeader } from './export-container.js';
-import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, serializeManifest, type ExportManifest } from './export-manifest.js';
-import { hashingStream, runChain, writeHostFile, type Stage } from './host-streams.js';
-import { signManifest } from './ssh-signature.js';
-import { writeTreeTar } from './tree-to-tar.js';
+import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, type ExportManifest } from './export-manifest.js';
+import { writeExportFile, type WriteExportInputs, type WrittenExport } from './write-export-step.js';
 import { zfsGuid } from './zfs-guid.js';
 
 export interface ExportRequest {
@@ -55,6 +60,8 @@ export interface ExportContext {
   version: string;
   onProgress?: OnProgress;
   now?: Date;
+  /** Told when dropping the export's own snapshot failed (the file is written). @default ignore */
+  warn?: Warn;
 }
 
 export interface ExportResult {
@@ -63,9 +70,11 @@ export interface ExportResult {
   signed: boolean;
   /** Paths left out of a tar payload (FIFOs, sockets, devices). */
   skipped: string[];
-  /** What would run, for --dry-run. */
   dryRun: boolean;
+  /** The plan's steps as shell lines, for --dry-run. */
   commands: string[];
+  /** The plan that was (or, under --dry-run, would be) applied. */
+  plan: Plan;
 }
 
 interface Source {
@@ -88,7 +97,13 @@ function zfsFull(storage: StorageBackend, relative: string): string {
   return `${(storage as ZfsBackend).dataset}/${relative}`;
 }
 
-export async function exportJail(request: ExportRequest, context: ExportContext): Promise<ExportResult> {
+export interface PlannedExport {
+  plan: Plan;
+  /** The manifest as planned: the payload's size and sha256 are zero until the rule has read it. */
+  manifest: ExportManifest;
+}
+
+export async function planExport(request: ExportRequest, context: ExportContext): Promise<PlannedExport> {
   const { settings, host, storage } = context;
   const compression = request.compression ?? 'xz';
   const source = await findSource(storage, request.name);
@@ -105,7 +120,7 @@ export async function exportJail(request: ExportRequest, context: ExportContext)
 
   // What the payload is and where it starts.
   let payloadFormat: 'zfs-send' | 'tar' = 'tar';
-  let sendStage: Stage | undefined;
+  let send: string[] | undefined;
   let snapshot: string | undefined;
   let ownSnapshot = false;
   let incrementalFrom: { snapshot: string; guid: string } | undefined;
@@ -125,17 +140,10 @@ export async function exportJail(request: ExportRequest, context: ExportContext)
       const guid = await zfsGuid(host, zfsFull(storage, origin));
       if (guid !== undefined) incrementalFrom = { snapshot: origin, guid };
     }
-    sendStage = ['zfs', ['send', ...(incrementalFrom ? ['-i', zfsFull(storage, incrementalFrom.snapshot)] : []), `${zfsFull(storage, source.dataset)}@${snapshot}`]];
+    send = ['send', ...(incrementalFrom ? ['-i', zfsFull(storage, incrementalFrom.snapshot)] : []), `${zfsFull(storage, source.dataset)}@${snapshot}`];
   }
-  const part = `${request.output}.${randomBytes(4).toString('hex')}`;
-  const commands = [
-    ...(ownSnapshot && snapshot ? [`zfs snapshot ${zfsFull(storage, source.dataset)}@${snapshot}`] : []),
-    sendStage ? `${sendStage[0]} ${sendStage[1].join(' ')} | ${compressStage(compression).flat(2).join(' ')} > ${part}.payload` : `tar of ${storage.pathOf(source.dataset)} (through the beneath primitive) | ${compressStage(compression).flat(2).join(' ')} > ${part}.payload`,
-    ...(request.signKey ? [`ssh-keygen -Y sign -n jailbuild -f ${request.signKey} < manifest.json`] : []),
-    `write ${request.output} (header + payload)`,
-  ];
 
-  const manifestBase = {
+  const manifest: ExportManifest = {
     format: EXPORT_FORMAT,
     version: EXPORT_FORMAT_VERSION,
     kind: source.kind,
@@ -166,50 +174,64 @@ export async function exportJail(request: ExportRequest, context: ExportContext)
           },
         }
       : {}),
+    payload: { format: payloadFormat, compression, size: 0, sha256: '0'.repeat(64), ...(snapshot ? { snapshot } : {}), ...(incrementalFrom ? { incrementalFrom } : {}) },
   };
-  if (settings.dryRun) {
-    const manifest: ExportManifest = { ...manifestBase, payload: { format: payloadFormat, compression, size: 0, sha256: '0'.repeat(64), ...(snapshot ? { snapshot } : {}), ...(incrementalFrom ? { incrementalFrom } : {}) } };
-    return { file: request.output, manifest, signed: request.signKey !== undefined, skipped: [], dryRun: true, commands };
-  }
-  if ((await host.stat(dirname(request.output))) === undefined) {
-    throw new UsageError('E_EXPORT_OUTPUT', `the directory of ${request.output} does not exist; create it or choose another -o`);
-  }
 
-  const payloadPath = `${part}.payload`;
-  const joined = `${part}.tmp`;
-  let skipped: string[] = [];
-  try {
-    if (ownSnapshot && snapshot) await storage.snapshot(source.dataset, snapshot);
-    context.onProgress?.({ kind: 'info', message: `writing the ${payloadFormat} payload of ${source.dataset}` });
-    const hashed = hashingStream();
-    const writing = writeHostFile(host, payloadPath, hashed);
-    if (sendStage) {
-      await Promise.all([runChain(host, [sendStage, compressStage(compression)], { stdout: hashed }), writing]);
-    } else {
-      const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
-      const producing = writeTreeTar(host.beneath(storage.pathOf(source.dataset)), tar).then(
-        (r) => {
-          tar.end();
-          return r;
-        },
-        (error: unknown) => {
-          tar.destroy();
-          throw error;
-        },
-      );
-      const [result] = await Promise.all([producing, runChain(host, [compressStage(compression)], { stdin: tar, stdout: hashed }), writing]);
-      skipped = result.skipped;
-    }
-    const { sha256, size } = hashed.digest();
-    const manifest: ExportManifest = { ...manifestBase, payload: { format: payloadFormat, compression, size, sha256, ...(snapshot ? { snapshot } : {}), ...(incrementalFrom ? { incrementalFrom } : {}) } };
-    const manifestBytes = serializeManifest(manifest);
-    const signature = request.signKey === undefined ? Buffer.alloc(0) : await signManifest(host, request.signKey, manifestBytes);
-    await host.runPiped('sh', ['-c', 'umask 077 && cat - "$2" > "$1"', 'sh', joined, payloadPath], { stdin: Readable.from([containerHeader(manifestBytes, signature, size)]) });
-    await host.rename(joined, request.output);
-    return { file: request.output, manifest, signed: signature.length > 0, skipped, dryRun: false, commands };
-  } finally {
-    await host.remove(payloadPath);
-    await host.remove(joined);
-    if (ownSnapshot && snapshot) await storage.destroySnapshot(source.dataset, snapshot).catch(() => undefined);
+  const inputs: WriteExportInputs = { dataset: source.dataset, output: request.output, compression, ...(send ? { send } : {}), ...(request.signKey ? { signKey: request.signKey } : {}), manifest };
+  const payload = send ? `zfs ${send.join(' ')}` : `a tar of ${storage.pathOf(source.dataset)} (read through the beneath primitive, nothing followed)`;
+  const steps: PlannedStep[] = [
+    { step: hostLockStep(settings.lockDir, host.name) },
+    ...(ownSnapshot && snapshot
+      ? [{ step: { kind: 'storage' as const, title: `snapshot ${source.dataset}@${snapshot} to send`, op: { op: 'snapshot' as const, name: source.dataset, snapshot } }, undo: [{ kind: 'storage' as const, title: `drop ${source.dataset}@${snapshot}`, op: { op: 'destroy-snapshot' as const, name: source.dataset, snapshot } }] }]
+      : []),
+    {
+      step: {
+        kind: 'deferred',
+        title: `write ${request.output}`,
+        rule: 'write-export-file',
+        decides: `the payload's bytes and sha256 (${payload} | ${compressStage(compression).flat(2).join(' ')}), then the manifest${request.signKey ? ', its signature' : ''} and the file, joined by rename`,
+        inputs: { ...inputs },
+        explain: [`payload: ${payload} | ${compressStage(compression).flat(2).join(' ')} > ${request.output}.<random>.payload`, ...(request.signKey ? [`ssh-keygen -Y sign -n jailbuild -f ${request.signKey} < manifest.json`] : ['unsigned']), `write ${request.output} (header + payload)`],
+      },
+    },
+    ...(ownSnapshot && snapshot
+      ? [
+          {
+            step: {
+              kind: 'group' as const,
+              id: 'drop-export-snapshot',
+              title: `drop the export's snapshot ${source.dataset}@${snapshot}`,
+              onFailure: 'undo-and-continue' as const,
+              steps: [{ step: { kind: 'storage' as const, title: `drop ${source.dataset}@${snapshot}`, op: { op: 'destroy-snapshot' as const, name: source.dataset, snapshot } } }],
+            },
+          },
+        ]
+      : []),
+  ];
+  return { plan: createPlan(`export ${source.kind} ${request.name} to ${request.output}`, steps), manifest };
+}
+
+/** Plans the export, then (unless --dry-run) applies exactly that plan. */
+export async function exportJail(request: ExportRequest, context: ExportContext): Promise<ExportResult> {
+  const { settings, host, storage } = context;
+  const planned = await planExport(request, context);
+  const commands = planned.plan.steps.map(({ step }) => renderStep(step, { storage: settings.storage, root: settings.root }));
+  const base = { file: request.output, signed: request.signKey !== undefined, commands, plan: planned.plan };
+  if (settings.dryRun) return { ...base, manifest: planned.manifest, skipped: [], dryRun: true };
+  let written: WrittenExport | undefined;
+  const result = await applyPlan(host, planned.plan, {
+    storage,
+    ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+    resolvers: {
+      'write-export-file': async (step) => {
+        written = await writeExportFile(step, { host, storage, onProgress: context.onProgress });
+        return undefined;
+      },
+    },
+  });
+  if (written === undefined) throw new Error('defense in depth: the export plan applied without its write-export-file step');
+  for (const group of result.groups.filter((g) => g.status !== 'done')) {
+    context.warn?.('W_EXPORT_SNAPSHOT', `${request.output} is written, but ${group.title} failed (${group.error instanceof Error ? group.error.message : String(group.error)}); run zfs destroy on it by hand`, { output: request.output });
   }
+  return { ...base, manifest: written.manifest, signed: written.signed, skipped: written.skipped, dryRun: false };
 }

@@ -16,6 +16,7 @@ import type { DeferredRule, DeferredStep } from '../plan/plan.js';
 import type { OnProgress } from '../progress.js';
 import type { StorageBackend } from '../storage/storage-backend.js';
 import { receiveExportPayload } from '../export/receive-export-payload.js';
+import { writeExportFile } from '../export/write-export-step.js';
 import { buildTemplate, type BuildTemplateResult } from '../template/build-template.js';
 import { loadTemplate } from '../template/load-template.js';
 import { latestTemplateSnapshot } from '../template/template-versions.js';
@@ -104,5 +105,9 @@ export function deferredResolvers(ctx: ResolverContext): Resolvers {
     'etcupdate-merge': (step) => resolveEtcupdateMerge(step, { host: ctx.host }),
     // The export file is on the host the plan applies to (import's CLI); the rule refuses a step naming another.
     'receive-export-payload': (step) => receiveExportPayload(step, { host: ctx.host, storage: ctx.storage, local: ctx.host, onProgress: ctx.onProgress }),
+    'write-export-file': async (step) => {
+      await writeExportFile(step, { host: ctx.host, storage: ctx.storage, onProgress: ctx.onProgress });
+      return undefined;
+    },
   };
 }

@@ -164,8 +164,16 @@ type PlanStepBody =
  *   pinned table, mirrors in order, resume, each file renamed into place only
  *   when its sha256 matches. Which mirror answers and the bytes are known
  *   only as they arrive. Per file all-or-nothing (a resumable `.part` may stay).
+ * - `write-export-file`: write the export file `inputs.output` of the dataset
+ *   `inputs.dataset` (src/export/write-export-step.ts): `zfs send
+ *   inputs.send` (the snapshot and incremental origin fixed at plan time) or
+ *   a tar of the tree read through `host.beneath`, compressed, hashed on the
+ *   way; then `inputs.manifest` completed with the payload's size and sha256,
+ *   signed with `inputs.signKey` when given, and joined into the output by
+ *   rename. The bytes and their sum are known only as they are read. All-or-
+ *   nothing: temporary files removed, the output whole or absent.
  */
-export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail', 'switch-jail-patch', 'release-upgrade-jail', 'etcupdate-merge', 'receive-export-payload', 'fetch-release'] as const;
+export const DEFERRED_RULES = ['bootstrap-release', 'template-build', 'create-jail-from-template', 'build-patch-basejail', 'switch-jail-patch', 'release-upgrade-jail', 'etcupdate-merge', 'receive-export-payload', 'fetch-release', 'write-export-file'] as const;
 export type DeferredRule = (typeof DEFERRED_RULES)[number];
 
 export type DeferredStep = Extract<PlanStep, { kind: 'deferred' }>;

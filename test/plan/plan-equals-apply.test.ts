@@ -9,7 +9,9 @@
  * same way, and a deciding rule writes nothing itself.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,7 +29,8 @@ import { openFleetHosts } from '../../src/fleet/open-fleet-hosts.js';
 import { readFleetState } from '../../src/fleet/read-fleet-state.js';
 import type { Host } from '../../src/host/host.js';
 import { planBootstrap } from '../../src/bootstrap/plan-bootstrap.js';
-import { exportJail } from '../../src/export/export-jail.js';
+import { exportJail, planExport } from '../../src/export/export-jail.js';
+import { openContainer } from '../../src/export/export-container.js';
 import { importJail } from '../../src/export/import-jail.js';
 import { applyMigratePlan } from '../../src/export/migrate-jail.js';
 import { planMigrate } from '../../src/export/plan-migrate.js';
@@ -133,6 +136,35 @@ test('create before its release is bootstrapped: lock, deferred bootstrap, defer
   assert.deepEqual(ownWrites(deferredClone), []);
   assert.equal(await storage.exists(`basejail/${RELEASE}`), true);
   assert.match(await readFile(join(settings.jailConfDir, 'web1.conf'), 'utf8'), /web1/);
+});
+
+test('export: the host lock, then the write-export-file rule, which writes only its output (and its temporary files beside it)', async () => {
+  const output = join(dir, 'planned-web1.jbx');
+  const planned = await planExport({ name: 'web1', output, signKey: undefined, compression: 'zstd' }, { settings, host, storage, version: 'test' });
+  const { plan } = await applyAndCompare(planned.plan);
+  // The dir backend sends a tar of the tree: no snapshot of its own to take or drop.
+  assert.deepEqual(kinds(plan), ['lock', 'deferred:write-export-file']);
+  const rule = plan.steps[1]?.step as PlanStep;
+  const written = recorder.writes().filter((c) => c.step === rule);
+  assert.ok(written.some((c) => c.call === 'rename' && c.args[1] === output));
+  // Every path the rule wrote or handed to a command is the output or a temporary name beside it.
+  for (const c of written) {
+    const paths = (c.call === 'runPiped' ? (c.args[1] as string[]) : [String(c.args[0])]).filter((a) => a.startsWith('/'));
+    if (c.call === 'runPiped') assert.ok(['zstd', 'sh'].includes(String(c.args[0])), `runPiped ${String(c.args[0])}`);
+    for (const path of paths) assert.ok(path.startsWith(output), `${c.call} ${path}`);
+  }
+  // The file is whole: its manifest names the payload the rule read, and the payload has that size and sha256.
+  const opened = await openContainer(createReadStream(output), output);
+  const manifest = JSON.parse(opened.manifest.toString('utf8')) as { name: string; payload: { size: number; sha256: string; format: string } };
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of opened.payload) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  assert.deepEqual([manifest.name, manifest.payload.format, manifest.payload.size, manifest.payload.sha256], ['web1', 'tar', size, hash.digest('hex')]);
+  assert.equal(opened.signature.length, 0);
+  assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('planned-web1.jbx.')), [], 'no temporary file left');
 });
 
 test('import: lock, deferred receive by its rule (its undo destroys the dataset), then the jail.conf steps, one for one; a later failure leaves nothing', async () => {

@@ -38,10 +38,13 @@ export function register(command: Command, io: CliIo): void {
         const storage = await openStorage(ctx);
         const result = await exportJail(
           { name, output: resolve(ctx.cwd, options.output as string), signKey: options.unsigned ? undefined : resolve(ctx.cwd, signKey as string), compression, full: options.full },
-          { settings: ctx.settings, host: ctx.host, storage, version: version(), onProgress: ctx.onProgress },
+          { settings: ctx.settings, host: ctx.host, storage, version: version(), onProgress: ctx.onProgress, warn: ctx.warn },
         );
         for (const path of result.skipped.slice(0, 5)) ctx.warn('W_EXPORT_SKIPPED', `${path} is a FIFO, socket or device and was left out of the export`, { path });
-        if (result.dryRun) return { data: result, text: result.commands.join('\n') };
+        if (result.dryRun) {
+          const { renderPlan } = await import('../../plan/render-plan.js');
+          return { data: result, text: renderPlan(result.plan, { storage: ctx.settings.storage, root: ctx.settings.root }).trimEnd() };
+        }
         const { payload } = result.manifest;
         const text = `exported ${result.manifest.kind} ${name} to ${result.file} (${payload.format}${payload.incrementalFrom ? ` incremental from ${payload.incrementalFrom.snapshot}` : ''}, ${payload.compression}, ${payload.size} bytes, ${result.signed ? 'signed' : 'unsigned'})`;
         return { data: { dryRun: false, file: result.file, signed: result.signed, manifest: result.manifest }, text };
