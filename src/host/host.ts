@@ -77,6 +77,12 @@ export interface Host {
   platform(): Promise<string>;
 
   readFile(path: string): Promise<string | undefined>;
+  /**
+   * Many small text files, one text per path in order (undefined: absent).
+   * Optional: a host without it is read file by file (`readTextFiles`).
+   * LocalHost reads large batches on a worker thread (read-files-batch.ts).
+   */
+  readFiles?(paths: readonly string[]): Promise<(string | undefined)[]>;
   /** A file's bytes (no text decoding: MANIFEST sums are over bytes); undefined when absent. */
   readBytes(path: string): Promise<Buffer | undefined>;
   /** A stream of a file's bytes from `start` (default 0), following links; rejects with ENOENT-like errors when absent. */
@@ -130,4 +136,9 @@ export interface Host {
    * access inside such a tree goes through this, never through the path calls above.
    */
   beneath(root: string): Beneath;
+}
+
+/** `host.readFiles` where the host has it, else one `readFile` per path. */
+export function readTextFiles(host: Host, paths: readonly string[]): Promise<(string | undefined)[]> {
+  return host.readFiles ? host.readFiles(paths) : Promise.all(paths.map((path) => host.readFile(path)));
 }

@@ -1,4 +1,4 @@
-import { closeSync, constants as fsConstants, createReadStream, createWriteStream, openSync, promises as fs, readFileSync, readSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, createReadStream, createWriteStream, openSync, promises as fs, readFileSync, readSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { delimiter, dirname, join } from 'node:path';
 import { platform, tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { spawnFilter } from './spawn-filter.js';
 import { createTreeWriter, type TreeWriter, type TreeWriterOptions } from './tree-writer.js';
 import type { FileStat, Host, PackedTree, PipedStreams, RunOptions, RunResult } from './host.js';
 import { runPipedLocal } from './run-piped.js';
+import { readFilesInWorker, WORKER_THRESHOLD } from './read-files-batch.js';
 import type { Beneath } from './beneath.js';
 import { LocalBeneath } from './local-beneath.js';
 import { HostCommandError, HostMissingCommandError } from './host-errors.js';
@@ -75,7 +76,8 @@ export class LocalHost implements Host {
       if (dir === '') continue;
       const candidate = join(dir, command);
       try {
-        await fs.access(candidate, fsConstants.X_OK);
+        // Synchronous on purpose: a few access(2) calls, and `jls` is then spawned before list's reads begin.
+        accessSync(candidate, fsConstants.X_OK);
         return candidate;
       } catch {
         // not in this PATH entry
@@ -97,6 +99,13 @@ export class LocalHost implements Host {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  async readFiles(paths: readonly string[]): Promise<(string | undefined)[]> {
+    if (paths.length >= WORKER_THRESHOLD) return readFilesInWorker(paths);
+    const texts: (string | undefined)[] = [];
+    for (const path of paths) texts.push(await this.readFile(path));
+    return texts;
   }
 
   async readBytes(path: string): Promise<Buffer | undefined> {

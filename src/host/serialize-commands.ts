@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { acquireLock } from './acquire-lock.js';
-import type { FileStat, Host, PipedStreams, RunOptions, RunResult } from './host.js';
+import { readTextFiles, type FileStat, type Host, type PipedStreams, type RunOptions, type RunResult } from './host.js';
 
 export function serializeCommands(host: Host, commands: readonly string[], lockPath: string): Host {
   const serialized = new Set(commands);
@@ -25,6 +25,7 @@ export function serializeCommands(host: Host, commands: readonly string[], lockP
     which: (command: string) => host.which(command),
     platform: () => host.platform(),
     readFile: (path: string) => host.readFile(path),
+    readFiles: (paths: readonly string[]) => readTextFiles(host, paths),
     readBytes: (path: string) => host.readBytes(path),
     openRead: (path: string, options?: { start?: number }) => host.openRead(path, options),
     writeStream: (path: string, source: AsyncIterable<Uint8Array>, options?: { start?: number; mode?: number }) => host.writeStream(path, source, options),

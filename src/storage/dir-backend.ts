@@ -62,15 +62,16 @@ export class DirBackend implements StorageBackend {
     if (parent !== '') checkDatasetName(parent);
     const dir = parent === '' ? this.root : join(this.root, parent);
     const leaves = (await this.#host.readdir(dir)).flatMap((entry) => METADATA_FILE.exec(entry)?.[1] ?? []).sort();
-    // One read per dataset, all in flight at once: 1,000 small files take tens of ms.
-    const infos = await Promise.all(
-      leaves.map(async (leaf) => {
-        const name = parent === '' ? leaf : `${parent}/${leaf}`;
-        const metadata = await readDirMetadata(this.#host, join(dir, `.${leaf}.jailbuild.json`));
-        return metadata === undefined ? undefined : this.#info(name, metadata);
-      }),
-    );
-    return infos.filter((info): info is DatasetInfo => info !== undefined);
+    // One small read per dataset. Every 256 the event loop gets a turn: the host's reads are synchronous, and
+    // what runs beside the listing (list's jls, its jail.conf.d batch) must be able to start and answer meanwhile.
+    const infos: DatasetInfo[] = [];
+    for (let i = 0; i < leaves.length; i++) {
+      if (i % 256 === 255) await new Promise<void>((resolve) => setImmediate(resolve));
+      const leaf = leaves[i] as string;
+      const metadata = await readDirMetadata(this.#host, join(dir, `.${leaf}.jailbuild.json`));
+      if (metadata !== undefined) infos.push(this.#info(parent === '' ? leaf : `${parent}/${leaf}`, metadata));
+    }
+    return infos;
   }
 
   async create(name: string, properties: DatasetProperties = {}): Promise<void> {
