@@ -26,7 +26,7 @@ export interface RecordedCall {
   end?: string;
 }
 
-const HOST_READS = new Set(['which', 'platform', 'readFile', 'stat', 'readdir']);
+const HOST_READS = new Set(['which', 'platform', 'readFile', 'readFiles', 'stat', 'readdir']);
 /** Commands that only ask (the host's timezone, running jails, kernel features, interfaces): recorded as reads. */
 export const QUERY_COMMANDS = new Set(['readlink', 'jls', 'sysctl', 'ifconfig', 'uname']);
 const BENEATH_READS = new Set(['lstat', 'readFile', 'readText', 'readdir', 'readlink', 'exists', 'stat']);
