@@ -4,7 +4,7 @@
  * settings built from a config value and flags instead of the command line.
  */
 import type { JailbuildConfig, ParsedConfig } from '../config/schema.js';
-import { validateConfig } from '../config/load-config.js';
+import { validateConfig } from '../config/validate-config.js';
 import { resolveSettings, type SettingsFlags } from '../config/settings.js';
 import type { Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';

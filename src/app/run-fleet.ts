@@ -5,7 +5,7 @@
  * close the ssh connections they opened.
  */
 import type { JailbuildConfig, ParsedConfig } from '../config/schema.js';
-import { validateConfig } from '../config/load-config.js';
+import { validateConfig } from '../config/validate-config.js';
 import { resolveSettings } from '../config/settings.js';
 import type { Settings } from '../model/settings.js';
 import type { Host } from '../host/host.js';

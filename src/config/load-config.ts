@@ -1,10 +1,12 @@
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { configSchema, type ParsedConfig } from './schema.js';
+import { LocalHost } from '../host/local-host.js';
+import type { ParsedConfig } from './schema.js';
 import { describeLoadError } from '../util/describe-load-error.js';
-import { keysAt, suggestKey } from '../util/suggest-key.js';
+
+/** What the schema makes of an empty config: every key's default is "not set". */
+export const NO_CONFIG: ParsedConfig = Object.freeze({});
 
 export const CONFIG_FILES = [
   'jailbuild.config.ts',
@@ -48,35 +50,15 @@ async function loadJavaScript(filepath: string): Promise<unknown> {
   return mod.default;
 }
 
-/** One line per config problem: the key path, what is wrong, and the file. */
-export function formatConfigIssue(issue: z.core.$ZodIssue, filepath: string): string {
-  const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
-  return `config error in ${filepath}: ${key}: ${issue.message}; fix this key`;
-}
-
-export function validateConfig(raw: unknown, filepath: string): ParsedConfig {
-  const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    // An unknown key first: a misspelt key also makes the real one look missing, and the typo is the cause.
-    const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0];
-    if (issue === undefined) throw new ConfigError('E_CONFIG_INVALID', `config error in ${filepath}`);
-    const guess = suggestKey(configSchema, raw ?? {}, issue);
-    const known = issue.code === 'unrecognized_keys' ? keysAt(configSchema, issue.path) : [];
-    const fix = guess !== undefined ? `did you mean ${guess}?` : known.length > 0 ? `remove it or use one of ${known.join(', ')}` : undefined;
-    const message = fix === undefined ? formatConfigIssue(issue, filepath) : formatConfigIssue(issue, filepath).replace(/; fix this key$/, `; ${fix}`);
-    throw new ConfigError('E_CONFIG_INVALID', message, {
-      data: { file: filepath, issues: result.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })), ...(guess === undefined ? {} : { suggestion: guess }) },
-    });
-  }
-  return result.data;
-}
-
 /**
  * Finds and validates the config: an explicit `--config` path, or the first of
  * CONFIG_FILES in `cwd`. No file is fine (all defaults).
  */
 export async function loadConfig(options: { cwd: string; file?: string }): Promise<LoadedConfig> {
-  const { cosmiconfig } = await import('cosmiconfig');
+  // Without a file the config is the schema's defaults, which are empty (a test holds NO_CONFIG to that): neither
+  // cosmiconfig nor zod is loaded, a tenth of a second of a short command such as `list` (ARCHITECTURE § Performance).
+  if (options.file === undefined && !(await anyConfigFileIn(options.cwd))) return { config: NO_CONFIG, filepath: undefined, baseDir: options.cwd };
+  const [{ cosmiconfig }, { validateConfig }] = await Promise.all([import('cosmiconfig'), import('./validate-config.js')]);
   const explorer = cosmiconfig('jailbuild', {
     searchPlaces: [...CONFIG_FILES],
     searchStrategy: 'none',
@@ -104,4 +86,16 @@ export async function loadConfig(options: { cwd: string; file?: string }): Promi
   }
   if (found === null) return { config: validateConfig({}, '(defaults)'), filepath: undefined, baseDir: options.cwd };
   return { config: validateConfig(found.config, found.filepath), filepath: found.filepath, baseDir: dirname(found.filepath) };
+}
+
+/** A name that is a dangling link is refused: cosmiconfig would skip it and run on defaults the admin did not mean. */
+async function anyConfigFileIn(cwd: string): Promise<boolean> {
+  const host = new LocalHost();
+  const found = await Promise.all(CONFIG_FILES.map(async (name) => ({ path: resolve(cwd, name), stat: await host.stat(resolve(cwd, name)) })));
+  for (const { path, stat } of found) {
+    if (stat?.type === 'symlink' && (await host.stat(path, { follow: true })) === undefined) {
+      throw new ConfigError('E_CONFIG_NOT_FOUND', `config file ${path} is a link to a file that does not exist; fix or remove the link`, { data: { file: path } });
+    }
+  }
+  return found.some(({ stat }) => stat !== undefined);
 }

@@ -17,16 +17,11 @@ import { basejailsOfRelease } from './patch-level.js';
 import { ensureInclude, renderJailBlock } from './jail-conf/index.js';
 import type { JailSpec } from './jail-spec.js';
 import { setRcConfValues } from './rc-conf.js';
+import { jailConfPath, jailFstabPath } from './jail-conf-paths.js';
 
 export const JAILBUILD_HEADER = '# Written by jailbuild; edit with `jailbuild` or keep the structure intact.\n';
 
-export function jailConfPath(settings: Settings, name: string): string {
-  return join(settings.jailConfDir, `${name}.conf`);
-}
-
-export function jailFstabPath(settings: Settings, name: string): string {
-  return join(settings.jailConfDir, `${name}.fstab`);
-}
+export { jailConfPath, jailFstabPath } from './jail-conf-paths.js';
 
 export function jailPathsFor(settings: Settings, storage: StorageBackend, spec: Pick<JailSpec, 'name' | 'release' | 'basejail'>): JailPaths {
   return {

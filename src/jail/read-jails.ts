@@ -11,9 +11,10 @@ import type { StorageBackend } from '../storage/storage-backend.js';
 import { decodeHealthCheck, HEALTHCHECK_PROPERTY, type HealthCheck } from './health/health-check.js';
 import { readStoredHealth, type StoredHealth } from './health/health-record.js';
 import { JAIL_PARENT } from './dataset-names.js';
-import { parseJailConf, resolveJailParams } from './jail-conf/index.js';
+import { parseJailConf } from './jail-conf/parse-jail-conf.js';
+import { resolveJailParams } from './jail-conf/resolve-jail-params.js';
 import type { JailParam } from './jail-param.js';
-import { jailConfPath } from './plan-create-jail.js';
+import { jailConfPath } from './jail-conf-paths.js';
 import { readJailAddresses } from './read-jail-addresses.js';
 import { readRunningJails } from './running-jails.js';
 

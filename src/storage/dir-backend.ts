@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Host } from '../host/index.js';
-import { HostCommandError } from '../host/index.js';
+import type { Host } from '../host/host.js';
+import { HostCommandError } from '../host/host-errors.js';
 import { checkDatasetName, checkSnapshotName, parentName } from './check-dataset-name.js';
 import { checkProperties } from './check-properties.js';
 import { emptyDirMetadata, readDirMetadata, writeDirMetadata, type DirMetadata } from './dir-metadata.js';

@@ -1,5 +1,5 @@
-import type { Host } from '../host/index.js';
-import { HostMissingCommandError } from '../host/index.js';
+import type { Host } from '../host/host.js';
+import { HostMissingCommandError } from '../host/host-errors.js';
 import { checkDatasetName, checkSnapshotName, parentName } from './check-dataset-name.js';
 import { checkProperties } from './check-properties.js';
 import type { DatasetInfo, DatasetProperties, StorageBackend } from './storage-backend.js';

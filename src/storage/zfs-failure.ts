@@ -1,4 +1,4 @@
-import { HostCommandError } from '../host/index.js';
+import { HostCommandError } from '../host/host-errors.js';
 
 export type ZfsFailureKind = 'missing' | 'busy' | 'exists' | 'clones' | 'parent-missing' | 'other';
 

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { median, report, spread, type BenchRow } from './bench-report.js';
-import { validateConfig } from '../../src/config/load-config.js';
+import { validateConfig } from '../../src/config/validate-config.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { LocalHost } from '../../src/host/local-host.js';
 import { bootstrapRelease } from '../../src/bootstrap/bootstrap-release.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { validateConfig } from '../../src/config/load-config.js';
+import { validateConfig } from '../../src/config/validate-config.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import type { Settings } from '../../src/model/settings.js';
 import { LocalHost } from '../../src/host/local-host.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateConfig } from '../../src/config/load-config.js';
+import { validateConfig } from '../../src/config/validate-config.js';
 import { ConfigError } from '../../src/errors.js';
 import { networkSchema } from '../../src/network/network-schema.js';
 

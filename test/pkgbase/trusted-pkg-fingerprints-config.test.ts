@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateConfig } from '../../src/config/load-config.js';
+import { validateConfig } from '../../src/config/validate-config.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { isJailbuildError } from '../../src/errors.js';
 import { trustedPkgFingerprints } from '../../src/pkgbase/trusted-pkg-fingerprints.js';

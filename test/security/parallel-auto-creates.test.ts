@@ -19,7 +19,7 @@ import { apply } from '../../src/app/run-fleet.js';
 import { acquireLock } from '../../src/host/acquire-lock.js';
 import { allocationLockPath } from '../../src/jail/with-allocation-lock.js';
 import { resolveSettings } from '../../src/config/settings.js';
-import { validateConfig } from '../../src/config/load-config.js';
+import { validateConfig } from '../../src/config/validate-config.js';
 import { parseJailConf, resolveJailParams } from '../../src/jail/jail-conf/index.js';
 import { generateRelease } from '../../src/synthetic/index.js';
 import { createFakes, type Fakes } from '../helpers/fakes.js';

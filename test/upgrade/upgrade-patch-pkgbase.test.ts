@@ -27,7 +27,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { validateConfig } from '../../src/config/load-config.js';
+import { validateConfig } from '../../src/config/validate-config.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { PLAN_STALE } from '../../src/plan/apply-plan.js';
 import type { Plan } from '../../src/plan/plan.js';

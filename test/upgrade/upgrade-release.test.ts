@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli/main.js';
-import { validateConfig } from '../../src/config/load-config.js';
+import { validateConfig } from '../../src/config/validate-config.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { readJails } from '../../src/jail/read-jails.js';
 import { PLAN_STALE } from '../../src/plan/apply-plan.js';
