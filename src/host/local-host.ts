@@ -126,6 +126,8 @@ export class LocalHost implements Host {
   // Up to 4 MiB queue at the file while the source goes on (a download keeps receiving during writes).
   async writeStream(path: string, source: AsyncIterable<Uint8Array>, options: { start?: number; mode?: number } = {}): Promise<number> {
     const start = options.start ?? 0;
+    // Pieces that queue while a write is in progress go out together as one writev: few large writes from many
+    // small pieces, without copying them into bigger buffers first.
     const out = createWriteStream(path, { flags: start > 0 ? 'r+' : 'w', start, mode: options.mode ?? 0o644, highWaterMark: 4 * 1024 * 1024 });
     let bytes = 0;
     const counted = async function* () {

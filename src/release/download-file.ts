@@ -1,7 +1,11 @@
 /**
  * One dist file from the first location that has it, into `<file>.part`,
  * renamed to `<file>` only when its sha256 matches. The sum is computed while
- * the bytes arrive (never a second pass), and writes go out in ≥1 MiB pieces.
+ * the bytes arrive (never a second pass). Each piece goes to the host's
+ * writer as it came, without a gathering copy: LocalHost.writeStream writes
+ * whatever queued during the previous write as one writev, so 128 MiB take
+ * about 90 writes of 1.5 MiB on average (copying pieces into 1 MiB buffers
+ * first cost ~0.1 CPU s per 128 MiB and made no fewer writes).
  *
  * Resuming: after a cut connection every byte received is written out before
  * the next try, which asks for `Range: bytes=<size of the part on disk>-` with
@@ -55,8 +59,6 @@ export interface DownloadFileOptions extends RetryOptions {
   onProgress?: OnProgress;
   /** @default direct connections */
   dispatcherFor?: SourceOptions['dispatcherFor'];
-  /** Bytes per write to the part file. @default 1 MiB */
-  writeChunkBytes?: number;
   /** Where `dest` is written. @default a new LocalHost */
   host?: Host;
 }
@@ -83,7 +85,6 @@ export class ChecksumError extends JailbuildError {
 }
 
 export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
-const DEFAULT_WRITE_CHUNK = 1024 * 1024;
 
 /** What `<file>.part.json` records about the part: where it came from and how to ask for the rest. */
 interface PartMeta {
@@ -140,7 +141,6 @@ interface TransferState {
 async function transferOnce(url: URL, options: DownloadFileOptions, state: TransferState): Promise<Attempt> {
   const onProgress = options.onProgress ?? ignoreProgress;
   const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-  const chunkBytes = options.writeChunkBytes ?? DEFAULT_WRITE_CHUNK;
   const host = state.host;
   let start = await partSize(host, state.part);
   if (state.partHash?.bytes !== start) {
@@ -206,9 +206,7 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
       onProgress({ kind: 'bytes', id: state.id, title, done, ...(total === undefined ? {} : { total }) });
     };
 
-    // Pieces are gathered to ≥ chunkBytes (hashed as they came) and handed to the host's writer in order.
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
+    // Hashed as they come, then handed to the host's writer in order.
     let streamError: unknown;
     const pieces = async function* (): AsyncGenerator<Buffer> {
       try {
@@ -217,22 +215,14 @@ async function transferOnce(url: URL, options: DownloadFileOptions, state: Trans
           const buffer = chunk as Buffer;
           partHash.hash.update(buffer);
           partHash.bytes += buffer.length;
-          pending.push(buffer);
-          pendingBytes += buffer.length;
           done += buffer.length;
           report(false);
-          if (pendingBytes >= chunkBytes) {
-            const piece = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
-            pending = [];
-            pendingBytes = 0;
-            yield piece;
-          }
+          yield buffer;
         }
       } catch (error) {
         // Also after a cut connection: every byte received goes to disk (the stream ends normally), so the next try resumes after it.
         streamError = error;
       }
-      if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
     };
     await host.writeStream(state.part, pieces(), { start });
     if (streamError !== undefined) {

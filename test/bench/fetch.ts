@@ -10,8 +10,15 @@
  * Prints the medians and `fetch ÷ curl` (target ≤ 1.2), and the same ratio
  * in CPU seconds (user + system of the downloading process), which a busy
  * machine disturbs less than wall time; asserts nothing.
+ *
+ * A third contender, also interleaved, is the floor of any Node client: a
+ * node:http GET of the same URL (the parser jailbuild's direct downloads use)
+ * whose bytes are counted and dropped, no hash, no file. `fetch ÷ node
+ * floor` is what jailbuild adds (hash, writes to the part file, progress, resume
+ * records); `node floor ÷ curl` is what Node itself costs against C.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +54,18 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The node:http floor: every byte read and dropped; resolves with the byte count. */
+function readAndDrop(url: URL): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { agent: false }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => void (bytes += chunk.length));
+      response.once('end', () => resolve(bytes));
+      response.once('error', reject);
+    }).once('error', reject);
+  });
+}
+
 async function main(): Promise<void> {
   const { downloadFile } = await import('../../src/release/download-file.js');
   const { createProxyDispatchers } = await import('../../src/release/proxy-dispatcher.js');
@@ -73,14 +92,14 @@ async function main(): Promise<void> {
   const curl = spawnSync('curl', ['--version']).error === undefined;
   const dispatchers = createProxyDispatchers({});
   const dest = join(work, 'out.bin');
-  const times: { fetch: number[]; curl: number[] } = { fetch: [], curl: [] };
-  const cpu: { fetch: number[]; curl: number[] } = { fetch: [], curl: [] };
+  const times: { fetch: number[]; curl: number[]; floor: number[] } = { fetch: [], curl: [], floor: [] };
+  const cpu: { fetch: number[]; curl: number[]; floor: number[] } = { fetch: [], curl: [], floor: [] };
   try {
     for (let i = 0; i < RUNS; i++) {
-      // interleaved: one jailbuild download, one curl
+      // interleaved: one jailbuild download, one curl, one node:http floor
       await fs.rm(dest, { force: true });
       let t0 = performance.now();
-      const c0 = process.cpuUsage();
+      let c0 = process.cpuUsage();
       const result = await downloadFile({
         locations: [{ url: new URL('./', url), mirror: base, archive: false }],
         file: basename(served),
@@ -93,6 +112,13 @@ async function main(): Promise<void> {
       cpu.fetch.push((c.user + c.system) / 1000);
       if (result.bytes !== size) throw new Error(`fetched ${result.bytes} of ${size} bytes`);
       await fs.rm(dest, { force: true });
+      t0 = performance.now();
+      c0 = process.cpuUsage();
+      const dropped = await readAndDrop(url);
+      times.floor.push(performance.now() - t0);
+      const f = process.cpuUsage(c0);
+      cpu.floor.push((f.user + f.system) / 1000);
+      if (dropped !== size) throw new Error(`the node:http floor read ${dropped} of ${size} bytes`);
       if (curl) {
         t0 = performance.now();
         // `times` after curl prints the CPU seconds of the shell's children: curl's user and system time.
@@ -112,22 +138,36 @@ async function main(): Promise<void> {
   const mibs = (ms: number) => size / 1048576 / (ms / 1000);
   const fmt = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(' ');
   console.log(`fetch benchmark: ${(size / 1048576).toFixed(0)} MiB from the local mirror server (127.0.0.1, own process), median of ${RUNS}, interleaved`);
+  const overFloor = median(times.fetch) / median(times.floor);
   console.log(`  jailbuild downloadFile (sha256 while downloading): ${(median(times.fetch) / 1000).toFixed(2)} s, ${mibs(median(times.fetch)).toFixed(0)} MiB/s  [${fmt(times.fetch)}]`);
+  console.log(`  node:http GET, bytes dropped (Node's floor):        ${(median(times.floor) / 1000).toFixed(2)} s, ${mibs(median(times.floor)).toFixed(0)} MiB/s  [${fmt(times.floor)}]`);
+  console.log(`  fetch ÷ node floor: ${overFloor.toFixed(2)} wall; CPU seconds: fetch ${(median(cpu.fetch) / 1000).toFixed(2)}, floor ${(median(cpu.floor) / 1000).toFixed(2)}`);
   if (!curl) {
     console.log('  curl: not installed (apt-get install curl), so no fetch ÷ curl ratio');
-    if (args.json === true) console.log(JSON.stringify({ bench: 'fetch', fetchS: median(times.fetch) / 1000, curl: null }));
+    if (args.json === true) console.log(JSON.stringify({ bench: 'fetch', fetchS: median(times.fetch) / 1000, nodeFloorS: median(times.floor) / 1000, fetchOverNodeFloor: overFloor, curl: null }));
     return;
   }
   const ratio = median(times.fetch) / median(times.curl);
   const cpuRatio = cpu.curl.length === 0 ? undefined : median(cpu.fetch) / median(cpu.curl);
   console.log(`  curl -s -o (no checksum):                          ${(median(times.curl) / 1000).toFixed(2)} s, ${mibs(median(times.curl)).toFixed(0)} MiB/s  [${fmt(times.curl)}]`);
-  console.log(`  fetch ÷ curl: ${ratio.toFixed(2)} wall (target ≤ 1.2; issue 16 measured 4.42 before this change)`);
+  console.log(`  fetch ÷ curl: ${ratio.toFixed(2)} wall (target ≤ 1.2; issue 16 measured 4.42 before this change); node floor ÷ curl: ${(median(times.floor) / median(times.curl)).toFixed(2)}`);
   if (cpuRatio !== undefined) {
     console.log(`  CPU seconds: fetch ${(median(cpu.fetch) / 1000).toFixed(2)}, curl ${(median(cpu.curl) / 1000).toFixed(2)}, fetch ÷ curl ${cpuRatio.toFixed(2)}`);
   }
   const load = (await fs.readFile('/proc/loadavg', 'utf8').catch(() => '')).split(' ')[0];
   if (load) console.log(`  load average during the run: ${load} (wall ratios are only comparable on an idle machine)`);
   if (args.json === true) {
-    console.log(JSON.stringify({ bench: 'fetch', fetchS: median(times.fetch) / 1000, curlS: median(times.curl) / 1000, fetchOverCurl: ratio, ...(cpuRatio === undefined ? {} : { cpuFetchOverCurl: cpuRatio }) }));
+    console.log(
+      JSON.stringify({
+        bench: 'fetch',
+        fetchS: median(times.fetch) / 1000,
+        curlS: median(times.curl) / 1000,
+        nodeFloorS: median(times.floor) / 1000,
+        fetchOverCurl: ratio,
+        fetchOverNodeFloor: overFloor,
+        nodeFloorOverCurl: median(times.floor) / median(times.curl),
+        ...(cpuRatio === undefined ? {} : { cpuFetchOverCurl: cpuRatio }),
+      }),
+    );
   }
 }

@@ -77,6 +77,15 @@ function flatRows(report: Record<string, unknown>): BenchRow[] {
       detail: [num('fetchS') === null ? '' : `fetch ${num('fetchS')?.toFixed(2)} s`, num('curlS') === null ? 'curl not measured' : `curl ${num('curlS')?.toFixed(2)} s`].filter(Boolean).join(', '),
     });
     if (num('cpuFetchOverCurl') !== null) rows.push({ id: 'fetch/curl-cpu', label: 'fetch ÷ curl in CPU seconds', value: num('cpuFetchOverCurl'), unit: 'ratio' });
+    if (num('fetchOverNodeFloor') !== null) {
+      rows.push({
+        id: 'fetch/node-floor',
+        label: "fetch ÷ node:http read-and-drop (Node's floor)",
+        value: num('fetchOverNodeFloor'),
+        unit: 'ratio',
+        detail: `floor ${num('nodeFloorS')?.toFixed(2)} s${num('nodeFloorOverCurl') === null ? '' : `; floor ÷ curl ${num('nodeFloorOverCurl')?.toFixed(2)}`}`,
+      });
+    }
     return rows;
   }
   for (const [key, value] of Object.entries(report)) {
