@@ -12,7 +12,8 @@
  * 4. regenerate login.conf.db, services.db, pwd.db/spwd.db: the tools run on
  *    copies in the work directory and their output is copied into the jail;
  * 5. repoint the basejail mount (structured edit of jail.conf or its fstab;
- *    undo: the old file back); record `release`; start the jail again.
+ *    undo: the old file back); record `release`; start the jail again (undo:
+ *    stop it, so a failed cleanup after it rolls back a stopped jail).
  *
  * When the merge conflicts there is no plan: the result lists the files and
  * nothing is changed.
@@ -220,8 +221,20 @@ export async function planReleaseUpgrade(jail: JailInfo, context: ReleaseUpgrade
       undo: [{ kind: 'write-file', title: `restore ${jail.conf}`, path: jail.conf, content: confText, mode: 0o644 }],
     });
   }
-  steps.push({ step: { kind: 'storage', title: `record ${dataset} release=${release}`, op: { op: 'set-properties', name: dataset, properties: { release } } } });
-  if (running) steps.push({ step: { kind: 'run', title: `start ${jail.name} on ${release}`, argv: ['jail', '-f', jail.conf, '-c', jail.name] } });
+  // A rollback restores the tree, not the dataset's properties (zfs rollback keeps user properties; so does the dir
+  // backend's metadata): the undo records the old release again.
+  steps.push({
+    step: { kind: 'storage', title: `record ${dataset} release=${release}`, op: { op: 'set-properties', name: dataset, properties: { release } } },
+    ...(jail.release === undefined ? {} : { undo: [{ kind: 'storage', title: `record ${dataset} release=${jail.release} again`, op: { op: 'set-properties', name: dataset, properties: { release: jail.release } } }] }),
+  });
+  // Its undo stops it again, so that a later failure (the cleanup below) rolls back a stopped jail and the stop's
+  // undo starts it once, on the old release.
+  if (running) {
+    steps.push({
+      step: { kind: 'run', title: `start ${jail.name} on ${release}`, argv: ['jail', '-f', jail.conf, '-c', jail.name] },
+      undo: [{ kind: 'run', title: `stop ${jail.name} on ${release} again`, argv: ['jail', '-f', jail.conf, '-r', jail.name] }],
+    });
+  }
   steps.push({ step: { kind: 'remove', title: 'drop the work directory', path: work, beneath: root } });
   if (context.keepSnapshot === false) steps.push({ step: { kind: 'storage', title: `drop ${dataset}@${snapshot} (--no-keep-snapshot)`, op: { op: 'destroy-snapshot', name: dataset, snapshot } } });
 

@@ -184,6 +184,40 @@ describe('jailbuild upgrade --release', () => {
     assert.equal(meta2.properties.release, OLD);
   });
 
+  test('a failure after the jail started on the new release stops it, rolls it back and starts it once on the old one', async () => {
+    const created = await cli(['create', 'web3', '--release', OLD.replace('-RELEASE', '')]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal((await cli(['start', 'web3'])).code, 0);
+    const settings = resolveSettings(validateConfig({ storage: { backend: 'dir' } }, 'test'), { root, mirrors: [mirror] }, root, root);
+    const host = fakes.host;
+    const storage = new DirBackend(host, { root });
+    const { warn } = collectWarnings();
+    const web3Conf = join(root, 'etc/jail.conf.d/web3.conf');
+    const confBefore = await read(web3Conf);
+    const planned = await planJailsReleaseUpgrade({ settings, host, storage, warn, release: '31.1', jails: (await readJails({ settings, storage, host })).filter((j) => j.name === 'web3'), merger: 'portable' });
+    // 31.1 is bootstrapped by the tests above: the group holds the jail's steps, and a failing one goes right after the start.
+    const group = planned.plan.steps.find(({ step }) => step.kind === 'group')?.step;
+    assert.ok(group?.kind === 'group');
+    const at = group.steps.findIndex(({ step }) => step.title === 'start web3 on 31.1-RELEASE');
+    assert.ok(at > 0, group.steps.map(({ step }) => step.title).join('\n'));
+    assert.equal(group.steps[at + 1]?.step.title, 'drop the work directory');
+    group.steps.splice(at + 1, 0, { step: { kind: 'run', title: 'injected failure', argv: ['sh', '-c', 'echo injected failure >&2; exit 3'] } });
+    await fakes.clearLog();
+    const result = await applyJailsReleaseUpgrade(planned);
+    assert.deepEqual(result.jails.map((j) => [j.jail, j.status]), [['web3', 'rolled-back']]);
+    assert.match(result.jails[0]?.reason ?? '', /injected failure/);
+    // jail(8) as it ran: stop, start on 31.1, then the undo: stop again, start once on 31.0 (before the fix the start's
+    // missing undo left the jail running and the stop's undo failed with "already exists").
+    const jailCalls = (await fakes.readLog()).filter((c) => c.argv[0] === 'jail').map((c) => c.argv.filter((a) => a === '-c' || a === '-r'));
+    assert.deepEqual(jailCalls, [['-r'], ['-c'], ['-r'], ['-c']]);
+    const state = await fakes.readState<{ jails: Record<string, unknown> }>();
+    assert.ok(state.jails.web3 !== undefined, 'web3 runs');
+    assert.equal(await read(web3Conf), confBefore);
+    const meta = JSON.parse(await read(join(root, 'jails/.web3.jailbuild.json'))) as { properties: Record<string, string> };
+    assert.equal(meta.properties.release, OLD);
+    assert.equal((await cli(['stop', 'web3'])).code, 0);
+  });
+
   test('a plan whose inputs changed before the lock is refused (E_PLAN_STALE, exit 2) and writes nothing', async () => {
     // web2 as the test above left it (on 31.0); planned and applied through the API, to change an input in between.
     const settings = resolveSettings(validateConfig({ storage: { backend: 'dir' } }, 'test'), { root, mirrors: [mirror] }, root, root);
