@@ -17,6 +17,8 @@ export interface ActualJail extends JailInfo {
   confText: string | undefined;
   /** The jail's own /etc/rc.conf text ('' when missing). */
   rcConfText: string;
+  /** Each file its `mount.fstab` names, with its text (null when missing): a patch move rewrites the basejail line there. */
+  fstabTexts: Array<[string, string | null]>;
   /** Made by jailbuild (the dataset carries jailbuild:release): only these are ever destroyed by a fleet. */
   managed: boolean;
 }
@@ -57,6 +59,7 @@ export async function readFleetState(hosts: ReadonlyMap<string, FleetHost>): Pro
           host: h.name,
           confText: info.conf === undefined ? undefined : await h.host.readFile(info.conf),
           rcConfText: (await h.host.beneath(info.path).readText('etc/rc.conf')) ?? '',
+          fstabTexts: await Promise.all(mountFstabFiles(info).map(async (file): Promise<[string, string | null]> => [file, (await h.host.readFile(file)) ?? null])),
           managed: info.release !== undefined,
         })),
       );
@@ -71,6 +74,11 @@ export async function readFleetState(hosts: ReadonlyMap<string, FleetHost>): Pro
   return { jails, hosts: hostStates, fingerprint: fingerprintOf(jails, hostStates) };
 }
 
+/** The files the jail's `mount.fstab` parameters name (host files, like its jail.conf.d file). */
+function mountFstabFiles(jail: JailInfo): string[] {
+  return jail.params.filter((p) => p.name === 'mount.fstab' && p.value !== undefined).flatMap((p) => (Array.isArray(p.value) ? p.value : [p.value as string]));
+}
+
 async function readImages(h: FleetHost): Promise<string[]> {
   const basejails = (await h.storage.list(BASEJAIL_PARENT).catch(() => [])).map((d) => d.name);
   const templates = await h.storage.list(TEMPLATE_PARENT).catch(() => []);
@@ -82,7 +90,7 @@ async function readImages(h: FleetHost): Promise<string[]> {
 function fingerprintOf(jails: readonly ActualJail[], hosts: Record<string, FleetHostState>): string {
   const hash = createHash('sha256');
   const stable = {
-    jails: jails.map((j) => [j.host, j.name, j.release ?? null, j.template ?? null, j.id ?? null, j.origin ?? null, j.confText ?? null, j.rcConfText]),
+    jails: jails.map((j) => [j.host, j.name, j.release ?? null, j.template ?? null, j.id ?? null, j.origin ?? null, j.confText ?? null, j.rcConfText, j.fstabTexts]),
     hosts: Object.keys(hosts).sort().map((name) => [name, hosts[name]?.mainConf ?? null, hosts[name]?.rcConf ?? null, hosts[name]?.foreign ?? [], hosts[name]?.images ?? []]),
   };
   hash.update(JSON.stringify(stable));
