@@ -34,6 +34,7 @@ import { fetchPkgbase, resolvePkgbase, type ResolvedPkgbase } from '../pkgbase/p
 import { packagesToSplit } from '../pkgbase/split-packages.js';
 import { splitPackagesToHost } from '../pkgbase/split-packages-to-host.js';
 import type { OnProgress } from '../progress.js';
+import type { RetryOptions } from '../release/download-file.js';
 import type { DatasetInfo, StorageBackend } from '../storage/storage-backend.js';
 import type { Warn } from '../warn.js';
 import type { BasejailBuilder, BuiltBasejail, PackageVersionChange, PatchPreview } from './basejail-builder.js';
@@ -52,6 +53,11 @@ export interface PkgbaseBuilderOptions {
   warn?: Warn;
   /** Names the staging dataset. @default new Date() */
   now?: Date;
+  /**
+   * How the catalogue is fetched: retries and stall timeout. A preview made
+   * only to plan passes a short one (fleet/catalogue-offer.ts). @default the downloads' own
+   */
+  catalogueFetch?: RetryOptions;
 }
 
 /** `15.0p2` → 2 (pkgbase spells the patch level as `p<N>` after the version). */
@@ -86,6 +92,7 @@ export function createPkgbaseBuilder(options: PkgbaseBuilderOptions): BasejailBu
         set,
         trustedPkgFingerprints: settings.trustedPkgFingerprints,
         stallTimeoutMs: settings.fetchStallTimeoutMs,
+        ...options.catalogueFetch,
         ...(onProgress === undefined ? {} : { onProgress }),
       });
       const level = levelName(release, Math.max(0, ...resolved.packages.map((p) => patchOfVersion(p.version))));

@@ -11,6 +11,7 @@
  * One choice of builder serves `upgrade <release>`, the fleet's `patch:
  * latest` and the rule's resolver, so each builds the same way.
  */
+import type { RetryOptions } from '../release/download-file.js';
 import type { Settings } from '../model/settings.js';
 import { JailbuildError, UsageError } from '../errors.js';
 import type { Host } from '../host/host.js';
@@ -35,6 +36,8 @@ export interface BuilderChoice {
   pkgbaseRepositories?: readonly string[] | undefined;
   warn?: Warn | undefined;
   now?: Date | undefined;
+  /** The pkgbase builder's catalogue fetch (retries, stall timeout). @default the downloads' own */
+  catalogueFetch?: RetryOptions | undefined;
 }
 
 /** The basejail's own way: pkgbase when its `source` property says so, else freebsd-update. */
@@ -46,7 +49,16 @@ export function chooseBasejailBuilder(choice: BuilderChoice): BasejailBuilder {
   const { settings, host, storage, current } = choice;
   const now = choice.now ?? new Date();
   if (basejailSourceOf(current) === 'pkgbase') {
-    return createPkgbaseBuilder({ settings, host, storage, current, now, ...(choice.pkgbaseRepositories ? { repositories: choice.pkgbaseRepositories } : {}), ...(choice.warn ? { warn: choice.warn } : {}) });
+    return createPkgbaseBuilder({
+      settings,
+      host,
+      storage,
+      current,
+      now,
+      ...(choice.pkgbaseRepositories ? { repositories: choice.pkgbaseRepositories } : {}),
+      ...(choice.warn ? { warn: choice.warn } : {}),
+      ...(choice.catalogueFetch ? { catalogueFetch: choice.catalogueFetch } : {}),
+    });
   }
   if (choice.pkgbaseRepositories !== undefined) {
     const release = current.properties.release ?? current.name;
