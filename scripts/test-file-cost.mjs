@@ -6,7 +6,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 
 const out = process.env.JB_TEST_TIMES;
 // One test file per process; the runner itself (all the files in its argv) is not counted.
-const files = process.argv.filter((arg) => arg.endsWith('.test.ts'));
+const files = process.argv.filter((arg) => arg.endsWith('.test.ts') || arg.endsWith('.test.js'));
 const file = files.length === 1 ? files[0] : undefined;
 const started = Date.now();
 if (out !== undefined && file !== undefined) {

@@ -6,12 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 
-const repo = join(import.meta.dirname, '../..');
+// The checkout itself: the test runner's shadow of it (scripts/run-tests.mjs) links package.json and dist/ there,
+// and npm pack packs what it finds where it runs.
+const repo = dirname(realpathSync(join(import.meta.dirname, '../../package.json')));
 
 test('npm pack + npm i -g --prefix <tmp> gives jailbuild on PATH, with jailbuild(8) and completions', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'jb-install-'));
