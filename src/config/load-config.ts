@@ -91,7 +91,7 @@ export async function loadConfig(options: { cwd: string; file?: string }): Promi
 /** A name that is a dangling link is refused: cosmiconfig would skip it and run on defaults the admin did not mean. */
 async function anyConfigFileIn(cwd: string): Promise<boolean> {
   const host = new LocalHost();
-  const found = await Promise.all(CONFIG_FILES.map(async (name) => ({ path: resolve(cwd, name), stat: await host.stat(resolve(cwd, name)) })));
+  const found = await Promise.all(CONFIG_FILES.map((name) => resolve(cwd, name)).map(async (path) => ({ path, stat: await host.stat(path) })));
   for (const { path, stat } of found) {
     if (stat?.type === 'symlink' && (await host.stat(path, { follow: true })) === undefined) {
       throw new ConfigError('E_CONFIG_NOT_FOUND', `config file ${path} is a link to a file that does not exist; fix or remove the link`, { data: { file: path } });

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { BASEJAIL_PARENT, TEMPLATE_PARENT } from '../jail/dataset-names.js';
 import { readJails, type JailInfo } from '../jail/read-jails.js';
 import { readJailNetworks } from '../network/read-jail-networks.js';
+import { mountFstabFiles } from '../upgrade/read-basejail-mount.js';
 import type { FleetHost } from './open-fleet-hosts.js';
 
 export interface ActualJail extends JailInfo {
@@ -72,11 +73,6 @@ export async function readFleetState(hosts: ReadonlyMap<string, FleetHost>): Pro
   const jails = perHost.flatMap((p) => p.jails).sort((a, b) => a.name.localeCompare(b.name) || a.host.localeCompare(b.host));
   const hostStates = Object.fromEntries(perHost.map((p) => [p.name, p.state]));
   return { jails, hosts: hostStates, fingerprint: fingerprintOf(jails, hostStates) };
-}
-
-/** The files the jail's `mount.fstab` parameters name (host files, like its jail.conf.d file). */
-function mountFstabFiles(jail: JailInfo): string[] {
-  return jail.params.filter((p) => p.name === 'mount.fstab' && p.value !== undefined).flatMap((p) => (Array.isArray(p.value) ? p.value : [p.value as string]));
 }
 
 async function readImages(h: FleetHost): Promise<string[]> {

@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import type { Host } from '../host/host.js';
 import type { JailInfo } from '../jail/read-jails.js';
+import type { JailParam } from '../jail/jail-param.js';
 
 /** The source of an fstab(5) line mounting nullfs on `<jailPath>/basejail`; undefined for any other line. */
 export function basejailMountSource(line: string, jailPath: string): string | undefined {
@@ -17,19 +18,17 @@ export function basejailMountSource(line: string, jailPath: string): string | un
   return resolve(fields[0] as string);
 }
 
-/** Absolute basejail paths the jail mounts (normally one); empty when its config names none or cannot be read. */
+/** Absolute basejail paths the jail mounts (normally one), in the order its config names them; empty when it names none or cannot be read. */
 export async function readBasejailMounts(jail: Pick<JailInfo, 'path' | 'params'>, host: Host): Promise<string[]> {
   const sources = new Set<string>();
   for (const param of jail.params) {
-    if (param.value === undefined) continue;
-    const values = Array.isArray(param.value) ? param.value : [param.value];
     if (param.name === 'mount') {
-      for (const value of values) {
+      for (const value of valuesOf(param)) {
         const source = basejailMountSource(value, jail.path);
         if (source !== undefined) sources.add(source);
       }
     } else if (param.name === 'mount.fstab') {
-      for (const file of values) {
+      for (const file of valuesOf(param)) {
         for (const line of ((await host.readFile(file)) ?? '').split('\n')) {
           const source = basejailMountSource(line, jail.path);
           if (source !== undefined) sources.add(source);
@@ -38,4 +37,13 @@ export async function readBasejailMounts(jail: Pick<JailInfo, 'path' | 'params'>
     }
   }
   return [...sources];
+}
+
+/** The host files the jail's `mount.fstab` parameters name, in order. */
+export function mountFstabFiles(jail: Pick<JailInfo, 'params'>): string[] {
+  return jail.params.filter((p) => p.name === 'mount.fstab').flatMap(valuesOf);
+}
+
+function valuesOf(param: JailParam): string[] {
+  return param.value === undefined ? [] : Array.isArray(param.value) ? [...param.value] : [param.value];
 }

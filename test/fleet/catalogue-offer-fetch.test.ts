@@ -44,12 +44,13 @@ function target() {
   return { name: 'local', url: 'local', host, settings, storage: new DirBackend(host, { root: settings.root }) };
 }
 
-const newest: DatasetInfo = { name: 'basejail/15.0-RELEASE-p1', properties: { release: '15.0-RELEASE', source: 'pkgbase', pkgset: 'minimal-jail' } };
+const dataset = (name: string, properties: DatasetInfo['properties']): DatasetInfo => ({ name, path: join(dir, 'root', name), origin: undefined, readonly: true, properties });
+const newest = (): DatasetInfo => dataset('basejail/15.0-RELEASE-p1', { release: '15.0-RELEASE', source: 'pkgbase', pkgset: 'minimal-jail' });
 
 test("plan's policy: a catalogue that cannot be read is asked twice, and the offer names the error", async () => {
   assert.deepEqual(PLAN_CATALOGUE_FETCH, { retries: 1, retryDelayMs: 500, stallTimeoutMs: 10_000 });
   asked.length = 0;
-  const offer = await readCatalogueOffer(target(), newest);
+  const offer = await readCatalogueOffer(target(), newest());
   assert.ok(offer?.error !== undefined, JSON.stringify(offer));
   assert.match(offer.error, /meta\.conf/);
   assert.deepEqual(asked, ['/FreeBSD:15:amd64/base_release_0/meta.conf', '/FreeBSD:15:amd64/base_release_0/meta.conf']);
@@ -57,13 +58,13 @@ test("plan's policy: a catalogue that cannot be read is asked twice, and the off
 
 test('the policy is what decides: four retries ask five times', async () => {
   asked.length = 0;
-  const offer = await readCatalogueOffer(target(), newest, { retries: 4, retryDelayMs: 1 });
+  const offer = await readCatalogueOffer(target(), newest(), { retries: 4, retryDelayMs: 1 });
   assert.ok(offer?.error !== undefined);
   assert.equal(asked.length, 5);
 });
 
 test('a dist basejail has no catalogue: nothing is asked', async () => {
   asked.length = 0;
-  assert.equal(await readCatalogueOffer(target(), { name: 'basejail/14.2-RELEASE', properties: { release: '14.2-RELEASE' } }), undefined);
+  assert.equal(await readCatalogueOffer(target(), dataset('basejail/14.2-RELEASE', { release: '14.2-RELEASE' })), undefined);
   assert.deepEqual(asked, []);
 });
